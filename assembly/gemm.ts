@@ -1,19 +1,21 @@
 // GEMM: C[m,n] (+)= op(A)[m,k] · op(B)[k,n], op = identity or transpose.
 //
 // BLIS-style blocking: B is packed into panels of NR columns (KC deep), A into panels
-// of MR rows, and a register-blocked MR×NR micro-kernel runs over the panels. The tile
-// is chosen per build so that the accumulators plus the B vectors stay below ~15 live
-// v128 values (more spilled and collapsed to 20–27 GFLOP/s when measured):
-//   relaxed SIMD  6×8 with f32x4.relaxed_madd (FMA)   12 accumulators + 2 B + 1 A
-//   plain SIMD    5×8 with mul + add                   10 accumulators + 2 B + 1 A
-//   scalar        4×4                                  16 f32 accumulators
+// of MR rows, and a register-blocked MR×NR micro-kernel runs over the panels.
+//
+// The tile is 4×8 in the SIMD builds. V8's TurboFan issues every load of an iteration before
+// the arithmetic, so the live v128 values are accumulators + B vectors + A broadcasts; x64 has
+// 15 allocatable xmm registers. 6×8 needs 20 and 5×8 needs 17: both spill accumulators to the
+// stack, and the store→load→FMA chain caps the loop (micro-kernel alone, k = 256, Node 20:
+// 6×8 relaxed 38.6, 5×8 relaxed 36.6 GFLOP/s). 4×8 needs 14 and reaches 55–57 GFLOP/s with
+// relaxed_madd (FMA) and 41.5 with mul + add. The scalar build uses a 4×4 tile.
 // Edge tiles run the same kernel into a small scratch tile and merge the valid part,
 // so the micro-kernel has no branches on tile size.
 
 import { workspace } from './workspace';
 
 const NR: i32 = ASC_FEATURE_SIMD ? 8 : 4;
-const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : ASC_FEATURE_SIMD ? 5 : 4;
+const MR: i32 = 4;
 const KC: i32 = 256; // one B micro-panel (KC×NR floats = 8 KiB) stays in L1
 const MC: i32 = MR * 16; // one packed A block (MC×KC) stays in L2
 const NC: i32 = 1024; // bounds the packed B block (KC×NC floats = 1 MiB)
@@ -30,8 +32,6 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumu
     let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
     let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-    let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-    let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
     for (let k = 0; k < kc; k++) {
       const b0 = v128.load(bp), b1 = v128.load(bp, 16);
       let a = v128.load32_splat(ap);
@@ -42,30 +42,20 @@ function microKernel(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, accumu
       c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
       a = v128.load32_splat(ap, 12);
       c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-      a = v128.load32_splat(ap, 16);
-      c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-      if (MR > 5) {
-        a = v128.load32_splat(ap, 20);
-        c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
-      }
-      ap += <usize>MR << 2;
+      ap += 16;
       bp += 32;
     }
     if (accumulate) {
       c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16)); c += ldc;
       c10 = f32x4.add(c10, v128.load(c)); c11 = f32x4.add(c11, v128.load(c, 16)); c += ldc;
       c20 = f32x4.add(c20, v128.load(c)); c21 = f32x4.add(c21, v128.load(c, 16)); c += ldc;
-      c30 = f32x4.add(c30, v128.load(c)); c31 = f32x4.add(c31, v128.load(c, 16)); c += ldc;
-      c40 = f32x4.add(c40, v128.load(c)); c41 = f32x4.add(c41, v128.load(c, 16));
-      if (MR > 5) { c += ldc; c50 = f32x4.add(c50, v128.load(c)); c51 = f32x4.add(c51, v128.load(c, 16)); }
-      c -= ldc * <usize>(MR - 1);
+      c30 = f32x4.add(c30, v128.load(c)); c31 = f32x4.add(c31, v128.load(c, 16));
+      c -= ldc * 3;
     }
     v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
     v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
     v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
-    v128.store(c, c30); v128.store(c, c31, 16); c += ldc;
-    v128.store(c, c40); v128.store(c, c41, 16);
-    if (MR > 5) { c += ldc; v128.store(c, c50); v128.store(c, c51, 16); }
+    v128.store(c, c30); v128.store(c, c31, 16);
   } else {
     let c00: f32 = 0, c01: f32 = 0, c02: f32 = 0, c03: f32 = 0;
     let c10: f32 = 0, c11: f32 = 0, c12: f32 = 0, c13: f32 = 0;
@@ -189,8 +179,8 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
     return;
   }
   // Element strides of op(A) (rows, depth) and op(B) (depth, columns).
-  const ars: usize = transA ? 1 : k, acs: usize = transA ? m : 1;
-  const brs: usize = transB ? 1 : n, bcs: usize = transB ? k : 1;
+  const ars = <usize>(transA ? 1 : k), acs = <usize>(transA ? m : 1);
+  const brs = <usize>(transB ? 1 : n), bcs = <usize>(transB ? k : 1);
   const ldc = <usize>n << 2;
   const kcMax = min(KC, k), ncMax = min(NC, n);
   const bBytes = <usize>(kcMax * ((ncMax + NR - 1) / NR * NR)) << 2;
