@@ -3,3 +3,9 @@
 export { alloc, free } from './memory';
 export { workspaceBytes } from './workspace';
 export { gemm } from './gemm';
+export {
+  add, sub, mul, scale, addScalar, axpy, signAxpy, fill, exp,
+  relu, reluBackward, leakyRelu, leakyReluBackward, elu, eluBackward,
+  sigmoid, sigmoidBackward, tanh, tanhBackward, maxout, maxoutBackward, argmaxRows,
+  addRowVector, sumRows, sumCols, sum, sumSquares, sumAbs, countNonFinite,
+} from './elementwise';

@@ -1,0 +1,121 @@
+// Vectorised exp, expm1 and tanh for f32, each with a scalar twin that runs the SAME sequence
+// of f32 operations, so the SIMD main loops, their scalar tails and the scalar build give
+// bit-identical results (no FMA here, not even in the relaxed build: wasm f32 and f32x4
+// arithmetic are both IEEE round-to-nearest, so identical op sequences agree exactly).
+//
+// Range reduction (Cephes / XNNPACK "rr2"): n = round(x·log2 e) via the magic-bias trick
+// (adding 1.5·2^23 + 127 rounds to an integer and leaves n + 127 in the low mantissa bits, so
+// shifting the bits left by 23 gives the float 2^n directly, with no float->int conversion);
+// t = x − n·ln2 with ln2 split into a short high part and a low part (Cody–Waite), |t| ≤ ln2/2.
+// Then e^t = 1 + t·P(t), P a degree-5 minimax fit (relative) of (e^t − 1)/t on [−ln2/2, ln2/2]
+// (so e^t is degree 6; fit by Remez in 40-digit arithmetic, error of the fit 1.1e-8, below f32
+// rounding), and e^x = s + (t·s)·P(t), e^x − 1 = (s − 1) + (t·s)·P(t) with s = 2^n.
+//
+// Measured against float64 (test/assembly/math.test.ts asserts these over a dense sweep plus
+// random points; the builds agree bit for bit, so one bound holds for all three):
+//   exp    x ∈ [−87, 88]: max relative error 1.01e-7 (≤ 1.11 ulp)
+//   expm1  x ≤ 0: max relative error 1.1e-7
+//   tanh   all x: max relative error 2.1e-7 (≤ 2.5 ulp, also for tiny |x|), max absolute error
+//          1.5e-7; exactly ±1 for |x| ≥ 9.0109
+// Edge behaviour: exp clamps x to [−87.3365, 88.3763]: above, it returns e^88.3763 ≈ 2.41e38
+// (finite, never Inf); below −87.3365 (where e^x would be subnormal) it returns 0; NaN in gives
+// NaN out. tanh(±Inf) = ±1, tanh(−0) = −0.
+
+// Constants are the exact f32 values (shortest decimal of each f32).
+const LOG2E: f32 = 1.4426950216293335;
+const MAGIC: f32 = 12583039.0; // 1.5·2^23 + 127
+const LN2_HI: f32 = 0.693145751953125; // 0x1.62E4p-1, 15 significant bits: n·LN2_HI is exact for |n| < 512
+const LN2_LO: f32 = 1.428606765330187e-6; // ln2 − LN2_HI
+const EXP_HI: f32 = 88.37625885009766; // n = 127 at most, e^x ≈ 2.41e38 < FLT_MAX
+const EXP_LO: f32 = -87.3365478515625; // n = −126 at least: 2^n stays a normal float
+const EXPM1_LO: f32 = -17.32868003845215; // below, e^x − 1 rounds to −1 in f32
+const TANH_SAT: f32 = 9.010912895202637; // above, tanh(x) rounds to 1 in f32
+// P(t) = 1 + C1 t + C2 t² + C3 t³ + C4 t⁴ + C5 t⁵ ≈ (e^t − 1)/t
+const C1: f32 = 0.4999999701976776;
+const C2: f32 = 0.16666506230831146;
+const C3: f32 = 0.041667137295007706;
+const C4: f32 = 0.00836906861513853;
+const C5: f32 = 0.0013888872927054763;
+
+// ---- SIMD (only call under `if (ASC_FEATURE_SIMD)`) ----
+
+/** e^x per lane. */
+@inline export function exp4(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  let n = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, f32x4.splat(MAGIC));
+  let t = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  t = f32x4.sub(t, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  const p = poly4(t);
+  const y = f32x4.add(f32x4.mul(f32x4.mul(t, s), p), s);
+  return v128.andnot(y, f32x4.lt(x, f32x4.splat(EXP_LO)));
+}
+
+/** e^x − 1 per lane for x ≤ 0 (callers clamp positive inputs to 0), accurate near 0. */
+@inline export function expm1Neg4(x: v128): v128 {
+  const xc = f32x4.max(x, f32x4.splat(EXPM1_LO));
+  let n = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, f32x4.splat(MAGIC));
+  let t = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  t = f32x4.sub(t, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  const p = poly4(t);
+  return f32x4.add(f32x4.mul(f32x4.mul(t, s), p), f32x4.sub(s, f32x4.splat(1)));
+}
+
+/** tanh per lane: tanh|x| = −m/(m + 2) with m = e^(−2|x|) − 1, then the sign of x. */
+@inline export function tanh4(x: v128): v128 {
+  const ax = f32x4.min(f32x4.abs(x), f32x4.splat(TANH_SAT));
+  const m = expm1Neg4(f32x4.mul(ax, f32x4.splat(-2)));
+  const y = f32x4.div(f32x4.neg(m), f32x4.add(m, f32x4.splat(2)));
+  return v128.bitselect(x, y, i32x4.splat(0x80000000)); // copysign(y, x)
+}
+
+@inline function poly4(t: v128): v128 {
+  let p = f32x4.add(f32x4.mul(f32x4.splat(C5), t), f32x4.splat(C4));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(C3));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(C2));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(C1));
+  return f32x4.add(f32x4.mul(p, t), f32x4.splat(1));
+}
+
+// ---- scalar twins: the same operations in the same order ----
+
+@inline export function expf(x: f32): f32 {
+  const xc = min<f32>(max<f32>(x, EXP_LO), EXP_HI);
+  let n = xc * LOG2E + MAGIC;
+  const s = reinterpret<f32>(reinterpret<i32>(n) << 23);
+  n -= MAGIC;
+  let t = xc - n * LN2_HI;
+  t = t - n * LN2_LO;
+  const p = poly(t);
+  const y = t * s * p + s;
+  return x < EXP_LO ? 0 : y;
+}
+
+@inline export function expm1Negf(x: f32): f32 {
+  const xc = max<f32>(x, EXPM1_LO);
+  let n = xc * LOG2E + MAGIC;
+  const s = reinterpret<f32>(reinterpret<i32>(n) << 23);
+  n -= MAGIC;
+  let t = xc - n * LN2_HI;
+  t = t - n * LN2_LO;
+  const p = poly(t);
+  return t * s * p + (s - 1);
+}
+
+@inline export function tanhf(x: f32): f32 {
+  const ax = min<f32>(abs<f32>(x), TANH_SAT);
+  const m = expm1Negf(ax * -2);
+  const y = -m / (m + 2);
+  return copysign<f32>(y, x);
+}
+
+@inline function poly(t: f32): f32 {
+  let p = C5 * t + C4;
+  p = p * t + C3;
+  p = p * t + C2;
+  p = p * t + C1;
+  return p * t + 1;
+}
