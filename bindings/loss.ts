@@ -1,0 +1,42 @@
+// Losses and weight penalties, as the course notes name them. Each returns a scalar Tensor
+// that records on the tape, so `loss.softmaxCrossEntropy(logits, y).backward()` trains.
+
+import { Tensor } from './tensor';
+import { softmaxCrossEntropy as sce } from './ops/softmaxCrossEntropy';
+import { svm as hinge } from './ops/svm';
+import { mse as meanSquared } from './ops/mse';
+import { l1 as penaltyL1, l2 as penaltyL2 } from './ops/penalty';
+import { add } from './ops/add';
+import type { Labels } from './ops/labels';
+
+export type { Labels };
+
+/** Softmax + cross-entropy of logits [rows, classes] against integer labels: the mean over rows. */
+export function softmaxCrossEntropy(logits: Tensor, labels: Labels): Tensor {
+  return sce(logits, labels);
+}
+
+/** Multiclass SVM (hinge) loss, mean over rows of Σ_{j≠y} max(0, s_j − s_y + margin). */
+export function svm(scores: Tensor, labels: Labels, { margin = 1 }: { margin?: number } = {}): Tensor {
+  return hinge(scores, labels, margin);
+}
+
+/** Mean squared error over all elements (PyTorch's MSELoss). */
+export function mse(pred: Tensor, target: Tensor): Tensor {
+  return meanSquared(pred, target);
+}
+
+/** λ Σ w² over the given parameters (the notes' L2 regularisation; its gradient is 2λw). */
+export function l2(params: readonly Tensor[], lambda: number): Tensor {
+  return penaltyL2(params, lambda);
+}
+
+/** λ Σ |w| over the given parameters. */
+export function l1(params: readonly Tensor[], lambda: number): Tensor {
+  return penaltyL1(params, lambda);
+}
+
+/** l1·Σ|w| + l2·Σw². */
+export function elasticNet(params: readonly Tensor[], { l1: a = 0, l2: b = 0 }: { l1?: number; l2?: number }): Tensor {
+  return add(penaltyL1(params, a), penaltyL2(params, b));
+}

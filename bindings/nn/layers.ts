@@ -1,0 +1,129 @@
+// Layers: compositions of ops, no kernels of their own.
+
+import { Tensor, tensor, zeros } from '../tensor';
+import { Module, parameter } from './module';
+import { initValues, type Init } from './init';
+import { linear } from '../ops/matmul';
+import { relu } from '../ops/relu';
+import { leakyRelu } from '../ops/leakyRelu';
+import { elu } from '../ops/elu';
+import { sigmoid } from '../ops/sigmoid';
+import { tanh } from '../ops/tanh';
+import { maxout } from '../ops/maxout';
+import { reshape } from '../ops/reshape';
+
+function checkFeatures(op: string, values: Record<string, unknown>): void {
+  for (const [name, v] of Object.entries(values)) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${String(v)}`);
+  }
+}
+
+export interface DenseOptions {
+  /** Add a learned bias (default true). */
+  bias?: boolean;
+  /** Weight initialisation (default 'he'); the bias starts at zero. */
+  init?: Init;
+}
+
+function weights(op: string, out: number, inF: number, init: Init, fanOut = out): Tensor {
+  return parameter(tensor(initValues(init, out * inF, inF, fanOut, op), [out, inF]));
+}
+
+/** A fully connected layer y = x·Wᵀ + b, with W [outFeatures, inFeatures] and b [outFeatures] (PyTorch's layout). */
+export class Dense extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+
+  constructor(inFeatures: number, outFeatures: number, { bias = true, init = 'he' }: DenseOptions = {}) {
+    super();
+    checkFeatures('Dense', { inFeatures, outFeatures });
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = weights('Dense', outFeatures, inFeatures, init);
+    this.bias = bias ? parameter(zeros([outFeatures])) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+/**
+ * Maxout (Goodfellow et al.): a Dense layer to outFeatures·k values, then the max of each group
+ * of k. weight is [outFeatures·k, inFeatures]; unit u's pieces are rows u·k … u·k+k−1.
+ */
+export class Maxout extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  readonly k: number;
+
+  constructor(inFeatures: number, outFeatures: number, k: number, { bias = true, init = 'he' }: DenseOptions = {}) {
+    super();
+    checkFeatures('Maxout', { inFeatures, outFeatures, k });
+    this.k = k;
+    this.weight = weights('Maxout', outFeatures * k, inFeatures, init, outFeatures);
+    this.bias = bias ? parameter(zeros([outFeatures * k])) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxout(linear(x, this.weight, this.bias), this.k);
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor { return relu(x); }
+}
+
+export class LeakyReLU extends Module {
+  constructor(readonly slope = 0.01) { super(); }
+  forward(x: Tensor): Tensor { return leakyRelu(x, this.slope); }
+}
+
+export class ELU extends Module {
+  constructor(readonly alpha = 1) { super(); }
+  forward(x: Tensor): Tensor { return elu(x, this.alpha); }
+}
+
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor { return sigmoid(x); }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor { return tanh(x); }
+}
+
+/** [rows, ...] → [rows, features]. */
+export class Flatten extends Module {
+  forward(x: Tensor): Tensor { return x.rank === 2 ? x : reshape(x, [x._shape[0], -1]); }
+}
+
+/** Runs its layers in order; parameters are named by position ('0.weight', '2.bias'). */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    for (const [i, l] of layers.entries()) {
+      if (!(l instanceof Module)) throw new Error(`Sequential: layer ${i} is not a Module (got ${l === null ? 'null' : typeof l})`);
+    }
+    this.layers = layers;
+  }
+
+  override namedChildren(): Array<[string, Module]> {
+    return this.layers.map((l, i) => [String(i), l]);
+  }
+
+  add(layer: Module): this {
+    if (!(layer instanceof Module)) throw new Error('Sequential.add: expected a Module');
+    this.layers.push(layer);
+    return this;
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (const l of this.layers) h = l.forward(h);
+    return h;
+  }
+}

@@ -1,0 +1,103 @@
+// The layer protocol (ConvNetJS's shape, PyTorch's names): a Module has forward(x), its
+// parameters (leaf tensors that require grad, with their .grad after backward()), child
+// modules, and a training flag. Parameters and children are found from the instance's own
+// properties in the order they were assigned, so a user-defined module is just
+//   class Net extends nn.Module { fc1 = new nn.Dense(784, 256); fc2 = new nn.Dense(256, 10);
+//     forward(x) { return this.fc2.forward(this.fc1.forward(x).relu()); } }
+// and namedParameters() gives PyTorch state_dict names ('fc1.weight', '0.bias', ...).
+
+import { Tensor, assertLive, shapeError, sameShape, shapeStr } from '../tensor';
+import { heapF32 } from '../runtime';
+
+/** Marks `t` as a parameter: requires grad, survives every tidy(), found by Module.parameters(). */
+export function parameter(t: Tensor): Tensor {
+  assertLive(t, 'parameter');
+  t.requiresGrad = true;
+  t._param = true;
+  t._kept = true;
+  return t;
+}
+
+export abstract class Module {
+  /** True in training mode (the default); eval() clears it. */
+  training = true;
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Child modules with their names: Module-valued properties, and arrays of modules as name.i. */
+  namedChildren(): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([key, value]);
+      else if (Array.isArray(value)) value.forEach((v, i) => { if (v instanceof Module) out.push([`${key}.${i}`, v]); });
+    }
+    return out;
+  }
+
+  /** This module's own parameters (not its children's). */
+  namedOwnParameters(): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    for (const [key, value] of Object.entries(this)) if (value instanceof Tensor && value._param) out.push([key, value]);
+    return out;
+  }
+
+  /** Every parameter with its PyTorch-style name ('0.weight', 'fc1.bias'), each once. */
+  namedParameters(): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    const seen = new Set<Tensor>();
+    const walk = (m: Module, prefix: string): void => {
+      for (const [name, p] of m.namedOwnParameters()) if (!seen.has(p)) { seen.add(p); out.push([prefix + name, p]); }
+      for (const [name, child] of m.namedChildren()) walk(child, `${prefix}${name}.`);
+    };
+    walk(this, '');
+    return out;
+  }
+
+  /** Every parameter, each once (what an optimiser takes). */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Sets training mode here and in every child. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const [, child] of this.namedChildren()) child.train(mode);
+    return this;
+  }
+
+  /** Evaluation mode (train(false)). */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Disposes every parameter's gradient. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+
+  /** Copies of the parameters by name. */
+  stateDict(): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    for (const [name, p] of this.namedParameters()) out[name] = p.data();
+    return out;
+  }
+
+  /** Overwrites parameters from stateDict()-shaped data; checks every name and size first. */
+  loadStateDict(state: Record<string, Float32Array | number[]>): void {
+    const named = this.namedParameters();
+    for (const [name, p] of named) {
+      assertLive(p, 'loadStateDict');
+      const v = state[name];
+      if (v === undefined) throw shapeError('loadStateDict', `missing parameter '${name}'`, p._shape);
+      if (v.length !== p.size) throw shapeError('loadStateDict', `'${name}' has ${v.length} values, the parameter has ${p.size}`, p._shape, [v.length]);
+    }
+    for (const [name, p] of named) heapF32().set(state[name], p.ptr >>> 2);
+  }
+
+  /** Frees every parameter (and gradient). The module is unusable afterwards. */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
+}
+
+export { sameShape, shapeStr };

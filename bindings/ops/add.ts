@@ -1,0 +1,42 @@
+// a + b: same shapes, a row vector b[cols] broadcast over a[rows, cols] (either order), or a number.
+
+import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor';
+import { needsGrad, record, addGrad, addScaled } from '../autograd';
+import { wasm } from '../runtime';
+
+/** True when `v` is [cols] and `m` is [rows, cols]. */
+export function isRowBroadcast(m: Tensor, v: Tensor): boolean {
+  return m.rank === 2 && v.rank === 1 && v._shape[0] === m._shape[1];
+}
+
+export function add(a: Tensor, b: Tensor | number): Tensor {
+  const op = 'add';
+  assertLive(a, op);
+  const K = wasm(op);
+  if (typeof b === 'number') {
+    if (!Number.isFinite(b)) throw shapeError(op, `the scalar must be finite, got ${b}`, a._shape);
+    const y = output(a._shape, op);
+    K.addScalar(a.ptr, b, y.ptr, a.size);
+    if (needsGrad(a)) record(y, op, [a], (dy) => addScaled(a, dy));
+    return y;
+  }
+  assertLive(b, op);
+  if (sameShape(a._shape, b._shape)) {
+    const y = output(a._shape, op);
+    K.add(a.ptr, b.ptr, y.ptr, a.size);
+    if (needsGrad(a, b)) record(y, op, [a, b], (dy) => { addScaled(a, dy); addScaled(b, dy); });
+    return y;
+  }
+  if (isRowBroadcast(b, a)) return add(b, a);
+  if (!isRowBroadcast(a, b)) throw shapeError(op, 'shapes must be equal, or [rows,cols] and [cols]', a._shape, b._shape);
+  const [rows, cols] = a._shape;
+  const y = output(a._shape, op);
+  K.addRowVector(a.ptr, b.ptr, y.ptr, rows, cols);
+  if (needsGrad(a, b)) {
+    record(y, op, [a, b], (dy) => {
+      addScaled(a, dy);
+      addGrad(b, (db, acc) => K.sumRows(dy.ptr, db, rows, cols, acc)); // db[c] = Σ_r dy[r,c]
+    });
+  }
+  return y;
+}

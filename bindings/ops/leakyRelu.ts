@@ -1,0 +1,16 @@
+// x for x > 0, slope·x otherwise.  dx = dy · (x > 0 ? 1 : slope).
+
+import { Tensor, output, assertLive, shapeError } from '../tensor';
+import { needsGrad, record, setGrad } from '../autograd';
+import { wasm } from '../runtime';
+
+export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  const op = 'leakyRelu';
+  assertLive(x, op);
+  if (!Number.isFinite(slope)) throw shapeError(op, `slope must be finite, got ${slope}`, x._shape);
+  const K = wasm(op);
+  const y = output(x._shape, op);
+  K.leakyRelu(x.ptr, y.ptr, x.size, slope);
+  if (needsGrad(x)) record(y, op, [x], (dy) => setGrad(x, (dx) => K.leakyReluBackward(x.ptr, dy.ptr, dx, x.size, slope)));
+  return y;
+}

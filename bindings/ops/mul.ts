@@ -1,0 +1,24 @@
+// Elementwise a ⊙ b (same shapes), or a times a number.  da = dy ⊙ b, db = dy ⊙ a.
+
+import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor';
+import { needsGrad, record, setGrad } from '../autograd';
+import { wasm } from '../runtime';
+import { scale } from './scale';
+
+export function mul(a: Tensor, b: Tensor | number): Tensor {
+  const op = 'mul';
+  assertLive(a, op);
+  if (typeof b === 'number') return scale(a, b);
+  assertLive(b, op);
+  if (!sameShape(a._shape, b._shape)) throw shapeError(op, 'shapes must be equal', a._shape, b._shape);
+  const K = wasm(op);
+  const y = output(a._shape, op);
+  K.mul(a.ptr, b.ptr, y.ptr, a.size);
+  if (needsGrad(a, b)) {
+    record(y, op, [a, b], (dy) => {
+      setGrad(a, (da) => K.mul(dy.ptr, b.ptr, da, a.size));
+      setGrad(b, (db) => K.mul(dy.ptr, a.ptr, db, a.size));
+    });
+  }
+  return y;
+}

@@ -1,0 +1,15 @@
+// s · a for a number s.  da = s · dy.
+
+import { Tensor, output, assertLive, shapeError } from '../tensor';
+import { needsGrad, record, addScaled } from '../autograd';
+import { wasm } from '../runtime';
+
+export function scale(a: Tensor, s: number): Tensor {
+  const op = 'scale';
+  assertLive(a, op);
+  if (typeof s !== 'number' || !Number.isFinite(s)) throw shapeError(op, `the factor must be a finite number, got ${s}`, a._shape);
+  const y = output(a._shape, op);
+  wasm(op).scale(a.ptr, s, y.ptr, a.size);
+  if (needsGrad(a)) record(y, op, [a], (dy) => addScaled(a, dy, s));
+  return y;
+}

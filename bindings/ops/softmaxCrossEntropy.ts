@@ -1,0 +1,36 @@
+// Softmax + cross-entropy, fused and stable: the mean over rows of −log softmax(logits)[label].
+// The forward keeps the probabilities; dlogits = g/rows · (probs − onehot(labels)).
+
+import { Tensor, output, empty, assertLive, shapeError } from '../tensor';
+import { needsGrad, record, setGrad, scalarOf } from '../autograd';
+import { wasm, heapF32 } from '../runtime';
+import { checkLabels, labelBuffer, type Labels } from './labels';
+
+export function softmaxCrossEntropy(logits: Tensor, labels: Labels): Tensor {
+  const op = 'softmaxCrossEntropy';
+  assertLive(logits, op);
+  if (logits.rank !== 2) throw shapeError(op, 'logits must be [rows, classes]', logits._shape);
+  checkLabels(labels, logits, op);
+  const [rows, classes] = logits._shape;
+  const K = wasm(op);
+  const out = output([], op);
+  let probs: Tensor | null = null, lab: Tensor | null = null;
+  try {
+    probs = empty(logits._shape, op, false);
+    lab = labelBuffer(labels, op);
+  } catch (err) {
+    out.dispose(); probs?.dispose();
+    throw err;
+  }
+  const p = probs, l = lab;
+  heapF32()[out.ptr >>> 2] = K.softmaxCrossEntropy(logits.ptr, l.ptr, p.ptr, rows, classes);
+  if (needsGrad(logits)) {
+    record(out, op, [logits], (g) => {
+      const s = scalarOf(g) / rows;
+      setGrad(logits, (dx) => K.softmaxCrossEntropyBackward(p.ptr, l.ptr, dx, rows, classes, s));
+    }, [p, l]);
+  } else {
+    p.dispose(); l.dispose();
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+// Learning-rate schedules, PyTorch's semantics: made after the optimiser (which keeps its lr as
+// the base), step() once per epoch sets the lr for the next epoch.
+//   StepLR             base · γ^⌊epoch/stepSize⌋
+//   ExponentialLR      base · γ^epoch
+//   CosineAnnealingLR  etaMin + (base − etaMin)·(1 + cos(π·epoch/tMax))/2
+
+import { Optimizer, checkNumber } from './optimizer';
+
+export abstract class LRScheduler {
+  readonly optimizer: Optimizer;
+  readonly baseLr: number;
+  /** Epochs stepped so far. */
+  lastEpoch = 0;
+
+  constructor(name: string, optimizer: Optimizer) {
+    if (!(optimizer instanceof Optimizer)) throw new Error(`${name}: expected an optimiser (optim.SGD, optim.Adam, ...)`);
+    this.optimizer = optimizer;
+    this.baseLr = optimizer.lr;
+  }
+
+  /** The learning rate for a given epoch. */
+  abstract lrAt(epoch: number): number;
+
+  /** Advances one epoch and sets the optimiser's lr. */
+  step(): void {
+    this.lastEpoch++;
+    this.optimizer.lr = this.lrAt(this.lastEpoch);
+  }
+
+  getLastLr(): number {
+    return this.optimizer.lr;
+  }
+}
+
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+  constructor(optimizer: Optimizer, { stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }) {
+    super('StepLR', optimizer);
+    if (!Number.isInteger(stepSize) || stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
+    this.stepSize = stepSize;
+    this.gamma = checkNumber('StepLR', 'gamma', gamma);
+  }
+  lrAt(epoch: number): number {
+    return this.baseLr * Math.pow(this.gamma, Math.floor(epoch / this.stepSize));
+  }
+}
+
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+  constructor(optimizer: Optimizer, { gamma }: { gamma: number }) {
+    super('ExponentialLR', optimizer);
+    this.gamma = checkNumber('ExponentialLR', 'gamma', gamma);
+  }
+  lrAt(epoch: number): number {
+    return this.baseLr * Math.pow(this.gamma, epoch);
+  }
+}
+
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+  constructor(optimizer: Optimizer, { tMax, etaMin = 0 }: { tMax: number; etaMin?: number }) {
+    super('CosineAnnealingLR', optimizer);
+    if (!Number.isInteger(tMax) || tMax < 1) throw new Error(`CosineAnnealingLR: tMax must be a positive integer, got ${tMax}`);
+    this.tMax = tMax;
+    this.etaMin = checkNumber('CosineAnnealingLR', 'etaMin', etaMin);
+  }
+  lrAt(epoch: number): number {
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * epoch) / this.tMax))) / 2;
+  }
+}

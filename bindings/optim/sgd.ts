@@ -1,0 +1,56 @@
+// Stochastic gradient descent with momentum, Nesterov momentum and weight decay, in PyTorch's
+// form:  g ← g + wd·p;  v ← μ·v + g;  p ← p − lr·(nesterov ? g + μ·v : v)   (v = g when μ = 0).
+
+import { Tensor } from '../tensor';
+import { wasm } from '../runtime';
+import { Optimizer, checkNumber } from './optimizer';
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+export class SGD extends Optimizer {
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  private readonly velocity = new Map<Tensor, Tensor>();
+
+  constructor(params: readonly Tensor[], options: SGDOptions) {
+    const { lr, momentum = 0, nesterov = false, weightDecay = 0 } = options ?? ({} as SGDOptions);
+    super('SGD', params, lr);
+    this.momentum = checkNumber('SGD', 'momentum', momentum);
+    this.weightDecay = checkNumber('SGD', 'weightDecay', weightDecay);
+    if (nesterov && momentum <= 0) throw new Error('SGD: nesterov needs momentum > 0');
+    this.nesterov = nesterov;
+  }
+
+  step(): void {
+    this.checkBeforeStep();
+    const K = wasm('SGD.step');
+    for (const p of this.params) {
+      const g = p.grad;
+      if (!g) continue;
+      let v = 0;
+      if (this.momentum !== 0) {
+        let buf = this.velocity.get(p);
+        if (!buf) this.velocity.set(p, (buf = this.stateLike(p)));
+        v = buf.ptr;
+      }
+      K.sgdStep(p.ptr, g.ptr, v, p.size, this._lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
+    }
+  }
+
+  stateDict(): Record<string, Float32Array | number> {
+    const out: Record<string, Float32Array | number> = {};
+    this.params.forEach((p, i) => { const v = this.velocity.get(p); if (v) out[`${i}.momentum`] = v.data(); });
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.velocity.values()) v.dispose();
+    this.velocity.clear();
+  }
+}
