@@ -9,3 +9,6 @@ export {
   sigmoid, sigmoidBackward, tanh, tanhBackward, maxout, maxoutBackward, argmaxRows,
   addRowVector, sumRows, sumCols, sum, sumSquares, sumAbs, countNonFinite,
 } from './elementwise';
+export {
+  softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward, svm, svmBackward, mse, mseBackward,
+} from './loss';

@@ -3,43 +3,12 @@
 // (a kernel that writes past n fails), in place where the contract allows it, in all builds.
 import { describe, it, expect } from 'vitest';
 import { loadCore, variants, rng, randomArray, expectClose, type RawCore } from '../helpers/wasm';
+import { Buffers } from '../helpers/buffers';
 import * as ref from '../reference/elementwise';
 
 // 0 … 17 cross every 4-lane tail; 31 … 65 the 16-wide reduction loop; 255 … 257 and 4099 the
 // 256-element reduction block.
 const sizes = [...Array.from({ length: 18 }, (_, i) => i), 31, 32, 33, 47, 63, 64, 65, 100, 255, 256, 257, 4099];
-const GUARD = 5;
-const SENTINEL = -12345.25;
-
-/** Linear-memory buffers at a chosen misalignment (in floats), each followed by guard cells. */
-class Buffers {
-  private bases: number[] = [];
-  constructor(private core: RawCore, private misalign: number) {}
-  /** Copies data in (or sentinels when data is a length) and returns its pointer. */
-  put(data: ArrayLike<number> | number, type: 'f32' | 'i32' = 'f32'): number {
-    const n = typeof data === 'number' ? data : data.length;
-    const base = this.core.exports.alloc((n + this.misalign + GUARD) * 4 + 16);
-    this.bases.push(base);
-    const ptr = base + this.misalign * 4;
-    const f32 = new Float32Array(this.core.exports.memory.buffer);
-    f32.fill(SENTINEL, base >> 2, (ptr >> 2) + n + GUARD);
-    if (typeof data !== 'number') {
-      if (type === 'f32') f32.set(data, ptr >> 2);
-      else new Int32Array(this.core.exports.memory.buffer).set(data, ptr >> 2);
-    }
-    return ptr;
-  }
-  /** Fails when the cells around [ptr, ptr + n) were written. */
-  checkGuards(ptr: number, n: number, label: string): void {
-    const f32 = new Float32Array(this.core.exports.memory.buffer);
-    for (let i = -this.misalign; i < 0; i++) expect(f32[(ptr >> 2) + i], `${label}: wrote before the output`).toBe(SENTINEL);
-    for (let i = n; i < n + GUARD; i++) expect(f32[(ptr >> 2) + i], `${label}: wrote past n`).toBe(SENTINEL);
-  }
-  free(): void {
-    for (const b of this.bases) this.core.exports.free(b);
-    this.bases = [];
-  }
-}
 
 interface MapCase {
   name: string;

@@ -1,0 +1,182 @@
+// Losses, forward and backward: softmax (+ fused cross-entropy), multiclass SVM hinge, MSE.
+//
+// Row-wise kernels take a batch of `rows` rows of `classes` (or `cols`) scores each, row-major;
+// labels are i32 in [0, classes), validated by the caller. Per-row sums and the batch mean are
+// accumulated in f64. Returned losses are means over rows (softmax-CE, SVM) or elements (MSE);
+// the mean over zero rows or elements is NaN, as in PyTorch.
+
+import { exp4, expf } from './math';
+import { reduce, SQUARED_DIFF, scale as scaleArray } from './elementwise';
+
+/** max of n ≥ 1 floats (NaN if any is NaN). */
+@inline function rowMax(p: usize, n: i32): f32 {
+  let m: f32 = -Infinity;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (n >= 4) {
+      let v = v128.load(p);
+      for (i = 4; i + 4 <= n; i += 4) v = f32x4.max(v, v128.load(p + (<usize>i << 2)));
+      m = max<f32>(max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
+        max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+    }
+  }
+  for (; i < n; i++) m = max<f32>(m, load<f32>(p + (<usize>i << 2)));
+  return m;
+}
+
+/** y[i] = e^(x[i] − m) for i < n; returns Σ y in f64. y may alias x. */
+@inline function expShiftSum(x: usize, y: usize, n: i32, m: f32): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vm = f32x4.splat(m);
+    let acc = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const e = exp4(f32x4.sub(v128.load(x + o), vm));
+      v128.store(y + o, e);
+      acc = f32x4.add(acc, e);
+    }
+    total = (<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) +
+      (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const e = expf(load<f32>(x + o) - m);
+    store<f32>(y + o, e);
+    total += <f64>e;
+  }
+  return total;
+}
+
+/** Row-wise softmax, stable: y = e^(x − max) / Σ e^(x − max). y may alias x. */
+export function softmax(x: usize, y: usize, rows: i32, cols: i32): void {
+  if (cols <= 0) return;
+  const stride = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * stride, yr = y + <usize>r * stride;
+    const total = expShiftSum(xr, yr, cols, rowMax(xr, cols));
+    scaleArray(yr, <f32>(1 / total), yr, cols);
+  }
+}
+
+/**
+ * Writes probs = softmax(logits) row by row and returns the mean over rows of
+ * loss_i = log Σ_j e^(x_ij − max_i) − (x_iy − max_i), which stays finite where −log p_y would
+ * not (p_y rounding to 0). probs may alias logits.
+ */
+export function softmaxCrossEntropy(logits: usize, labels: usize, probs: usize, rows: i32, classes: i32): f32 {
+  if (classes <= 0) return NaN;
+  const stride = <usize>classes << 2;
+  let loss: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const xr = logits + <usize>r * stride, pr = probs + <usize>r * stride;
+    const xy = load<f32>(xr + (<usize>load<i32>(labels + (<usize>r << 2)) << 2)); // before probs overwrite it
+    const m = rowMax(xr, classes);
+    const total = expShiftSum(xr, pr, classes, m);
+    loss += Math.log(total) - (<f64>xy - <f64>m);
+    scaleArray(pr, <f32>(1 / total), pr, classes);
+  }
+  return <f32>(loss / rows);
+}
+
+/** dlogits = scale·(probs − onehot(labels)). dlogits may alias probs. */
+export function softmaxCrossEntropyBackward(probs: usize, labels: usize, dlogits: usize, rows: i32, classes: i32, scale: f32): void {
+  const stride = <usize>classes << 2;
+  for (let r = 0; r < rows; r++) {
+    const pr = probs + <usize>r * stride, dr = dlogits + <usize>r * stride;
+    const at = <usize>load<i32>(labels + (<usize>r << 2)) << 2;
+    const py = load<f32>(pr + at);
+    scaleArray(pr, scale, dr, classes);
+    store<f32>(dr + at, scale * (py - 1));
+  }
+}
+
+/**
+ * Multiclass SVM (hinge) loss of the course notes: the mean over rows of
+ * Σ_{j≠y} max(0, s_j − s_y + margin). NaN scores give NaN.
+ */
+export function svm(scores: usize, labels: usize, rows: i32, classes: i32, margin: f32): f32 {
+  const stride = <usize>classes << 2;
+  let loss: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const sr = scores + <usize>r * stride;
+    const y = load<i32>(labels + (<usize>r << 2));
+    const sy = load<f32>(sr + (<usize>y << 2));
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vsy = f32x4.splat(sy), vmargin = f32x4.splat(margin), zero = f32x4.splat(0), vy = i32x4.splat(y);
+      let index = i32x4(0, 1, 2, 3);
+      let acc = zero;
+      for (; j + 4 <= classes; j += 4) {
+        const h = f32x4.max(zero, f32x4.add(f32x4.sub(v128.load(sr + (<usize>j << 2)), vsy), vmargin));
+        acc = f32x4.add(acc, v128.andnot(h, i32x4.eq(index, vy))); // skip j = y
+        index = i32x4.add(index, i32x4.splat(4));
+      }
+      loss += (<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) +
+        (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3));
+    }
+    for (; j < classes; j++) {
+      const h = max<f32>(0, load<f32>(sr + (<usize>j << 2)) - sy + margin);
+      if (j != y) loss += <f64>h;
+    }
+  }
+  return <f32>(loss / rows);
+}
+
+/**
+ * dscores = scale · ∂svm/∂scores: for j ≠ y, scale when s_j − s_y + margin > 0 else 0;
+ * at j = y, −scale times the number of such j. dscores may alias scores.
+ */
+export function svmBackward(scores: usize, labels: usize, dscores: usize, rows: i32, classes: i32, margin: f32, scale: f32): void {
+  const stride = <usize>classes << 2;
+  for (let r = 0; r < rows; r++) {
+    const sr = scores + <usize>r * stride, dr = dscores + <usize>r * stride;
+    const y = load<i32>(labels + (<usize>r << 2));
+    const sy = load<f32>(sr + (<usize>y << 2));
+    let count = 0, j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vsy = f32x4.splat(sy), vmargin = f32x4.splat(margin), zero = f32x4.splat(0), vy = i32x4.splat(y);
+      const vscale = f32x4.splat(scale);
+      let index = i32x4(0, 1, 2, 3);
+      let c = i32x4.splat(0);
+      for (; j + 4 <= classes; j += 4) {
+        const o = <usize>j << 2;
+        const active = v128.andnot(f32x4.gt(f32x4.add(f32x4.sub(v128.load(sr + o), vsy), vmargin), zero), i32x4.eq(index, vy));
+        v128.store(dr + o, v128.and(vscale, active));
+        c = i32x4.sub(c, active); // active lanes are −1
+        index = i32x4.add(index, i32x4.splat(4));
+      }
+      count = i32x4.extract_lane(c, 0) + i32x4.extract_lane(c, 1) + i32x4.extract_lane(c, 2) + i32x4.extract_lane(c, 3);
+    }
+    for (; j < classes; j++) {
+      const o = <usize>j << 2;
+      const active = j != y && load<f32>(sr + o) - sy + margin > 0;
+      store<f32>(dr + o, active ? scale : 0);
+      count += <i32>active;
+    }
+    store<f32>(dr + (<usize>y << 2), -scale * <f32>count);
+  }
+}
+
+/** Mean of (a − b)² over all n elements. */
+export function mse(a: usize, b: usize, n: i32): f32 {
+  return <f32>(reduce(a, b, n, SQUARED_DIFF) / n);
+}
+
+/** da = scale·2(a − b) (the caller passes scale = upstream / n). da may alias a or b. */
+export function mseBackward(a: usize, b: usize, da: usize, n: i32, scale: f32): void {
+  const s2 = scale * 2;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vs = f32x4.splat(s2);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(da + o, f32x4.mul(vs, f32x4.sub(v128.load(a + o), v128.load(b + o))));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(da + o, s2 * (load<f32>(a + o) - load<f32>(b + o)));
+  }
+}
