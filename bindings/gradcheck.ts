@@ -79,7 +79,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     for (const t of inputs) { t.grad = null; t.requiresGrad = true; }
     analytic = tidy(() => {
       const y = checkOutput(fn(...inputs));
-      r = projection(y.size);
+      r = y.size === 1 ? Float64Array.of(1) : projection(y.size);
       if (y.requiresGrad) {
         y.backward(y.size === 1 ? undefined : tensor(Float32Array.from(r), y.shape));
       }
