@@ -12,3 +12,4 @@ export {
 export {
   softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward, svm, svmBackward, mse, mseBackward,
 } from './loss';
+export { sgdStep, adamStep } from './optim';
