@@ -4,13 +4,16 @@
 import { normal, uniform } from '../random';
 
 export type InitName = 'he' | 'heUniform' | 'xavier' | 'xavierUniform' | 'zeros';
-/** A named scheme, or a function returning one sample given the layer's fan-in and fan-out. */
-export type Init = InitName | ((fanIn: number, fanOut: number) => number);
+/**
+ * A named scheme, or a function returning one sample given the layer's fan-in and fan-out and
+ * the seeded standard-normal generator (e.g. the notes' `(i, o, randn) => 0.01 * randn()`).
+ */
+export type Init = InitName | ((fanIn: number, fanOut: number, randn: () => number) => number);
 
 export function initValues(init: Init, size: number, fanIn: number, fanOut: number, op: string): Float32Array {
   const out = new Float32Array(size);
   if (typeof init === 'function') {
-    for (let i = 0; i < size; i++) out[i] = init(fanIn, fanOut);
+    for (let i = 0; i < size; i++) out[i] = init(fanIn, fanOut, normal);
     return out;
   }
   switch (init) {
