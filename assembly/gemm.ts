@@ -240,3 +240,49 @@ function mergeTile(tile: usize, c: usize, ldc: usize, rows: i32, cols: i32, accu
     store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Packed-operand entry points, for kernels that pack their own operands: convolution writes
+// im2col straight into B panels and packs the weights once per call instead of once per image.
+// Layouts are those of packA/packB: A is ceil(m/MR) panels of [k][MR], B is ceil(n/NR) panels
+// of [k][NR], both zero-filled past m (n). Values in B columns past n never reach C, so a packer
+// may leave anything finite or not there.
+
+export const GEMM_MR: i32 = MR;
+export const GEMM_NR: i32 = NR;
+
+/** Packs op(A) rows [0, m) × depth [0, k) (element strides rs along rows, cs along depth) into MR-row panels. */
+export function gemmPackA(a: usize, rs: usize, cs: usize, m: i32, k: i32, dst: usize): void {
+  packA(a, rs, cs, m, k, dst);
+}
+
+/** Packs op(B) depth [0, k) × columns [0, n) (element strides rs along depth, cs along columns) into NR-column panels. */
+export function gemmPackB(b: usize, rs: usize, cs: usize, k: i32, n: i32, dst: usize): void {
+  packB(b, rs, cs, k, n, dst);
+}
+
+// Edge-tile scratch for gemmPacked (MR×8 floats covers both tiles), static so it needs no workspace.
+const packedTile: usize = memory.data(4 * 8 * 4, 16);
+
+/**
+ * C[m, n] (row stride ldc floats) (+ C when accumulate) = packed A [m × kc] · packed B [kc × n].
+ * Runs the micro-kernel over every B panel (outer) and A panel (inner); no packing, no workspace.
+ */
+export function gemmPacked(ap: usize, bp: usize, c: usize, ldc: i32, m: i32, n: i32, kc: i32, accumulate: bool): void {
+  const ldcBytes = <usize>ldc << 2;
+  for (let jr = 0; jr < n; jr += NR) {
+    const cols = min(NR, n - jr);
+    const bpanel = bp + (<usize>jr * kc << 2);
+    for (let ir = 0; ir < m; ir += MR) {
+      const rows = min(MR, m - ir);
+      const apanel = ap + (<usize>ir * kc << 2);
+      const ct = c + ((<usize>ir * ldc + jr) << 2);
+      if (rows == MR && cols == NR) {
+        microKernel(kc, apanel, bpanel, ct, ldcBytes, accumulate);
+      } else {
+        microKernel(kc, apanel, bpanel, packedTile, <usize>NR << 2, false);
+        mergeTile(packedTile, ct, ldcBytes, rows, cols, accumulate);
+      }
+    }
+  }
+}
