@@ -12,4 +12,5 @@ export {
 export {
   softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward, svm, svmBackward, mse, mseBackward,
 } from './loss';
+export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight } from './conv';
 export { sgdStep, adamStep } from './optim';

@@ -1,0 +1,402 @@
+// 2-D convolution, NCHW, weight [cOut, cIn, kh, kw], bias [cOut]: PyTorch's Conv2d (a
+// cross-correlation) with stride, zero padding and dilation. Output size per axis:
+//   out = floor((in + 2·pad − dil·(k − 1) − 1) / stride) + 1     (rows that do not fit are dropped)
+//
+// All three kernels are im2col + the GEMM micro-kernel, one image at a time, with K = cIn·kh·kw and
+// P = outH·outW:
+//   forward          Y[cOut, P]  = W[cOut, K] · col[K, P] (+ bias per row)
+//   backward weight  dW[cOut, K] (+)= Σ_images dY[cOut, P] · colᵀ[P, K]      dbias = Σ dY
+//   backward input   dcol[K, P]  = Wᵀ[K, cOut] · dY[cOut, P], then col2im scatter-adds dcol into dx
+// The im2col matrix is never stored: the packers below write it straight into the GEMM's packed
+// B-panel layout ([k][NR] per NR columns), one panel at a time, which the micro-kernel then reads
+// from L1. The weights are packed once per call, not once per image.
+// A padded input is copied once per image into a zero-bordered buffer, so every gather is in bounds
+// and the packers need no bounds checks; backward input likewise scatters into a padded dx buffer.
+
+import { workspace } from './workspace';
+import { GEMM_MR, GEMM_NR, gemmPackA, gemmPackB, gemmPacked } from './gemm';
+
+const MR: i32 = GEMM_MR;
+const NR: i32 = GEMM_NR;
+// Depth block: one packed B panel (KC × NR floats, 16 KiB in the SIMD builds) stays in L1.
+const KC: i32 = 512;
+// Bound on the dcol block of backward input (floats): K × (columns per block).
+const DCOL_FLOATS: i32 = 1 << 17;
+
+// Geometry of the current call, shared by the packers (set by setGeometry).
+let gC: i32 = 0, gH: i32 = 0, gW: i32 = 0;
+let gKh: i32 = 0, gKw: i32 = 0, gSh: i32 = 0, gSw: i32 = 0, gPh: i32 = 0, gPw: i32 = 0, gDh: i32 = 0, gDw: i32 = 0;
+let gOh: i32 = 0, gOw: i32 = 0;
+let gHp: i32 = 0, gWp: i32 = 0; // the (padded) image the packers read: h + 2·padH, w + 2·padW
+
+// Per-lane element offsets of one panel (at most 8 lanes).
+const laneOff: usize = memory.data(8 * 4, 16);
+
+@inline function bytes(floats: i32): usize {
+  return <usize>floats << 2;
+}
+
+@inline function roundUp(x: i32, m: i32): i32 {
+  return (x + m - 1) / m * m;
+}
+
+/** PyTorch's output size; 0 when nothing fits or a stride/dilation is not positive. */
+@inline function outSize(size: i32, k: i32, stride: i32, pad: i32, dil: i32): i32 {
+  const span = size + 2 * pad - dil * (k - 1) - 1;
+  return span < 0 || stride <= 0 || dil <= 0 || k <= 0 ? 0 : span / stride + 1;
+}
+
+/** Records the geometry; false when the output is empty. */
+function setGeometry(c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+                     ph: i32, pw: i32, dh: i32, dw: i32): bool {
+  gC = c; gH = h; gW = w; gKh = kh; gKw = kw; gSh = sh; gSw = sw; gPh = ph; gPw = pw; gDh = dh; gDw = dw;
+  gOh = outSize(h, kh, sh, ph, dh);
+  gOw = outSize(w, kw, sw, pw, dw);
+  gHp = h + 2 * ph;
+  gWp = w + 2 * pw;
+  return gOh > 0 && gOw > 0 && c > 0 && h > 0 && w > 0 && ph >= 0 && pw >= 0;
+}
+
+/** Copies c planes of h×w at src into dst as (h + 2·ph)×(w + 2·pw) planes with zero borders. */
+function padImage(src: usize, dst: usize, c: i32, h: i32, w: i32, ph: i32, pw: i32): void {
+  const wp = w + 2 * pw, rowBytes = bytes(w), padBytes = bytes(pw);
+  for (let ch = 0; ch < c; ch++) {
+    memory.fill(dst, 0, bytes(ph * wp + pw));
+    dst += bytes(ph * wp + pw);
+    for (let y = 0; y < h; y++) {
+      memory.copy(dst, src, rowBytes);
+      src += rowBytes;
+      dst += rowBytes;
+      memory.fill(dst, 0, y + 1 < h ? padBytes << 1 : padBytes);
+      dst += y + 1 < h ? padBytes << 1 : padBytes;
+    }
+    memory.fill(dst, 0, bytes(ph * wp));
+    dst += bytes(ph * wp);
+  }
+}
+
+/** The interior of c padded planes at src back to h×w planes at dst (overwrite). */
+function unpadImage(src: usize, dst: usize, c: i32, h: i32, w: i32, ph: i32, pw: i32): void {
+  const wp = w + 2 * pw, hp = h + 2 * ph, rowBytes = bytes(w);
+  for (let ch = 0; ch < c; ch++) {
+    let s = src + bytes(ch * hp * wp + ph * wp + pw);
+    for (let y = 0; y < h; y++) {
+      memory.copy(dst, s, rowBytes);
+      dst += rowBytes;
+      s += bytes(wp);
+    }
+  }
+}
+
+/** n floats at dst := v. */
+function fillValue(dst: usize, v: f32, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vv = f32x4.splat(v);
+    for (; i + 4 <= n; i += 4) v128.store(dst + bytes(i), vv);
+  }
+  for (; i < n; i++) store<f32>(dst + bytes(i), v);
+}
+
+/** Sum of n floats at src. */
+function sum(src: usize, n: i32): f32 {
+  let s: f32 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let a = f32x4.splat(0), b = f32x4.splat(0);
+    for (; i + 8 <= n; i += 8) {
+      a = f32x4.add(a, v128.load(src + bytes(i)));
+      b = f32x4.add(b, v128.load(src + bytes(i), 16));
+    }
+    a = f32x4.add(a, b);
+    s = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+  }
+  for (; i < n; i++) s += load<f32>(src + bytes(i));
+  return s;
+}
+
+/**
+ * Forward im2col panel: rows [k0, k0 + kc) of col (k = (c, ki, kj)) × the NR output positions
+ * [j0, j0 + NR) into dst as [k][NR]. Positions past P read element 0 (their columns are dropped).
+ * img is the padded image (gHp × gWp planes).
+ */
+function packColPanel(img: usize, j0: i32, k0: i32, kc: i32, dst: usize): void {
+  const ow = gOw, p = gOh * gOw, sw = gSw, rowStride = gSh * gWp;
+  let oy = j0 / ow, ox = j0 - oy * ow;
+  for (let t = 0; t < NR; t++) {
+    let off = 0;
+    if (j0 + t < p) {
+      off = oy * rowStride + ox * sw;
+      if (++ox == ow) { ox = 0; oy++; }
+    }
+    store<i32>(laneOff + (<usize>t << 2), off);
+  }
+  const kk = gKh * gKw, kw = gKw, kh = gKh, dw = gDw;
+  const plane = gHp * gWp, rowStep = gDh * gWp, rowBack = rowStep - (kw - 1) * dw;
+  let c = k0 / kk, r = k0 - c * kk;
+  let ki = r / kw, kj = r - ki * kw;
+  let base = c * plane + ki * rowStep + kj * dw;
+  if (ASC_FEATURE_SIMD) {
+    const o0 = <usize>load<i32>(laneOff) << 2, o1 = <usize>load<i32>(laneOff, 4) << 2;
+    const o2 = <usize>load<i32>(laneOff, 8) << 2, o3 = <usize>load<i32>(laneOff, 12) << 2;
+    const o4 = <usize>load<i32>(laneOff, 16) << 2, o5 = <usize>load<i32>(laneOff, 20) << 2;
+    const o6 = <usize>load<i32>(laneOff, 24) << 2, o7 = <usize>load<i32>(laneOff, 28) << 2;
+    // Mode 1: the 8 positions are consecutive pixels (stride 1, one output row); mode 2: every other pixel.
+    const mode = o7 == o0 + 28 ? 1 : o7 == o0 + 56 && sw == 2 ? 2 : 0;
+    for (let k = 0; k < kc; k++) {
+      const s = img + bytes(base);
+      if (mode == 1) {
+        v128.store(dst, v128.load(s + o0));
+        v128.store(dst, v128.load(s + o0, 16), 16);
+      } else if (mode == 2) {
+        const q = s + o0;
+        v128.store(dst, v128.shuffle<f32>(v128.load(q), v128.load(q, 16), 0, 2, 4, 6));
+        // elements 8..11 and 11..14: the last load ends on the last lane, never past it
+        v128.store(dst, v128.shuffle<f32>(v128.load(q, 32), v128.load(q, 44), 0, 2, 5, 7), 16);
+      } else {
+        store<f32>(dst, load<f32>(s + o0)); store<f32>(dst, load<f32>(s + o1), 4);
+        store<f32>(dst, load<f32>(s + o2), 8); store<f32>(dst, load<f32>(s + o3), 12);
+        store<f32>(dst, load<f32>(s + o4), 16); store<f32>(dst, load<f32>(s + o5), 20);
+        store<f32>(dst, load<f32>(s + o6), 24); store<f32>(dst, load<f32>(s + o7), 28);
+      }
+      dst += 32;
+      if (++kj < kw) base += dw;
+      else {
+        kj = 0;
+        if (++ki < kh) base += rowBack;
+        else { ki = 0; c++; base = c * plane; }
+      }
+    }
+  } else {
+    for (let k = 0; k < kc; k++) {
+      const s = img + bytes(base);
+      for (let t = 0; t < NR; t++) {
+        store<f32>(dst + (<usize>t << 2), load<f32>(s + bytes(load<i32>(laneOff + (<usize>t << 2)))));
+      }
+      dst += bytes(NR);
+      if (++kj < kw) base += dw;
+      else {
+        kj = 0;
+        if (++ki < kh) base += rowBack;
+        else { ki = 0; c++; base = c * plane; }
+      }
+    }
+  }
+}
+
+/**
+ * Backward-weight im2col panel: colᵀ, i.e. output positions [p0, p0 + kc) (the depth) × the NR
+ * col rows [k0, k0 + NR) (the columns) into dst as [p][NR]. Rows past K read element 0.
+ */
+function packColTPanel(img: usize, k0: i32, p0: i32, kc: i32, dst: usize): void {
+  const kk = gKh * gKw, kw = gKw, K = gC * kk;
+  const plane = gHp * gWp, rowStep = gDh * gWp;
+  for (let t = 0; t < NR; t++) {
+    const k = k0 + t;
+    let off = 0;
+    if (k < K) {
+      const c = k / kk, r = k - c * kk, ki = r / kw, kj = r - ki * kw;
+      off = c * plane + ki * rowStep + kj * gDw;
+    }
+    store<i32>(laneOff + (<usize>t << 2), off);
+  }
+  const ow = gOw, sw = gSw, rowStride = gSh * gWp;
+  let oy = p0 / ow, ox = p0 - oy * ow;
+  let pos = oy * rowStride + ox * sw;
+  if (ASC_FEATURE_SIMD) {
+    const o0 = <usize>load<i32>(laneOff) << 2, o1 = <usize>load<i32>(laneOff, 4) << 2;
+    const o2 = <usize>load<i32>(laneOff, 8) << 2, o3 = <usize>load<i32>(laneOff, 12) << 2;
+    const o4 = <usize>load<i32>(laneOff, 16) << 2, o5 = <usize>load<i32>(laneOff, 20) << 2;
+    const o6 = <usize>load<i32>(laneOff, 24) << 2, o7 = <usize>load<i32>(laneOff, 28) << 2;
+    for (let p = 0; p < kc; p++) {
+      const s = img + bytes(pos);
+      store<f32>(dst, load<f32>(s + o0)); store<f32>(dst, load<f32>(s + o1), 4);
+      store<f32>(dst, load<f32>(s + o2), 8); store<f32>(dst, load<f32>(s + o3), 12);
+      store<f32>(dst, load<f32>(s + o4), 16); store<f32>(dst, load<f32>(s + o5), 20);
+      store<f32>(dst, load<f32>(s + o6), 24); store<f32>(dst, load<f32>(s + o7), 28);
+      dst += 32;
+      pos += sw;
+      if (++ox == ow) { ox = 0; oy++; pos = oy * rowStride; }
+    }
+  } else {
+    for (let p = 0; p < kc; p++) {
+      const s = img + bytes(pos);
+      for (let t = 0; t < NR; t++) {
+        store<f32>(dst + (<usize>t << 2), load<f32>(s + bytes(load<i32>(laneOff + (<usize>t << 2)))));
+      }
+      dst += bytes(NR);
+      pos += sw;
+      if (++ox == ow) { ox = 0; oy++; pos = oy * rowStride; }
+    }
+  }
+}
+
+/**
+ * col2im: adds the dcol block (K rows, row stride ldd floats, output positions [j0, j0 + nc))
+ * into the padded image gradient img.
+ */
+function col2im(dcol: usize, ldd: i32, j0: i32, nc: i32, img: usize): void {
+  const kk = gKh * gKw, kw = gKw, kh = gKh, K = gC * kk, ow = gOw, sw = gSw, dw = gDw;
+  const plane = gHp * gWp, rowStep = gDh * gWp, rowStride = gSh * gWp, rowBack = rowStep - (kw - 1) * dw;
+  const oy0 = j0 / ow, ox0 = j0 - oy0 * ow;
+  let c = 0, ki = 0, kj = 0, base = 0;
+  for (let k = 0; k < K; k++) {
+    let src = dcol + bytes(k * ldd);
+    let oy = oy0, ox = ox0, j = 0;
+    while (j < nc) {
+      const run = min(ow - ox, nc - j);
+      const d = img + bytes(base + oy * rowStride + ox * sw);
+      if (sw == 1) {
+        let i = 0;
+        if (ASC_FEATURE_SIMD) {
+          for (; i + 4 <= run; i += 4) {
+            const o = bytes(i);
+            v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(src + o)));
+          }
+        }
+        for (; i < run; i++) {
+          const o = bytes(i);
+          store<f32>(d + o, load<f32>(d + o) + load<f32>(src + o));
+        }
+      } else {
+        for (let i = 0; i < run; i++) {
+          const o = bytes(i * sw);
+          store<f32>(d + o, load<f32>(d + o) + load<f32>(src + bytes(i)));
+        }
+      }
+      src += bytes(run);
+      j += run;
+      ox = 0;
+      oy++;
+    }
+    if (++kj < kw) base += dw;
+    else {
+      kj = 0;
+      if (++ki < kh) base += rowBack;
+      else { ki = 0; c++; base = c * plane; }
+    }
+  }
+}
+
+/**
+ * y[n, cOut, outH, outW] = conv2d(x[n, cIn, h, w], w[cOut, cIn, kh, kw]) + bias[cOut] (bias = 0: none).
+ */
+export function conv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                              cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                              padH: i32, padW: i32, dilH: i32, dilW: i32): void {
+  if (n <= 0 || cOut <= 0) return;
+  if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
+  const P = gOh * gOw, K = cIn * kh * kw;
+  const padded = padH > 0 || padW > 0;
+  const mPad = roundUp(cOut, MR), kcMax = min(K, KC);
+  const wpFloats = mPad * K, xpFloats = padded ? roundUp(cIn * gHp * gWp, 4) : 0;
+  const ws = workspace(bytes(wpFloats + xpFloats + kcMax * NR));
+  const wp = ws, xp = wp + bytes(wpFloats), bp = xp + bytes(xpFloats);
+  for (let pc = 0; pc < K; pc += KC) gemmPackA(w + bytes(pc), <usize>K, 1, cOut, min(KC, K - pc), wp + bytes(mPad * pc));
+  for (let img = 0; img < n; img++) {
+    let src = x + bytes(img * cIn * h * wIn);
+    const yn = y + bytes(img * cOut * P);
+    if (padded) {
+      padImage(src, xp, cIn, h, wIn, padH, padW);
+      src = xp;
+    }
+    if (bias != 0) {
+      for (let co = 0; co < cOut; co++) fillValue(yn + bytes(co * P), load<f32>(bias + bytes(co)), P);
+    }
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc), wblock = wp + bytes(mPad * pc), acc = bias != 0 || pc > 0;
+      for (let j0 = 0; j0 < P; j0 += NR) {
+        packColPanel(src, j0, pc, kc, bp);
+        gemmPacked(wblock, bp, yn + bytes(j0), P, cOut, min(NR, P - j0), kc, acc);
+      }
+    }
+  }
+}
+
+/**
+ * dx[n, cIn, h, w] = gradient of conv2dForward wrt x, given dy[n, cOut, outH, outW] (overwrites dx).
+ */
+export function conv2dBackwardInput(dy: usize, w: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                    cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                    padH: i32, padW: i32, dilH: i32, dilW: i32): void {
+  if (n <= 0 || cIn <= 0 || h <= 0 || wIn <= 0) return;
+  const imageFloats = cIn * h * wIn;
+  if (cOut <= 0 || !setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) {
+    memory.fill(dx, 0, bytes(n * imageFloats));
+    return;
+  }
+  const P = gOh * gOw, K = cIn * kh * kw;
+  const padded = padH > 0 || padW > 0;
+  const mPad = roundUp(K, MR), kcMax = min(cOut, KC);
+  const ncb = min(roundUp(P, NR), max(NR, DCOL_FLOATS / K / NR * NR));
+  const wpFloats = mPad * cOut, xpFloats = padded ? roundUp(cIn * gHp * gWp, 4) : 0;
+  const ws = workspace(bytes(wpFloats + xpFloats + kcMax * ncb + K * ncb));
+  const wp = ws, xp = wp + bytes(wpFloats), bp = xp + bytes(xpFloats), dcol = bp + bytes(kcMax * ncb);
+  // Wᵀ: row i of op(A) is column i of W (element stride 1), depth co has stride K.
+  for (let pc = 0; pc < cOut; pc += KC) {
+    gemmPackA(w + bytes(pc * K), 1, <usize>K, K, min(KC, cOut - pc), wp + bytes(mPad * pc));
+  }
+  for (let img = 0; img < n; img++) {
+    const dxn = dx + bytes(img * imageFloats), dyn = dy + bytes(img * cOut * P);
+    const dst = padded ? xp : dxn;
+    memory.fill(dst, 0, bytes(padded ? cIn * gHp * gWp : imageFloats));
+    for (let j0 = 0; j0 < P; j0 += ncb) {
+      const nc = min(ncb, P - j0);
+      for (let pc = 0; pc < cOut; pc += KC) {
+        const kc = min(KC, cOut - pc);
+        gemmPackB(dyn + bytes(pc * P + j0), <usize>P, 1, kc, nc, bp);
+        gemmPacked(wp + bytes(mPad * pc), bp, dcol, ncb, K, nc, kc, pc > 0);
+      }
+      col2im(dcol, ncb, j0, nc, dst);
+    }
+    if (padded) unpadImage(xp, dxn, cIn, h, wIn, padH, padW);
+  }
+}
+
+/**
+ * dw[cOut, cIn, kh, kw] and dbias[cOut] (dbias = 0: none) = gradients of conv2dForward given x and dy,
+ * summed over the batch; added to the existing values when accumulate != 0, else overwritten.
+ */
+export function conv2dBackwardWeight(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                     cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                     padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32): void {
+  if (cOut <= 0) return;
+  const K = max(0, cIn) * max(0, kh) * max(0, kw);
+  const live = n > 0 && setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
+  if (!live) {
+    if (accumulate == 0) {
+      memory.fill(dw, 0, bytes(cOut * K));
+      if (dbias != 0) memory.fill(dbias, 0, bytes(cOut));
+    }
+    return;
+  }
+  const P = gOh * gOw;
+  if (dbias != 0) {
+    for (let co = 0; co < cOut; co++) {
+      let s: f32 = accumulate != 0 ? load<f32>(dbias + bytes(co)) : 0;
+      for (let img = 0; img < n; img++) s += sum(dy + bytes((img * cOut + co) * P), P);
+      store<f32>(dbias + bytes(co), s);
+    }
+  }
+  const padded = padH > 0 || padW > 0;
+  const mPad = roundUp(cOut, MR), kcMax = min(P, KC);
+  const xpFloats = padded ? roundUp(cIn * gHp * gWp, 4) : 0;
+  const ws = workspace(bytes(xpFloats + mPad * kcMax + kcMax * NR));
+  const xp = ws, ap = xp + bytes(xpFloats), bp = ap + bytes(mPad * kcMax);
+  for (let img = 0; img < n; img++) {
+    let src = x + bytes(img * cIn * h * wIn);
+    const dyn = dy + bytes(img * cOut * P);
+    if (padded) {
+      padImage(src, xp, cIn, h, wIn, padH, padW);
+      src = xp;
+    }
+    for (let p0 = 0; p0 < P; p0 += KC) {
+      const kc = min(KC, P - p0), acc = accumulate != 0 || img > 0 || p0 > 0;
+      gemmPackA(dyn + bytes(p0), <usize>P, 1, cOut, kc, ap);
+      for (let k0 = 0; k0 < K; k0 += NR) {
+        packColTPanel(src, k0, p0, kc, bp);
+        gemmPacked(ap, bp, dw + bytes(k0), K, cOut, min(NR, K - k0), kc, acc);
+      }
+    }
+  }
+}
