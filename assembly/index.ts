@@ -13,4 +13,5 @@ export {
   softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward, svm, svmBackward, mse, mseBackward,
 } from './loss';
 export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight } from './conv';
+export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './pool';
 export { sgdStep, adamStep } from './optim';

@@ -65,4 +65,8 @@ export function mseBackward(a: ArrayLike<number>, b: ArrayLike<number>, scale: n
   return Float64Array.from({ length: a.length }, (_, i) => scale * 2 * (a[i] - b[i]));
 }
 
-export const mean = (xs: ArrayLike<number>) => Array.prototype.reduce.call(xs, (s: number, x: number) => s + x, 0) as number / xs.length;
+export function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s / xs.length;
+}

@@ -1,0 +1,202 @@
+import { describe, it, expect } from 'vitest';
+import { loadCore, variants, rng, randomArray, expectClose, type RawCore } from '../helpers/wasm';
+import {
+  maxPool2dRef, maxPool2dBackwardRef, avgPool2dRef, avgPool2dBackwardRef, poolOut, poolOutSize, type PoolDims,
+} from '../reference/pool';
+
+// Every window size 1–5 with stride 1–3 and padding 0–2 (padding ≤ half the window, as PyTorch
+// requires) on the first axis, the second axis drawn independently; odd and even spatial sizes,
+// channels 1 … 13, batch 1–3. Wide rows too, so the four-lane SIMD path runs, not only its edges.
+function sweep(): PoolDims[] {
+  const random = rng(11);
+  const pick = <T>(xs: T[]): T => xs[Math.floor((random() + 1) / 2 * xs.length) % xs.length];
+  const cases: PoolDims[] = [];
+  for (let kh = 1; kh <= 5; kh++) for (let sh = 1; sh <= 3; sh++) for (let ph = 0; ph <= Math.min(2, kh >> 1); ph++) {
+    for (;;) {
+      const kw = pick([1, 2, 3, 4, 5]);
+      const d: PoolDims = {
+        n: pick([1, 2, 3]), c: pick([1, 2, 3, 4, 5, 8, 9, 13]),
+        h: pick([1, 3, 4, 5, 7, 9]), w: pick([2, 5, 8, 11, 13, 17, 28, 31]),
+        kh, kw, sh, sw: pick([1, 2, 2, 3]), ph, pw: pick([0, 1, 2].filter((p) => p <= kw >> 1)),
+      };
+      const [oh, ow] = poolOut(d);
+      if (oh >= 1 && ow >= 1) { cases.push(d); break; }
+    }
+  }
+  cases.push(
+    { n: 2, c: 3, h: 28, w: 28, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // the MNIST CNN's pools
+    { n: 1, c: 2, h: 13, w: 13, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 },
+    { n: 1, c: 2, h: 15, w: 33, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 },
+    { n: 1, c: 2, h: 9, w: 30, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 },
+  );
+  return cases;
+}
+const cases = sweep();
+const label = (d: PoolDims) => `n${d.n} c${d.c} ${d.h}x${d.w} k${d.kh}x${d.kw} s${d.sh},${d.sw} p${d.ph},${d.pw}`;
+const dims = (d: PoolDims) => [d.n, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw];
+
+const GUARD = 4, SENTINEL = -777.25;
+function buffer(core: RawCore, n: number, data?: ArrayLike<number>): number {
+  const ptr = core.exports.alloc((n + GUARD) * 4 + 16);
+  const f32 = new Float32Array(core.exports.memory.buffer);
+  f32.fill(Number.NaN, ptr >> 2, (ptr >> 2) + n);
+  if (data) f32.set(data, ptr >> 2);
+  f32.fill(SENTINEL, (ptr >> 2) + n, (ptr >> 2) + n + GUARD);
+  return ptr;
+}
+function guardsIntact(core: RawCore, ptr: number, n: number, what: string): void {
+  expect(Array.from(core.get(ptr + n * 4, GUARD)), `${what} wrote past its end`).toEqual(new Array(GUARD).fill(SENTINEL));
+}
+
+/** Ties on purpose: values on a coarse grid, so equal maxima are common. */
+function makeInput(d: PoolDims, seed: number, coarse: boolean): Float32Array {
+  const x = randomArray(d.n * d.c * d.h * d.w, rng(seed));
+  return coarse ? x.map((v) => Math.round(v * 2) / 2) : x;
+}
+
+/** The course notes' worked example: one 4×4 plane. */
+const notes = [1, 1, 2, 4, 5, 6, 7, 8, 3, 2, 1, 0, 1, 2, 3, 4];
+const notesDims: PoolDims = { n: 1, c: 1, h: 4, w: 4, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 };
+
+describe('pool reference', () => {
+  it('output size floors, as PyTorch', () => {
+    expect(poolOutSize(28, 2, 2, 0)).toBe(14);
+    expect(poolOutSize(13, 2, 2, 0)).toBe(6); // the last row does not fit and is dropped
+    expect(poolOutSize(5, 3, 2, 1)).toBe(3);
+  });
+  it("the course notes' worked example", () => {
+    expect(Array.from(maxPool2dRef(notes, notesDims).y)).toEqual([6, 8, 3, 4]);
+    expect(Array.from(avgPool2dRef(notes, notesDims))).toEqual([3.25, 5.25, 2, 2]);
+  });
+});
+
+describe.each(variants)('pooling (%s build)', (variant) => {
+  const core = loadCore(variant);
+  const { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, free } = core.exports;
+
+  it("the course notes' worked example: max [[6,8],[3,4]], average [[3.25,5.25],[2,2]]", () => {
+    const px = core.put(notes), py = buffer(core, 4), pa = buffer(core, 4), pavg = buffer(core, 4);
+    maxPool2dForward(px, py, pa, ...dims(notesDims));
+    expect(Array.from(core.get(py, 4))).toEqual([6, 8, 3, 4]);
+    expect(Array.from(core.getI32(pa, 4))).toEqual([5, 7, 8, 15]);
+    avgPool2dForward(px, pavg, ...dims(notesDims));
+    expect(Array.from(core.get(pavg, 4))).toEqual([3.25, 5.25, 2, 2]);
+    for (const p of [px, py, pa, pavg]) free(p);
+  });
+
+  it(`max pooling forward and backward over ${cases.length} swept shapes (with ties)`, () => {
+    cases.forEach((d, i) => {
+      for (const coarse of [false, true]) {
+        const [oh, ow] = poolOut(d);
+        const nx = d.n * d.c * d.h * d.w, ny = d.n * d.c * oh * ow, what = `${variant} ${label(d)} coarse=${coarse}`;
+        const x = makeInput(d, 300 + i, coarse), dy = randomArray(ny, rng(i));
+        const ref = maxPool2dRef(x, d);
+        const px = core.put(x), py = buffer(core, ny), pa = buffer(core, ny), pdy = core.put(dy), pdx = buffer(core, nx);
+        maxPool2dForward(px, py, pa, ...dims(d));
+        expectClose(core.get(py, ny), ref.y, 0, 0, `${what} max`);
+        expect(Array.from(core.getI32(pa, ny)), `${what} argmax`).toEqual(Array.from(ref.argmax));
+        guardsIntact(core, py, ny, `${what} max`);
+        guardsIntact(core, pa, ny, `${what} argmax`);
+        maxPool2dBackward(pdy, pa, pdx, d.n, d.c, d.h, d.w, oh, ow);
+        expectClose(core.get(pdx, nx), maxPool2dBackwardRef(dy, ref.argmax, d), 1e-6, 1e-6, `${what} max backward`);
+        guardsIntact(core, pdx, nx, `${what} max backward`);
+        for (const p of [px, py, pa, pdy, pdx]) free(p);
+      }
+    });
+  });
+
+  it(`average pooling forward and backward over ${cases.length} swept shapes`, () => {
+    cases.forEach((d, i) => {
+      const [oh, ow] = poolOut(d);
+      const nx = d.n * d.c * d.h * d.w, ny = d.n * d.c * oh * ow, what = `${variant} ${label(d)}`;
+      const x = makeInput(d, 500 + i, false), dy = randomArray(ny, rng(i + 1));
+      const px = core.put(x), py = buffer(core, ny), pdy = core.put(dy), pdx = buffer(core, nx);
+      avgPool2dForward(px, py, ...dims(d));
+      expectClose(core.get(py, ny), avgPool2dRef(x, d), 1e-6, 1e-6, `${what} avg`);
+      guardsIntact(core, py, ny, `${what} avg`);
+      avgPool2dBackward(pdy, pdx, ...dims(d));
+      expectClose(core.get(pdx, nx), avgPool2dBackwardRef(dy, d), 1e-6, 1e-6, `${what} avg backward`);
+      guardsIntact(core, pdx, nx, `${what} avg backward`);
+      for (const p of [px, py, pdy, pdx]) free(p);
+    });
+  });
+
+  it('padded cells never win: all-negative input with padding', () => {
+    for (const d of [
+      { n: 1, c: 2, h: 5, w: 12, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 },
+      { n: 1, c: 1, h: 6, w: 19, kh: 4, kw: 5, sh: 2, sw: 2, ph: 2, pw: 2 },
+    ] as PoolDims[]) {
+      const [oh, ow] = poolOut(d);
+      const nx = d.n * d.c * d.h * d.w, ny = d.n * d.c * oh * ow;
+      const x = randomArray(nx, rng(3)).map((v) => -1 - Math.abs(v)); // every value ≤ −1
+      const px = core.put(x), py = buffer(core, ny), pa = buffer(core, ny);
+      maxPool2dForward(px, py, pa, ...dims(d));
+      const y = core.get(py, ny), a = core.getI32(pa, ny);
+      for (let o = 0; o < ny; o++) {
+        expect(y[o], `${variant} output ${o} must be a real cell`).toBeLessThanOrEqual(-1);
+        const plane = Math.floor(o / (oh * ow));
+        expect(a[o]).toBeGreaterThanOrEqual(0);
+        expect(a[o]).toBeLessThan(d.h * d.w);
+        expect(x[plane * d.h * d.w + a[o]]).toBe(y[o]);
+      }
+      expectClose(y, maxPool2dRef(x, d).y, 0, 0, `${variant} all-negative`);
+      for (const p of [px, py, pa]) free(p);
+    }
+  });
+
+  it('ties go to the first cell in scan order, and −∞ windows point at their first valid cell', () => {
+    // constant planes: every window ties everywhere → its first valid cell (row-major) wins
+    const d: PoolDims = { n: 1, c: 2, h: 7, w: 22, kh: 3, kw: 3, sh: 2, sw: 1, ph: 1, pw: 1 };
+    const [oh, ow] = poolOut(d);
+    const ny = d.c * oh * ow;
+    for (const value of [2.5, -Infinity]) {
+      const px = core.put(new Float32Array(d.c * d.h * d.w).fill(value)), py = buffer(core, ny), pa = buffer(core, ny);
+      maxPool2dForward(px, py, pa, ...dims(d));
+      const a = core.getI32(pa, ny);
+      for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+        const first = Math.max(0, oy * d.sh - d.ph) * d.w + Math.max(0, ox * d.sw - d.pw);
+        expect(a[oy * ow + ox], `${variant} value ${value} output (${oy}, ${ox})`).toBe(first);
+        expect(a[oh * ow + oy * ow + ox]).toBe(first);
+      }
+      expect(Array.from(core.get(py, ny)).every((v) => v === value)).toBe(true);
+      free(px); free(py); free(pa);
+    }
+  });
+
+  it('NaN wins its window, as in PyTorch', () => {
+    const d: PoolDims = { n: 1, c: 1, h: 2, w: 16, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 };
+    const x = new Float32Array(32).map((_, i) => i);
+    x[5] = NaN; x[16 + 12] = NaN;
+    const px = core.put(x), py = buffer(core, 8), pa = buffer(core, 8);
+    maxPool2dForward(px, py, pa, ...dims(d));
+    const y = core.get(py, 8), a = core.getI32(pa, 8);
+    expect(Number.isNaN(y[2]) && Number.isNaN(y[6])).toBe(true);
+    expect(a[2]).toBe(5);
+    expect(a[6]).toBe(28);
+    expect(y[0]).toBe(17);
+    free(px); free(py); free(pa);
+  });
+
+  it('average pooling divides by the full window where padding is counted (count_include_pad)', () => {
+    // 3×3 window, padding 1, on a 2×2 plane of ones: the corner window holds 4 ones of 9 cells
+    const d: PoolDims = { n: 1, c: 1, h: 2, w: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+    const px = core.put([1, 1, 1, 1]), py = buffer(core, 4), pdx = buffer(core, 4), pdy = core.put([9, 9, 9, 9]);
+    avgPool2dForward(px, py, ...dims(d));
+    expectClose(core.get(py, 4), [4 / 9, 4 / 9, 4 / 9, 4 / 9], 1e-7, 1e-7, 'corner windows');
+    avgPool2dBackward(pdy, pdx, ...dims(d));
+    expectClose(core.get(pdx, 4), [4, 4, 4, 4], 1e-6, 1e-6, 'corner windows backward');
+    free(px); free(py); free(pdx); free(pdy);
+  });
+
+  it('max pooling backward adds where windows share a winner', () => {
+    // 1×5 row, window 3, stride 1: [0, 9, 0, 0, 0] → the 9 wins the first two windows
+    const d: PoolDims = { n: 1, c: 1, h: 1, w: 5, kh: 1, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 };
+    const px = core.put([0, 9, 0, 0, 0]), py = buffer(core, 3), pa = buffer(core, 3), pdx = buffer(core, 5);
+    maxPool2dForward(px, py, pa, ...dims(d));
+    expect(Array.from(core.getI32(pa, 3))).toEqual([1, 1, 2]);
+    const pdy = core.put([1, 2, 4]);
+    maxPool2dBackward(pdy, pa, pdx, 1, 1, 1, 5, 1, 3);
+    expect(Array.from(core.get(pdx, 5))).toEqual([0, 3, 4, 0, 0]);
+    for (const p of [px, py, pa, pdx, pdy]) free(p);
+  });
+});
