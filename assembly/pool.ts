@@ -14,7 +14,8 @@
 //
 // The SIMD builds run four adjacent outputs at once across each output row where the windows lie
 // inside the row (stride 1 or 2); the edges, other strides and the scalar build take the scalar path,
-// which visits the cells in the same order, so every build gives the same bits.
+// which visits the cells in the same order, so the forwards give the same bits in every build
+// (average-pool backward may differ in the last bit: overlapping windows add in another order).
 
 @inline function bytes(floats: i32): usize {
   return <usize>floats << 2;
