@@ -14,4 +14,5 @@ export {
 } from './loss';
 export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight } from './conv';
 export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './pool';
+export { dropoutForward, dropoutBackward } from './dropout';
 export { sgdStep, adamStep } from './optim';
