@@ -51,3 +51,27 @@ export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
     }
   }
 }
+
+/** Gaussian blobs: `classes` clusters in `dims` dimensions, `perClass` samples each (seeded). */
+export function blobs(perClass: number, classes: number, dims: number, seedValue = 1, spread = 0.5): { x: Float32Array; y: Int32Array } {
+  const r = rng(seedValue);
+  const centres: number[][] = [];
+  for (let c = 0; c < classes; c++) centres.push(Array.from({ length: dims }, () => r() * 2));
+  const n = perClass * classes;
+  const x = new Float32Array(n * dims), y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % classes;
+    y[i] = c;
+    for (let d = 0; d < dims; d++) x[i * dims + d] = centres[c][d] + spread * (r() + r() + r());
+  }
+  return { x, y };
+}
+
+/** Copies of a model's weights and an optimiser's state, to compare before/after a failure. */
+export function snapshot(model: { stateDict(): Record<string, Float32Array> }, opt: { stateDict(): Record<string, Float32Array | number> }): unknown {
+  const w = model.stateDict(), s = opt.stateDict();
+  return {
+    weights: Object.fromEntries(Object.entries(w).map(([k, v]) => [k, Array.from(v)])),
+    state: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'number' ? v : Array.from(v)])),
+  };
+}

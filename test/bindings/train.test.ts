@@ -1,0 +1,116 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { init, seed, tensor, nn, optim, loss, fit, evaluate, predict, tidy, memory, type Tensor } from '../../bindings/index';
+import { blobs } from './helpers';
+
+beforeAll(async () => {
+  await init();
+});
+
+function mlp(inF: number, hidden: number, out: number): nn.Sequential {
+  return new nn.Sequential(new nn.Dense(inF, hidden), new nn.ReLU(), new nn.Dense(hidden, out));
+}
+
+describe('fit / evaluate / predict', () => {
+  it('trains a classifier on shuffled minibatches and returns the history', async () => {
+    seed(1);
+    const train = blobs(60, 3, 4, 1), val = blobs(20, 3, 4, 1);
+    const model = mlp(4, 16, 3);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    const sched = new optim.StepLR(opt, { stepSize: 5, gamma: 0.5 });
+    const seen: number[] = [];
+    const h = await fit(model, { ...train, shape: [4] }, {
+      epochs: 12, batchSize: 16, optimizer: opt, scheduler: sched, validation: { ...val, shape: [4] },
+      verbose: false, onEpoch: (logs) => { seen.push(logs.epoch); },
+    });
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    for (const k of ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'lr', 'time'] as const) expect(h[k]).toHaveLength(12);
+    expect(h.loss[11]).toBeLessThan(h.loss[0]);
+    expect(h.accuracy[11]).toBeGreaterThan(0.9);
+    expect(h.valAccuracy[11]).toBeGreaterThan(0.9);
+    expect(h.lr.slice(0, 6)).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.05]);
+    expect(model.training).toBe(true);
+    const r = evaluate(model, val);
+    expect(r.accuracy).toBeCloseTo(h.valAccuracy[11], 6);
+    expect(r.loss).toBeCloseTo(h.valLoss[11], 5);
+    const p = predict(model, val.x, { shape: [4], batchSize: 7 });
+    expect(p.shape).toEqual([60, 3]);
+    const logits = p.data();
+    let correct = 0;
+    for (let i = 0; i < 60; i++) {
+      const row = Array.from(logits.subarray(i * 3, i * 3 + 3));
+      if (row.indexOf(Math.max(...row)) === val.y[i]) correct++;
+    }
+    expect(correct / 60).toBeCloseTo(r.accuracy, 6);
+    p.dispose();
+  });
+
+  it('is repeatable with seed(), accepts a Tensor x, number[] labels, svm and custom losses, and stops when onEpoch returns false', async () => {
+    const { x, y } = blobs(30, 2, 3, 5);
+    const runOnce = async (): Promise<number[]> => {
+      seed(9);
+      const model = mlp(3, 8, 2);
+      const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+      const h = await fit(model, { x: tensor(x, [60, 3]), y: Array.from(y) }, { epochs: 3, batchSize: 8, optimizer: opt, loss: 'svm', verbose: false });
+      return h.loss;
+    };
+    const a = await runOnce(), b = await runOnce();
+    expect(a).toEqual(b);
+    seed(3);
+    const model = mlp(3, 8, 2);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.05 });
+    const h = await fit(model, { x, y, shape: [3] }, {
+      epochs: 10, optimizer: opt, verbose: false,
+      loss: (out, labels) => loss.softmaxCrossEntropy(out, labels as Int32Array).add(loss.l2(model.parameters(), 1e-3)),
+      onEpoch: ({ epoch }) => epoch < 4,
+    });
+    expect(h.loss).toHaveLength(4);
+  });
+
+  it('regression with mse and Float32Array targets', async () => {
+    seed(4);
+    const n = 64;
+    const x = new Float32Array(n * 2), y = new Float32Array(n);
+    for (let i = 0; i < n; i++) { x[2 * i] = (i % 8) / 8; x[2 * i + 1] = Math.floor(i / 8) / 8; y[i] = 2 * x[2 * i] - x[2 * i + 1] + 0.5; }
+    const model = new nn.Sequential(new nn.Dense(2, 1));
+    const h = await fit(model, { x, y, shape: [2] }, { epochs: 200, batchSize: 16, optimizer: new optim.SGD(model.parameters(), { lr: 0.2 }), loss: 'mse', verbose: false });
+    expect(h.accuracy).toHaveLength(0);
+    expect(h.loss[199]).toBeLessThan(1e-4);
+    const w = model.stateDict();
+    expect(w['0.weight'][0]).toBeCloseTo(2, 2);
+    expect(w['0.weight'][1]).toBeCloseTo(-1, 2);
+    expect(w['0.bias'][0]).toBeCloseTo(0.5, 2);
+    expect(evaluate(model, { x, y, shape: [2] }, { loss: 'mse' }).loss).toBeLessThan(1e-4);
+  });
+});
+
+describe('memory stays flat over 1,000 training steps', () => {
+  it('through fit()', async () => {
+    seed(2);
+    const { x, y } = blobs(64, 2, 5, 8); // 128 samples, batch 16: 8 steps per epoch
+    const model = mlp(5, 12, 2);
+    const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+    await fit(model, { x, y, shape: [5] }, { epochs: 1, batchSize: 16, optimizer: opt, verbose: false });
+    const before = memory();
+    await fit(model, { x, y, shape: [5] }, { epochs: 125, batchSize: 16, optimizer: opt, verbose: false });
+    expect(memory()).toEqual(before);
+  });
+
+  it('through a hand-written loop in tidy()', () => {
+    seed(3);
+    const { x, y } = blobs(16, 3, 4, 9);
+    const model = mlp(4, 10, 3);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+    const xt = tensor(x, [48, 4]);
+    const step = (): number => tidy(() => {
+      const l = loss.softmaxCrossEntropy(model.forward(xt), y).add(loss.elasticNet(model.parameters(), { l1: 1e-4, l2: 1e-4 }));
+      opt.zeroGrad(); l.backward(); opt.step();
+      return l.item();
+    });
+    const first = step();
+    const before = memory();
+    let last = first;
+    for (let i = 1; i < 1000; i++) last = step();
+    expect(memory()).toEqual(before);
+    expect(last).toBeLessThan(first);
+  });
+});
