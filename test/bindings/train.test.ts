@@ -83,6 +83,41 @@ describe('fit / evaluate / predict', () => {
   });
 });
 
+describe('progress output', () => {
+  it('draws one progress line on a TTY, prints epoch lines only when verbose elsewhere, and is silent otherwise', async () => {
+    const { x, y } = blobs(10, 2, 2, 6);
+    const out = process.stdout as any;
+    const wasTTY = out.isTTY, write = out.write, log = console.log;
+    const written: string[] = [], logged: string[] = [];
+    out.write = (s: string) => { written.push(String(s)); return true; };
+    console.log = (...a: unknown[]) => { logged.push(a.join(' ')); };
+    const run = (verbose?: boolean) => {
+      seed(1);
+      const model = mlp(2, 4, 2);
+      return fit(model, { x, y, shape: [2] }, { epochs: 2, batchSize: 5, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }), ...(verbose === undefined ? {} : { verbose }) });
+    };
+    try {
+      out.isTTY = true;
+      await run();
+      out.isTTY = false;
+      await run();
+      await run(true);
+      out.isTTY = true;
+      await run(false);
+    } finally {
+      out.isTTY = wasTTY; out.write = write; console.log = log;
+    }
+    // TTY: carriage-return redraws, one finished line per epoch.
+    expect(written.length).toBeGreaterThanOrEqual(4);
+    expect(written.every((w) => w.startsWith('\r'))).toBe(true);
+    expect(written.filter((w) => w.endsWith('\n'))).toHaveLength(2);
+    expect(written.some((w) => /epoch 1\/2 \d+\/4 loss \d\.\d{4} accuracy/.test(w))).toBe(true);
+    // Not a TTY: nothing by default, a line per epoch with verbose: true.
+    expect(logged).toHaveLength(2);
+    expect(logged[1]).toMatch(/^epoch 2\/2 loss \d\.\d{4} accuracy \d\.\d{4} \(\d+\.\d\d s\)$/);
+  });
+});
+
 describe('memory stays flat over 1,000 training steps', () => {
   it('through fit()', async () => {
     seed(2);
