@@ -6,8 +6,8 @@
 // intermediate tensors are freed as soon as they have been passed on, and the graph (with any
 // buffers an op saved for its backward) is freed when backward() finishes.
 
-import { Tensor, empty, assertLive, shapeError, sameShape, shapeStr } from './tensor';
-import { wasm, heapF32 } from './runtime';
+import { Tensor, empty, assertLive, shapeError, sameShape, shapeStr } from './tensor.js';
+import { wasm, heapF32 } from './runtime.js';
 
 export interface GradNode {
   /** The op's name, for error messages. */
@@ -219,7 +219,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   }
 }
 
-declare module './tensor' {
+declare module './tensor.js' {
   interface Tensor {
     /**
      * Backpropagates from this tensor (one element, or pass `gradient` of its shape). Adds into

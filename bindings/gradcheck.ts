@@ -9,9 +9,9 @@
 // kinks (ReLU at 0, hinge margins). A function with a non-scalar output is checked through
 // Σ r·f(x) for fixed pseudo-random weights r, which exercises every output.
 
-import { Tensor, tensor, tidy, assertLive, shapeError, describe } from './tensor';
-import { noGrad } from './autograd';
-import { heapF32 } from './runtime';
+import { Tensor, tensor, tidy, assertLive, shapeError, describe } from './tensor.js';
+import { noGrad } from './autograd.js';
+import { heapF32 } from './runtime.js';
 
 export interface GradcheckOptions {
   /** Step of the centred difference (default 1e-2). */

@@ -1,13 +1,13 @@
 // Losses and weight penalties, as the course notes name them. Each returns a scalar Tensor
 // that records on the tape, so `loss.softmaxCrossEntropy(logits, y).backward()` trains.
 
-import { Tensor } from './tensor';
-import { softmaxCrossEntropy as sce } from './ops/softmaxCrossEntropy';
-import { svm as hinge } from './ops/svm';
-import { mse as meanSquared } from './ops/mse';
-import { l1 as penaltyL1, l2 as penaltyL2 } from './ops/penalty';
-import { add } from './ops/add';
-import type { Labels } from './ops/labels';
+import { Tensor } from './tensor.js';
+import { softmaxCrossEntropy as sce } from './ops/softmaxCrossEntropy.js';
+import { svm as hinge } from './ops/svm.js';
+import { mse as meanSquared } from './ops/mse.js';
+import { l1 as penaltyL1, l2 as penaltyL2 } from './ops/penalty.js';
+import { add } from './ops/add.js';
+import type { Labels } from './ops/labels.js';
 
 export type { Labels };
 

@@ -7,9 +7,9 @@
 // engine has one). Views of the heap are re-derived at every access (heapF32()), never cached
 // across a call that may grow memory.
 
-import { wasm, heapF32, allocBytes, freeBytes, onInit } from './runtime';
-import { normal, uniform } from './random';
-import type { GradNode } from './autograd';
+import { wasm, heapF32, allocBytes, freeBytes, onInit } from './runtime.js';
+import { normal, uniform } from './random.js';
+import type { GradNode } from './autograd.js';
 
 export type Shape = readonly number[];
 

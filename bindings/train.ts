@@ -2,16 +2,16 @@
 // tidy(), so memory stays flat however long training runs; a NaN/Inf loss (or gradient) stops
 // training with an Error before the optimiser touches the weights.
 
-import { Tensor, empty, track, tidy, shapeError, shapeStr, describe, assertLive } from './tensor';
-import { noGrad } from './autograd';
-import { wasm, heapF32, heapI32 } from './runtime';
-import { permutation } from './random';
-import { Module } from './nn/module';
-import { Optimizer } from './optim/optimizer';
-import type { LRScheduler } from './optim/schedule';
-import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy';
-import { svm } from './ops/svm';
-import { mse } from './ops/mse';
+import { Tensor, empty, track, tidy, shapeError, shapeStr, describe, assertLive } from './tensor.js';
+import { noGrad } from './autograd.js';
+import { wasm, heapF32, heapI32 } from './runtime.js';
+import { permutation } from './random.js';
+import { Module } from './nn/module.js';
+import { Optimizer } from './optim/optimizer.js';
+import type { LRScheduler } from './optim/schedule.js';
+import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
+import { svm } from './ops/svm.js';
+import { mse } from './ops/mse.js';
 
 /** Samples: x row-major (n × prod(shape)), y class labels or float targets. */
 export interface Dataset {

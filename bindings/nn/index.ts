@@ -1,4 +1,4 @@
-export { Module, parameter } from './module';
-export { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from './layers';
-export type { DenseOptions } from './layers';
-export type { Init, InitName } from './init';
+export { Module, parameter } from './module.js';
+export { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from './layers.js';
+export type { DenseOptions } from './layers.js';
+export type { Init, InitName } from './init.js';

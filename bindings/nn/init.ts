@@ -1,7 +1,7 @@
 // Weight initialisation. He (Kaiming) suits ReLU-family layers; Xavier (Glorot) suits tanh and
 // sigmoid. All draw from the seeded generator, so seed(n) makes them repeatable.
 
-import { normal, uniform } from '../random';
+import { normal, uniform } from '../random.js';
 
 export type InitName = 'he' | 'heUniform' | 'xavier' | 'xavierUniform' | 'zeros';
 /**

@@ -1,16 +1,16 @@
 // Layers: compositions of ops, no kernels of their own.
 
-import { Tensor, tensor, zeros } from '../tensor';
-import { Module, parameter } from './module';
-import { initValues, type Init } from './init';
-import { linear } from '../ops/matmul';
-import { relu } from '../ops/relu';
-import { leakyRelu } from '../ops/leakyRelu';
-import { elu } from '../ops/elu';
-import { sigmoid } from '../ops/sigmoid';
-import { tanh } from '../ops/tanh';
-import { maxout } from '../ops/maxout';
-import { reshape } from '../ops/reshape';
+import { Tensor, tensor, zeros } from '../tensor.js';
+import { Module, parameter } from './module.js';
+import { initValues, type Init } from './init.js';
+import { linear } from '../ops/matmul.js';
+import { relu } from '../ops/relu.js';
+import { leakyRelu } from '../ops/leakyRelu.js';
+import { elu } from '../ops/elu.js';
+import { sigmoid } from '../ops/sigmoid.js';
+import { tanh } from '../ops/tanh.js';
+import { maxout } from '../ops/maxout.js';
+import { reshape } from '../ops/reshape.js';
 
 function checkFeatures(op: string, values: Record<string, unknown>): void {
   for (const [name, v] of Object.entries(values)) {

@@ -6,8 +6,8 @@
 //     forward(x) { return this.fc2.forward(this.fc1.forward(x).relu()); } }
 // and namedParameters() gives PyTorch state_dict names ('fc1.weight', '0.bias', ...).
 
-import { Tensor, assertLive, shapeError, sameShape, shapeStr } from '../tensor';
-import { heapF32 } from '../runtime';
+import { Tensor, assertLive, shapeError, sameShape, shapeStr } from '../tensor.js';
+import { heapF32 } from '../runtime.js';
 
 /** Marks `t` as a parameter: requires grad, survives every tidy(), found by Module.parameters(). */
 export function parameter(t: Tensor): Tensor {

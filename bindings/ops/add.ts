@@ -1,8 +1,8 @@
 // a + b: same shapes, a row vector b[cols] broadcast over a[rows, cols] (either order), or a number.
 
-import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor';
-import { needsGrad, record, addGrad, addScaled } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor.js';
+import { needsGrad, record, addGrad, addScaled } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 /** True when `v` is [cols] and `m` is [rows, cols]. */
 export function isRowBroadcast(m: Tensor, v: Tensor): boolean {

@@ -1,8 +1,8 @@
 // x for x > 0, alpha·(eˣ − 1) otherwise.  dx = dy · (x > 0 ? 1 : alpha·eˣ).
 
-import { Tensor, output, assertLive, shapeError } from '../tensor';
-import { needsGrad, record, setGrad } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, assertLive, shapeError } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 export function elu(x: Tensor, alpha = 1): Tensor {
   const op = 'elu';

@@ -1,33 +1,33 @@
 // Every op, and the Tensor methods that delegate to them (x.matmul(w), x.add(b), x.relu(), ...).
 
-import { Tensor } from '../tensor';
-import { matmul, linear } from './matmul';
-import { add } from './add';
-import { sub } from './sub';
-import { mul } from './mul';
-import { scale } from './scale';
-import { sum } from './sum';
-import { mean } from './mean';
-import { relu } from './relu';
-import { leakyRelu } from './leakyRelu';
-import { elu } from './elu';
-import { sigmoid } from './sigmoid';
-import { tanh } from './tanh';
-import { maxout } from './maxout';
-import { softmax } from './softmax';
-import { reshape } from './reshape';
-import { softmaxCrossEntropy } from './softmaxCrossEntropy';
-import { svm } from './svm';
-import { mse } from './mse';
-import { l1, l2 } from './penalty';
+import { Tensor } from '../tensor.js';
+import { matmul, linear } from './matmul.js';
+import { add } from './add.js';
+import { sub } from './sub.js';
+import { mul } from './mul.js';
+import { scale } from './scale.js';
+import { sum } from './sum.js';
+import { mean } from './mean.js';
+import { relu } from './relu.js';
+import { leakyRelu } from './leakyRelu.js';
+import { elu } from './elu.js';
+import { sigmoid } from './sigmoid.js';
+import { tanh } from './tanh.js';
+import { maxout } from './maxout.js';
+import { softmax } from './softmax.js';
+import { reshape } from './reshape.js';
+import { softmaxCrossEntropy } from './softmaxCrossEntropy.js';
+import { svm } from './svm.js';
+import { mse } from './mse.js';
+import { l1, l2 } from './penalty.js';
 
 export {
   matmul, linear, add, sub, mul, scale, sum, mean, relu, leakyRelu, elu, sigmoid, tanh, maxout,
   softmax, reshape, softmaxCrossEntropy, svm, mse, l1, l2,
 };
-export type { Labels } from './labels';
+export type { Labels } from './labels.js';
 
-declare module '../tensor' {
+declare module '../tensor.js' {
   interface Tensor {
     matmul(b: Tensor): Tensor;
     add(b: Tensor | number): Tensor;

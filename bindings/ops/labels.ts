@@ -1,8 +1,8 @@
 // Class labels for the classification losses: checked in JS (integers in [0, classes), one
 // per row) and copied into an int32 buffer in linear memory.
 
-import { Tensor, empty, shapeError, describe } from '../tensor';
-import { heapI32 } from '../runtime';
+import { Tensor, empty, shapeError, describe } from '../tensor.js';
+import { heapI32 } from '../runtime.js';
 
 export type Labels = Int32Array | number[];
 

@@ -1,8 +1,8 @@
 // x for x > 0, slope·x otherwise.  dx = dy · (x > 0 ? 1 : slope).
 
-import { Tensor, output, assertLive, shapeError } from '../tensor';
-import { needsGrad, record, setGrad } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, assertLive, shapeError } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   const op = 'leakyRelu';

@@ -2,9 +2,9 @@
 // x·Wᵀ + b with the PyTorch weight layout W [out, in]. Their backward passes use the other two
 // GEMM shapes (A·Bᵀ and Aᵀ·B), so all three training shapes run in the same kernel.
 
-import { Tensor, output, assertLive, shapeError } from '../tensor';
-import { needsGrad, record, addGrad } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, assertLive, shapeError } from '../tensor.js';
+import { needsGrad, record, addGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 /** C[m,n] = A[m,k]·B[k,n].  dA = dC·Bᵀ, dB = Aᵀ·dC. */
 export function matmul(a: Tensor, b: Tensor): Tensor {

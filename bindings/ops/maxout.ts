@@ -1,8 +1,8 @@
 // Maxout: y[r,u] = max over the k pieces x[r, u·k .. u·k+k−1].  dx = dy routed to the argmax piece.
 
-import { Tensor, output, empty, assertLive, shapeError } from '../tensor';
-import { needsGrad, record, setGrad } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, empty, assertLive, shapeError } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 export function maxout(x: Tensor, k: number): Tensor {
   const op = 'maxout';

@@ -1,8 +1,8 @@
 // Mean of all elements, a scalar.  da = g / n broadcast.
 
-import { Tensor, output, assertLive } from '../tensor';
-import { needsGrad, record, addGrad, scalarOf } from '../autograd';
-import { wasm, heapF32 } from '../runtime';
+import { Tensor, output, assertLive } from '../tensor.js';
+import { needsGrad, record, addGrad, scalarOf } from '../autograd.js';
+import { wasm, heapF32 } from '../runtime.js';
 
 export function mean(a: Tensor): Tensor {
   const op = 'mean';

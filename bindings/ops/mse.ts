@@ -1,9 +1,9 @@
 // Mean squared error over all elements (PyTorch's MSELoss, reduction 'mean').
 // da = g/n · 2(a − b), db = g/n · 2(b − a).
 
-import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor';
-import { needsGrad, record, setGrad, scalarOf } from '../autograd';
-import { wasm, heapF32 } from '../runtime';
+import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor.js';
+import { needsGrad, record, setGrad, scalarOf } from '../autograd.js';
+import { wasm, heapF32 } from '../runtime.js';
 
 export function mse(a: Tensor, b: Tensor): Tensor {
   const op = 'mse';

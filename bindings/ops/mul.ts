@@ -1,9 +1,9 @@
 // Elementwise a ⊙ b (same shapes), or a times a number.  da = dy ⊙ b, db = dy ⊙ a.
 
-import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor';
-import { needsGrad, record, setGrad } from '../autograd';
-import { wasm } from '../runtime';
-import { scale } from './scale';
+import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
+import { scale } from './scale.js';
 
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   const op = 'mul';

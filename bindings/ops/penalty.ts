@@ -1,9 +1,9 @@
 // Weight penalties over a list of parameters (the notes' regularisation R(W)).
 // l2 = λ Σ w²  (dw = 2λg · w);  l1 = λ Σ |w|  (dw = λg · sign(w)).
 
-import { Tensor, output, assertLive } from '../tensor';
-import { anyNeedsGrad, record, addGrad, scalarOf } from '../autograd';
-import { wasm, heapF32 } from '../runtime';
+import { Tensor, output, assertLive } from '../tensor.js';
+import { anyNeedsGrad, record, addGrad, scalarOf } from '../autograd.js';
+import { wasm, heapF32 } from '../runtime.js';
 
 function checkParams(params: readonly Tensor[], lambda: number, op: string): void {
   if (!Array.isArray(params)) throw new Error(`${op}: expected an array of tensors (model.parameters())`);

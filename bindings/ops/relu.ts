@@ -1,8 +1,8 @@
 // max(0, x).  dx = dy where x > 0.
 
-import { Tensor, output, assertLive } from '../tensor';
-import { needsGrad, record, setGrad } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, assertLive } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 export function relu(x: Tensor): Tensor {
   const op = 'relu';

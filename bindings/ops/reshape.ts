@@ -1,8 +1,8 @@
 // The same elements under another shape (a copy; one dimension may be −1).  dx = dy.
 
-import { Tensor, output, assertLive, shapeError, shapeStr } from '../tensor';
-import { needsGrad, record, addScaled } from '../autograd';
-import { heapF32 } from '../runtime';
+import { Tensor, output, assertLive, shapeError, shapeStr } from '../tensor.js';
+import { needsGrad, record, addScaled } from '../autograd.js';
+import { heapF32 } from '../runtime.js';
 
 export function reshape(x: Tensor, shape: number[]): Tensor {
   const op = 'reshape';

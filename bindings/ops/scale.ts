@@ -1,8 +1,8 @@
 // s · a for a number s.  da = s · dy.
 
-import { Tensor, output, assertLive, shapeError } from '../tensor';
-import { needsGrad, record, addScaled } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, assertLive, shapeError } from '../tensor.js';
+import { needsGrad, record, addScaled } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 export function scale(a: Tensor, s: number): Tensor {
   const op = 'scale';

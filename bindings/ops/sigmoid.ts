@@ -1,8 +1,8 @@
 // σ(x) = 1 / (1 + e⁻ˣ).  dx = dy · y(1 − y), from the output y.
 
-import { Tensor, output, assertLive } from '../tensor';
-import { needsGrad, record, setGrad } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, assertLive } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 export function sigmoid(x: Tensor): Tensor {
   const op = 'sigmoid';

@@ -2,9 +2,9 @@
 // loss.softmaxCrossEntropy on the logits, which fuses the two; this one is for inference, but it
 // is differentiable too: dx = y ⊙ dy − y ⊙ rowsum(y ⊙ dy).
 
-import { Tensor, output, empty, assertLive, shapeError } from '../tensor';
-import { needsGrad, record, setGrad } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, empty, assertLive, shapeError } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 export function softmax(x: Tensor): Tensor {
   const op = 'softmax';

@@ -1,10 +1,10 @@
 // Softmax + cross-entropy, fused and stable: the mean over rows of −log softmax(logits)[label].
 // The forward keeps the probabilities; dlogits = g/rows · (probs − onehot(labels)).
 
-import { Tensor, output, empty, assertLive, shapeError } from '../tensor';
-import { needsGrad, record, setGrad, scalarOf } from '../autograd';
-import { wasm, heapF32 } from '../runtime';
-import { checkLabels, labelBuffer, type Labels } from './labels';
+import { Tensor, output, empty, assertLive, shapeError } from '../tensor.js';
+import { needsGrad, record, setGrad, scalarOf } from '../autograd.js';
+import { wasm, heapF32 } from '../runtime.js';
+import { checkLabels, labelBuffer, type Labels } from './labels.js';
 
 export function softmaxCrossEntropy(logits: Tensor, labels: Labels): Tensor {
   const op = 'softmaxCrossEntropy';

@@ -1,10 +1,10 @@
 // a − b: same shapes, a row vector b[cols] subtracted from every row of a[rows, cols], or a number.
 
-import { Tensor, output, empty, assertLive, shapeError, sameShape } from '../tensor';
-import { needsGrad, record, setGrad, addScaled } from '../autograd';
-import { wasm } from '../runtime';
-import { add, isRowBroadcast } from './add';
-import { scale } from './scale';
+import { Tensor, output, empty, assertLive, shapeError, sameShape } from '../tensor.js';
+import { needsGrad, record, setGrad, addScaled } from '../autograd.js';
+import { wasm } from '../runtime.js';
+import { add, isRowBroadcast } from './add.js';
+import { scale } from './scale.js';
 
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   const op = 'sub';

@@ -1,10 +1,10 @@
 // Multiclass SVM (hinge) loss of the course notes: the mean over rows of
 // Σ_{j≠y} max(0, s_j − s_y + margin). Its subgradient comes from the kernel, scaled by g/rows.
 
-import { Tensor, output, empty, assertLive, shapeError } from '../tensor';
-import { needsGrad, record, setGrad, scalarOf } from '../autograd';
-import { wasm, heapF32 } from '../runtime';
-import { checkLabels, labelBuffer, type Labels } from './labels';
+import { Tensor, output, empty, assertLive, shapeError } from '../tensor.js';
+import { needsGrad, record, setGrad, scalarOf } from '../autograd.js';
+import { wasm, heapF32 } from '../runtime.js';
+import { checkLabels, labelBuffer, type Labels } from './labels.js';
 
 export function svm(scores: Tensor, labels: Labels, margin = 1): Tensor {
   const op = 'svm';

@@ -1,8 +1,8 @@
 // tanh(x).  dx = dy · (1 − y²), from the output y.
 
-import { Tensor, output, assertLive } from '../tensor';
-import { needsGrad, record, setGrad } from '../autograd';
-import { wasm } from '../runtime';
+import { Tensor, output, assertLive } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
 
 export function tanh(x: Tensor): Tensor {
   const op = 'tanh';

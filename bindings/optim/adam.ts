@@ -2,9 +2,9 @@
 //   Adam:  g ← g + wd·p           AdamW: p ← p·(1 − lr·wd)
 //   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + eps)
 
-import { Tensor } from '../tensor';
-import { wasm } from '../runtime';
-import { Optimizer, checkNumber } from './optimizer';
+import { Tensor } from '../tensor.js';
+import { wasm } from '../runtime.js';
+import { Optimizer, checkNumber } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;

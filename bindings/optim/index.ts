@@ -1,6 +1,6 @@
-export { Optimizer } from './optimizer';
-export { SGD } from './sgd';
-export type { SGDOptions } from './sgd';
-export { Adam, AdamW } from './adam';
-export type { AdamOptions } from './adam';
-export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR } from './schedule';
+export { Optimizer } from './optimizer.js';
+export { SGD } from './sgd.js';
+export type { SGDOptions } from './sgd.js';
+export { Adam, AdamW } from './adam.js';
+export type { AdamOptions } from './adam.js';
+export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR } from './schedule.js';

@@ -2,7 +2,7 @@
 // .grad, and updates them in place with one wasm kernel per parameter. Its state (momentum,
 // Adam moments) lives in kept tensors, so no tidy() frees it.
 
-import { Tensor, zeros, assertLive, shapeError } from '../tensor';
+import { Tensor, zeros, assertLive, shapeError } from '../tensor.js';
 
 export function checkNumber(op: string, name: string, v: unknown, min = 0, max = Infinity, openMax = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (openMax ? v >= max : v > max)) {

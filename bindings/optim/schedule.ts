@@ -4,7 +4,7 @@
 //   ExponentialLR      base · γ^epoch
 //   CosineAnnealingLR  etaMin + (base − etaMin)·(1 + cos(π·epoch/tMax))/2
 
-import { Optimizer, checkNumber } from './optimizer';
+import { Optimizer, checkNumber } from './optimizer.js';
 
 export abstract class LRScheduler {
   readonly optimizer: Optimizer;

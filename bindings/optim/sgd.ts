@@ -1,9 +1,9 @@
 // Stochastic gradient descent with momentum, Nesterov momentum and weight decay, in PyTorch's
 // form:  g ← g + wd·p;  v ← μ·v + g;  p ← p − lr·(nesterov ? g + μ·v : v)   (v = g when μ = 0).
 
-import { Tensor } from '../tensor';
-import { wasm } from '../runtime';
-import { Optimizer, checkNumber } from './optimizer';
+import { Tensor } from '../tensor.js';
+import { wasm } from '../runtime.js';
+import { Optimizer, checkNumber } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
