@@ -209,6 +209,7 @@ function checkShape(shape: unknown, op: string): number {
  */
 export function empty(shape: Shape, op: string, scoped = true): Tensor {
   const size = checkShape(shape, op);
+  wasm(op); // before init(): the runtime's own "call `await init()` first" Error
   const bytes = size * 4;
   if (bytes > MAX_TENSOR_BYTES) {
     throw shapeError(op, `out of memory: ${bytes} bytes is more than the largest block WebAssembly memory can hold (1 GiB)`, shape);

@@ -1,7 +1,7 @@
 // The scalar build (for engines without SIMD) trains the same net to the same result as the
 // SIMD build the engine picks by default.
 import { describe, it, expect } from 'vitest';
-import { init, runtimeInfo, seed, nn, optim, fit, memory, type Variant } from '../../bindings/index';
+import { init, runtimeInfo, seed, nn, optim, fit, memory, tensor, zeros, type Variant } from '../../bindings/index';
 import { blobs, expectAllClose } from './helpers';
 
 async function trainWith(variant?: Variant): Promise<{ variant: string; loss: number[]; weights: Record<string, Float32Array> }> {
@@ -13,6 +13,15 @@ async function trainWith(variant?: Variant): Promise<{ variant: string; loss: nu
   const h = await fit(model, { x, y, shape: [6] }, { epochs: 8, batchSize: 16, optimizer: opt, verbose: false });
   return { variant: runtimeInfo().variant, loss: h.loss, weights: model.stateDict() };
 }
+
+describe('before init()', () => {
+  it('every entry point says to call init() first', () => {
+    expect(() => tensor([1, 2])).toThrow(/^simdnet: tensor\(\) called before init\(\); call `await init\(\)` first$/);
+    expect(() => zeros([2])).toThrow(/^simdnet: zeros\(\) called before init\(\)/);
+    expect(() => memory()).toThrow(/^simdnet: memory\(\) called before init\(\)/);
+    expect(() => new nn.Dense(2, 2)).toThrow(/called before init\(\)/);
+  });
+});
 
 describe('scalar fallback', () => {
   it('init({ variant: "scalar" }) trains the same small net as the SIMD build, within float32 tolerance', async () => {
