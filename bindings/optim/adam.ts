@@ -37,11 +37,23 @@ export class Adam extends Optimizer {
   step(): void {
     this.checkBeforeStep();
     const K = wasm(`${this.name}.step`);
+    // Allocate any missing state first, so running out of memory updates nothing.
+    for (const p of this.params) {
+      if (!p.grad || this.moments.has(p)) continue;
+      const m = this.stateLike(p);
+      let v: Tensor;
+      try {
+        v = this.stateLike(p);
+      } catch (err) {
+        m.dispose();
+        throw err;
+      }
+      this.moments.set(p, { m, v, step: 0 });
+    }
     for (const p of this.params) {
       const g = p.grad;
       if (!g) continue;
-      let s = this.moments.get(p);
-      if (!s) this.moments.set(p, (s = { m: this.stateLike(p), v: this.stateLike(p), step: 0 }));
+      const s = this.moments.get(p)!;
       s.step++;
       K.adamStep(p.ptr, g.ptr, s.m.ptr, s.v.ptr, p.size, this._lr, this.beta1, this.beta2, this.eps, this.weightDecay, s.step, this.decoupled);
     }

@@ -30,15 +30,14 @@ export class SGD extends Optimizer {
   step(): void {
     this.checkBeforeStep();
     const K = wasm('SGD.step');
+    // Allocate any missing state first, so running out of memory updates nothing.
+    if (this.momentum !== 0) {
+      for (const p of this.params) if (p.grad && !this.velocity.has(p)) this.velocity.set(p, this.stateLike(p));
+    }
     for (const p of this.params) {
       const g = p.grad;
       if (!g) continue;
-      let v = 0;
-      if (this.momentum !== 0) {
-        let buf = this.velocity.get(p);
-        if (!buf) this.velocity.set(p, (buf = this.stateLike(p)));
-        v = buf.ptr;
-      }
+      const v = this.momentum !== 0 ? this.velocity.get(p)!.ptr : 0;
       K.sgdStep(p.ptr, g.ptr, v, p.size, this._lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
     }
   }
