@@ -14,8 +14,9 @@
 //
 // The SIMD builds run four adjacent outputs at once across each output row where the windows lie
 // inside the row (stride 1 or 2); the edges, other strides and the scalar build take the scalar path,
-// which visits the cells in the same order, so the forwards give the same bits in every build
-// (average-pool backward may differ in the last bit: overlapping windows add in another order).
+// which visits the cells in the same order, so every build gives the same bits.
+
+import { workspace } from './workspace';
 
 @inline function bytes(floats: i32): usize {
   return <usize>floats << 2;
@@ -63,32 +64,69 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
       const yRow = y + bytes((pl * oh + oy) * ow), aRow = argmax + bytes((pl * oh + oy) * ow);
       let ox = 0;
       if (ASC_FEATURE_SIMD) {
-        if (useSimd && kiLo < kiHi) {
-          // Scalar up to the interior, then groups of four.
+        if (useSimd && kiLo < kiHi && simdHi - simdLo >= 4) {
+          // Scalar up to the interior, then groups of four; the last group steps back to end at
+          // simdHi, recomputing a few outputs (same inputs, same results) instead of going scalar.
           for (; ox < simdLo; ox++) maxPoolCell(xp, yRow, aRow, ox, y0, kiLo, kiHi, kw, strideW, padW, w);
-          const laneStep = i32x4(0, strideW, 2 * strideW, 3 * strideW);
-          const first = (y0 + kiLo) * w;
-          for (; ox + 4 <= simdHi; ox += 4) {
-            const x0 = ox * strideW - padW;
-            let best = f32x4.splat(-Infinity);
-            let idx = i32x4.add(i32x4.splat(first + x0), laneStep);
-            for (let ki = kiLo; ki < kiHi; ki++) {
-              const row = (y0 + ki) * w + x0;
-              for (let kj = 0; kj < kw; kj++) {
-                const v = loadStrided(xp + bytes(row + kj), strideW);
-                const m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-                best = v128.bitselect(v, best, m);
-                idx = v128.bitselect(i32x4.add(i32x4.splat(row + kj), laneStep), idx, m);
-              }
+          const pair = kh == 2 && kw == 2 && strideW == 2 && kiHi - kiLo == 2;
+          for (;;) {
+            if (ox + 4 > simdHi) {
+              if (ox >= simdHi) break;
+              ox = simdHi - 4;
             }
-            v128.store(yRow + bytes(ox), best);
-            v128.store(aRow + bytes(ox), idx);
+            if (pair) maxPool2x2s2Group(xp, yRow, aRow, ox, y0, padW, w);
+            else maxPoolGroup(xp, yRow, aRow, ox, y0, kiLo, kiHi, kw, strideW, padW, w);
+            ox += 4;
           }
         }
       }
       for (; ox < ow; ox++) maxPoolCell(xp, yRow, aRow, ox, y0, kiLo, kiHi, kw, strideW, padW, w);
     }
   }
+}
+
+/** Four adjacent outputs whose windows lie inside the row (stride 1 or 2), in scan order. */
+@inline function maxPoolGroup(xp: usize, yRow: usize, aRow: usize, ox: i32, y0: i32, kiLo: i32, kiHi: i32,
+                              kw: i32, strideW: i32, padW: i32, w: i32): void {
+  const laneStep = i32x4(0, strideW, 2 * strideW, 3 * strideW);
+  const x0 = ox * strideW - padW;
+  let best = f32x4.splat(-Infinity);
+  let idx = i32x4.add(i32x4.splat((y0 + kiLo) * w + x0), laneStep);
+  for (let ki = kiLo; ki < kiHi; ki++) {
+    const row = (y0 + ki) * w + x0;
+    for (let kj = 0; kj < kw; kj++) {
+      const v = loadStrided(xp + bytes(row + kj), strideW);
+      const m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+      best = v128.bitselect(v, best, m);
+      idx = v128.bitselect(i32x4.add(i32x4.splat(row + kj), laneStep), idx, m);
+    }
+  }
+  v128.store(yRow + bytes(ox), best);
+  v128.store(aRow + bytes(ox), idx);
+}
+
+/** The same for the 2×2 stride-2 window with both rows inside: two rows of 8, split into even and odd columns. */
+@inline function maxPool2x2s2Group(xp: usize, yRow: usize, aRow: usize, ox: i32, y0: i32, padW: i32, w: i32): void {
+  const x0 = ox * 2 - padW, i0 = y0 * w + x0;
+  const r0 = xp + bytes(i0), r1 = r0 + bytes(w);
+  const a0 = v128.load(r0), a1 = v128.load(r0, 16), b0 = v128.load(r1), b1 = v128.load(r1, 16);
+  let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+  const base = i32x4.add(i32x4.splat(i0), i32x4(0, 2, 4, 6));
+  let idx = base;
+  let v = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+  let m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, m);
+  idx = v128.bitselect(i32x4.add(base, i32x4.splat(1)), idx, m);
+  v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+  m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, m);
+  idx = v128.bitselect(i32x4.add(base, i32x4.splat(w)), idx, m);
+  v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+  m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, m);
+  idx = v128.bitselect(i32x4.add(base, i32x4.splat(w + 1)), idx, m);
+  v128.store(yRow + bytes(ox), best);
+  v128.store(aRow + bytes(ox), idx);
 }
 
 @inline function maxPoolCell(xp: usize, yRow: usize, aRow: usize, ox: i32, y0: i32, kiLo: i32, kiHi: i32,
@@ -153,11 +191,12 @@ export function avgPool2dForward(x: usize, y: usize, n: i32, c: i32, h: i32, w: 
       const yRow = y + bytes((pl * oh + oy) * ow);
       let ox = 0;
       if (ASC_FEATURE_SIMD) {
-        if (useSimd) {
+        if (useSimd && simdHi - simdLo >= 4) {
           for (; ox < simdLo; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, rows, kw, strideW, padW, w);
           // interior columns: the x extent of the divisor is kw
           const div = f32x4.splat(<f32>(rows * kw));
-          for (; ox + 4 <= simdHi; ox += 4) {
+          for (; ox < simdHi; ox += 4) {
+            if (ox + 4 > simdHi) ox = simdHi - 4; // the last group steps back (recomputes, same results)
             const x0 = ox * strideW - padW;
             let s = f32x4.splat(0);
             for (let ki = kiLo; ki < kiHi; ki++) {
@@ -185,7 +224,11 @@ export function avgPool2dForward(x: usize, y: usize, n: i32, c: i32, h: i32, w: 
   store<f32>(yRow + bytes(ox), s / <f32>(rows * padSpan(x0, kw, w, padW)));
 }
 
-/** dx[n, c, h, w] = gradient of avgPool2dForward: each dy / divisor added to its window's input cells (overwrites dx). */
+/**
+ * dx[n, c, h, w] = gradient of avgPool2dForward: each dy / divisor added to its window's input cells
+ * (overwrites dx). Per output row, the contributions of all its windows to one input row are summed
+ * once into a scratch row r (in the workspace), and r is added to each of the window's input rows.
+ */
 export function avgPool2dBackward(dy: usize, dx: usize, n: i32, c: i32, h: i32, w: i32,
                                   kh: i32, kw: i32, strideH: i32, strideW: i32, padH: i32, padW: i32): void {
   if (n <= 0 || c <= 0 || h <= 0 || w <= 0) return;
@@ -193,53 +236,59 @@ export function avgPool2dBackward(dy: usize, dx: usize, n: i32, c: i32, h: i32, 
   memory.fill(dx, 0, bytes(planes * inPlane));
   const oh = poolOut(h, kh, strideH, padH), ow = poolOut(w, kw, strideW, padW);
   if (oh <= 0 || ow <= 0) return;
+  const r = workspace(bytes(w));
+  // Windows that tile the row (2 wide, stride 2) do not overlap: the SIMD builds write r four outputs at a time.
+  const pair = kw == 2 && strideW == 2;
   const simdLo = interiorLo(strideW, padW), simdHi = interiorHi(w, kw, strideW, padW, ow);
-  const useSimd = strideW <= 2;
   for (let pl = 0; pl < planes; pl++) {
     const dxp = dx + bytes(pl * inPlane);
     for (let oy = 0; oy < oh; oy++) {
       const y0 = oy * strideH - padH;
       const kiLo = max(0, -y0), kiHi = min(kh, h - y0), rows = padSpan(y0, kh, h, padH);
+      if (kiLo >= kiHi) continue;
       const gRow = dy + bytes((pl * oh + oy) * ow);
+      memory.fill(r, 0, bytes(w));
       let ox = 0;
       if (ASC_FEATURE_SIMD) {
-        if (useSimd) {
-          for (; ox < simdLo; ox++) avgPoolCellBackward(dxp, gRow, ox, y0, kiLo, kiHi, rows, kw, strideW, padW, w);
-          const div = f32x4.splat(<f32>(rows * kw)), zero = f32x4.splat(0);
+        if (pair) {
+          for (; ox < simdLo; ox++) avgPoolScatter(r, gRow, ox, rows, kw, strideW, padW, w);
+          const div = f32x4.splat(<f32>(rows * 2));
           for (; ox + 4 <= simdHi; ox += 4) {
             const g = f32x4.div(v128.load(gRow + bytes(ox)), div);
-            const x0 = ox * strideW - padW;
-            for (let ki = kiLo; ki < kiHi; ki++) {
-              const row = (y0 + ki) * w + x0;
-              for (let kj = 0; kj < kw; kj++) {
-                const d = dxp + bytes(row + kj);
-                if (strideW == 1) {
-                  v128.store(d, f32x4.add(v128.load(d), g));
-                } else {
-                  // lanes go to columns 0, 2, 4, 6: add (g0, 0, g1, 0) at 0..3, then (0, g2, 0, g3) at 3..6
-                  v128.store(d, f32x4.add(v128.load(d), v128.shuffle<f32>(g, zero, 0, 4, 1, 4)));
-                  v128.store(d, f32x4.add(v128.load(d, 12), v128.shuffle<f32>(g, zero, 4, 2, 4, 3)), 12);
-                }
-              }
-            }
+            const d = r + bytes(ox * 2 - padW);
+            v128.store(d, v128.shuffle<f32>(g, g, 0, 0, 1, 1));
+            v128.store(d, v128.shuffle<f32>(g, g, 2, 2, 3, 3), 16);
           }
         }
       }
-      for (; ox < ow; ox++) avgPoolCellBackward(dxp, gRow, ox, y0, kiLo, kiHi, rows, kw, strideW, padW, w);
+      for (; ox < ow; ox++) avgPoolScatter(r, gRow, ox, rows, kw, strideW, padW, w);
+      for (let ki = kiLo; ki < kiHi; ki++) addRow(dxp + bytes((y0 + ki) * w), r, w);
     }
   }
 }
 
-@inline function avgPoolCellBackward(dxp: usize, gRow: usize, ox: i32, y0: i32, kiLo: i32, kiHi: i32, rows: i32,
-                                     kw: i32, strideW: i32, padW: i32, w: i32): void {
+/** r[x] += dy[ox] / divisor for the window's columns x inside the row. */
+@inline function avgPoolScatter(r: usize, gRow: usize, ox: i32, rows: i32, kw: i32, strideW: i32, padW: i32, w: i32): void {
   const x0 = ox * strideW - padW;
   const kjLo = max(0, -x0), kjHi = min(kw, w - x0);
   const g = load<f32>(gRow + bytes(ox)) / <f32>(rows * padSpan(x0, kw, w, padW));
-  for (let ki = kiLo; ki < kiHi; ki++) {
-    const row = (y0 + ki) * w + x0;
-    for (let kj = kjLo; kj < kjHi; kj++) {
-      const d = dxp + bytes(row + kj);
-      store<f32>(d, load<f32>(d) + g);
+  for (let kj = kjLo; kj < kjHi; kj++) {
+    const d = r + bytes(x0 + kj);
+    store<f32>(d, load<f32>(d) + g);
+  }
+}
+
+/** dst[0, n) += src[0, n). */
+@inline function addRow(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = bytes(i);
+      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
     }
+  }
+  for (; i < n; i++) {
+    const o = bytes(i);
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
   }
 }
