@@ -3,7 +3,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 
-const groups = ['gemm', 'train'];
+const groups = ['gemm', 'conv', 'pool', 'train'];
 const args = process.argv.slice(2);
 const filterAt = args.indexOf('--filter');
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
