@@ -28,7 +28,7 @@ const scheduler = new optim.CosineAnnealingLR(optimizer, { tMax: epochs });
 
 const t0 = performance.now();
 await fit(model, { x: train.x, y: train.y, shape: [784] }, {
-  epochs, batchSize, optimizer, scheduler,
+  epochs, batchSize, optimizer, scheduler, verbose: false,
   onEpoch: ({ epoch, loss, accuracy, time }) => {
     console.log(`epoch ${String(epoch).padStart(2)}/${epochs}  loss ${loss.toFixed(4)}  train accuracy ${accuracy.toFixed(4)}  ${time.toFixed(1)} s`);
   },
