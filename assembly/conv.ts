@@ -287,12 +287,24 @@ export function conv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32,
   if (n <= 0 || cOut <= 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
   const P = gOh * gOw, K = cIn * kh * kw;
+  // The bias rides in the GEMM as one more depth row: a column of biases in the packed weights
+  // against a row of ones in the packed im2col, so y needs no separate fill or accumulate pass.
+  const depth = bias != 0 ? K + 1 : K;
   const padded = padH > 0 || padW > 0;
-  const mPad = roundUp(cOut, MR), kcMax = min(K, KC);
-  const wpFloats = mPad * K, xpFloats = padded ? roundUp(cIn * gHp * gWp, 4) : 0;
+  const mPad = roundUp(cOut, MR), kcMax = min(depth, KC);
+  const wpFloats = mPad * depth, xpFloats = padded ? roundUp(cIn * gHp * gWp, 4) : 0;
   const ws = workspace(bytes(wpFloats + xpFloats + kcMax * NR));
   const wp = ws, xp = wp + bytes(wpFloats), bp = xp + bytes(xpFloats);
-  for (let pc = 0; pc < K; pc += KC) gemmPackA(w + bytes(pc), <usize>K, 1, cOut, min(KC, K - pc), wp + bytes(mPad * pc));
+  for (let pc = 0; pc < depth; pc += KC) {
+    const kc = min(KC, depth - pc), rows = min(kc, K - pc); // rows of W in this block; kc − rows = bias row
+    for (let i = 0; i < cOut; i += MR) {
+      const panel = wp + bytes(mPad * pc + i * kc);
+      gemmPackA(w + bytes(i * K + pc), <usize>K, 1, min(MR, cOut - i), rows, panel);
+      if (rows < kc) {
+        for (let r = 0; r < MR; r++) store<f32>(panel + bytes(rows * MR + r), i + r < cOut ? load<f32>(bias + bytes(i + r)) : 0);
+      }
+    }
+  }
   for (let img = 0; img < n; img++) {
     let src = x + bytes(img * cIn * h * wIn);
     const yn = y + bytes(img * cOut * P);
@@ -300,14 +312,12 @@ export function conv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32,
       padImage(src, xp, cIn, h, wIn, padH, padW);
       src = xp;
     }
-    if (bias != 0) {
-      for (let co = 0; co < cOut; co++) fillValue(yn + bytes(co * P), load<f32>(bias + bytes(co)), P);
-    }
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc), wblock = wp + bytes(mPad * pc), acc = bias != 0 || pc > 0;
+    for (let pc = 0; pc < depth; pc += KC) {
+      const kc = min(KC, depth - pc), rows = min(kc, K - pc), wblock = wp + bytes(mPad * pc);
       for (let j0 = 0; j0 < P; j0 += NR) {
-        packColPanel(src, j0, pc, kc, bp);
-        gemmPacked(wblock, bp, yn + bytes(j0), P, cOut, min(NR, P - j0), kc, acc);
+        packColPanel(src, j0, pc, rows, bp);
+        if (rows < kc) fillValue(bp + bytes(rows * NR), 1, NR);
+        gemmPacked(wblock, bp, yn + bytes(j0), P, cOut, min(NR, P - j0), kc, pc > 0);
       }
     }
   }

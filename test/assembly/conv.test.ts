@@ -27,12 +27,13 @@ function sweep(): ConvDims[] {
 }
 const cases = sweep();
 
-// Shapes that cross the kernels' blocks: depth > 512 (forward's weight blocks), P > 512 (backward
+// Shapes that cross the kernels' blocks: depth > 512 (forward's weight blocks; the bias is depth row K), P > 512 (backward
 // weight's depth blocks), backward input's dcol column blocks (K = 540 → 240 columns) and
 // cOut > 512 (backward input's depth blocks); plus the MNIST CNN's two layers and a 1×1 convolution.
 const d0 = { n: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 };
 const blockCases: ConvDims[] = [
   { ...d0, cIn: 60, h: 18, w: 18, cOut: 5, kh: 3, kw: 3 },
+  { ...d0, cIn: 128, h: 3, w: 4, cOut: 6, kh: 2, kw: 2 }, // K = 512: the bias row alone in the second block
   { ...d0, n: 2, cIn: 2, h: 26, w: 25, cOut: 6, kh: 3, kw: 2, ph: 1 },
   { ...d0, cIn: 1, h: 3, w: 4, cOut: 520, kh: 1, kw: 2, pw: 1 },
   { ...d0, n: 2, cIn: 1, h: 28, w: 28, cOut: 32, kh: 3, kw: 3 },
