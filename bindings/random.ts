@@ -12,6 +12,31 @@ export function seed(n: number): void {
   spare = null;
 }
 
+/** The generator's whole state: mulberry32's 32-bit counter and Box–Muller's cached second normal. */
+export interface RngState {
+  state: number;
+  spare: number | null;
+}
+
+/** A copy of the generator's state, for checkpoints (JSON-serialisable; restore it with setRngState). */
+export function getRngState(): RngState {
+  return { state, spare };
+}
+
+/** Puts the generator back in a state getRngState() returned: every later draw repeats exactly. */
+export function setRngState(s: RngState): void {
+  if (s === null || typeof s !== 'object') throw new Error(`setRngState: expected { state, spare } from getRngState(), got ${s === null ? 'null' : typeof s}`);
+  const { state: st, spare: sp } = s;
+  if (typeof st !== 'number' || !Number.isInteger(st) || st < 0 || st > 0xffffffff) {
+    throw new Error(`setRngState: state must be an integer in [0, 2^32), got ${String(st)}`);
+  }
+  if (sp !== null && (typeof sp !== 'number' || !Number.isFinite(sp))) {
+    throw new Error(`setRngState: spare must be a finite number or null, got ${String(sp)}`);
+  }
+  state = st >>> 0;
+  spare = sp;
+}
+
 /** Uniform in [0, 1) (mulberry32). */
 export function uniform(): number {
   state = (state + 0x6d2b79f5) >>> 0;
