@@ -181,37 +181,20 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
   // Element strides of op(A) (rows, depth) and op(B) (depth, columns).
   const ars = <usize>(transA ? 1 : k), acs = <usize>(transA ? m : 1);
   const brs = <usize>(transB ? 1 : n), bcs = <usize>(transB ? k : 1);
-  const ldc = <usize>n << 2;
   const kcMax = min(KC, k), ncMax = min(NC, n);
   const bBytes = <usize>(kcMax * ((ncMax + NR - 1) / NR * NR)) << 2;
-  const aBytes = <usize>(kcMax * MC) << 2;
-  const ws = workspace(bBytes + aBytes + (<usize>(MR * NR) << 2));
-  const bp = ws, ap = ws + bBytes, tile = ap + aBytes;
+  const ws = workspace(bBytes + (<usize>(kcMax * MC) << 2));
+  const bp = ws, ap = ws + bBytes;
 
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      const acc = accumulate || pc > 0;
       packB(b + ((<usize>pc * brs + <usize>jc * bcs) << 2), brs, bcs, kc, nc, bp);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(a + ((<usize>ic * ars + <usize>pc * acs) << 2), ars, acs, mc, kc, ap);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const cols = min(NR, nc - jr);
-          const bpanel = bp + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const rows = min(MR, mc - ir);
-            const apanel = ap + (<usize>(ir * kc) << 2);
-            const ct = c + ((<usize>(ic + ir) * n + jc + jr) << 2);
-            if (rows == MR && cols == NR) {
-              microKernel(kc, apanel, bpanel, ct, ldc, acc);
-            } else {
-              microKernel(kc, apanel, bpanel, tile, <usize>NR << 2, false);
-              mergeTile(tile, ct, ldc, rows, cols, acc);
-            }
-          }
-        }
+        gemmPacked(ap, bp, c + ((<usize>ic * n + jc) << 2), n, mc, nc, kc, accumulate || pc > 0);
       }
     }
   }
