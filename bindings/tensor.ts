@@ -249,7 +249,7 @@ export function output(shape: Shape, op: string): Tensor {
 // ---------------------------------------------------------------------------------------------
 // Making tensors
 
-export type TensorData = Float32Array | number | number[] | number[][] | number[][][];
+export type TensorData = Float32Array | number | number[] | number[][] | number[][][] | number[][][][];
 
 function flatten(data: unknown[], op: string): { values: number[]; shape: number[] } {
   const shape: number[] = [];

@@ -94,7 +94,7 @@ export class Tanh extends Module {
   forward(x: Tensor): Tensor { return tanh(x); }
 }
 
-/** [rows, ...] → [rows, features]. */
+/** [rows, ...] → [rows, features]: e.g. a conv stack's [batch, C, H, W] → [batch, C·H·W] (C-major, as PyTorch's flatten). */
 export class Flatten extends Module {
   forward(x: Tensor): Tensor { return x.rank === 2 ? x : reshape(x, [x._shape[0], -1]); }
 }

@@ -20,12 +20,20 @@ import { softmaxCrossEntropy } from './softmaxCrossEntropy.js';
 import { svm } from './svm.js';
 import { mse } from './mse.js';
 import { l1, l2 } from './penalty.js';
+import { conv2d } from './conv2d.js';
+import { maxPool2d } from './maxPool2d.js';
+import { avgPool2d } from './avgPool2d.js';
+import { dropout } from './dropout.js';
 
 export {
   matmul, linear, add, sub, mul, scale, sum, mean, relu, leakyRelu, elu, sigmoid, tanh, maxout,
-  softmax, reshape, softmaxCrossEntropy, svm, mse, l1, l2,
+  softmax, reshape, softmaxCrossEntropy, svm, mse, l1, l2, conv2d, maxPool2d, avgPool2d, dropout,
 };
 export type { Labels } from './labels.js';
+export type { Conv2dOptions } from './conv2d.js';
+export type { Pool2dOptions } from './maxPool2d.js';
+export type { DropoutOptions } from './dropout.js';
+export type { Size2 } from './window.js';
 
 declare module '../tensor.js' {
   interface Tensor {

@@ -1,0 +1,136 @@
+// Convolutional layers: Conv2d, MaxPool2d, AvgPool2d and Dropout, thin modules over their ops.
+// Input and output are NCHW ([batch, channels, height, width]), as PyTorch and ONNX. Each spatial
+// output size floors, as PyTorch's:
+//   out = floor((in + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1
+// so input rows and columns that the last window does not reach are dropped (the course notes'
+// "must be an integer" becomes: what does not fit is ignored); an output < 1 is an Error.
+
+import { Tensor, tensor, zeros } from '../tensor.js';
+import { Module, parameter } from './module.js';
+import { initValues, type Init } from './init.js';
+import { conv2d } from '../ops/conv2d.js';
+import { maxPool2d } from '../ops/maxPool2d.js';
+import { avgPool2d } from '../ops/avgPool2d.js';
+import { dropout, checkDropP } from '../ops/dropout.js';
+import { pair, poolParams, type Size2 } from '../ops/window.js';
+
+function checkChannels(op: string, values: Record<string, unknown>): void {
+  for (const [name, v] of Object.entries(values)) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${String(v)}`);
+  }
+}
+
+export interface Conv2dLayerOptions {
+  /** Step between windows (default 1): a number or [h, w]. */
+  stride?: Size2;
+  /** Zeros added on each side (default 0). */
+  padding?: Size2;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: Size2;
+  /** Add a learned bias per output channel (default true). */
+  bias?: boolean;
+  /** Weight initialisation (default 'he', fan-in in·kh·kw, fan-out out·kh·kw); the bias starts at zero. */
+  init?: Init;
+}
+
+/**
+ * A 2-D convolution layer: [batch, inChannels, H, W] → [batch, outChannels, outH, outW] with
+ * outH = floor((H + 2·padding − dilation·(kh − 1) − 1) / stride) + 1 (likewise outW; input rows
+ * the last window does not reach are dropped, as PyTorch). Parameters `weight`
+ * [outChannels, inChannels, kh, kw] and `bias` [outChannels]: PyTorch's state_dict layout.
+ */
+export class Conv2d extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2,
+              { stride = 1, padding = 0, dilation = 1, bias = true, init = 'he' }: Conv2dLayerOptions = {}) {
+    super();
+    const op = 'Conv2d';
+    checkChannels(op, { inChannels, outChannels });
+    this.kernelSize = pair(op, 'kernelSize', kernelSize, 1);
+    this.stride = pair(op, 'stride', stride, 1);
+    this.padding = pair(op, 'padding', padding, 0);
+    this.dilation = pair(op, 'dilation', dilation, 1);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    const [kh, kw] = this.kernelSize;
+    const size = outChannels * inChannels * kh * kw;
+    this.weight = parameter(tensor(initValues(init, size, inChannels * kh * kw, outChannels * kh * kw, op), [outChannels, inChannels, kh, kw]));
+    this.bias = bias ? parameter(zeros([outChannels])) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+  }
+}
+
+export interface Pool2dLayerOptions {
+  /** Step between windows (default: the kernel size). */
+  stride?: Size2;
+  /** Implicit padding on each side, at most half the kernel (default 0). */
+  padding?: Size2;
+}
+
+/**
+ * Max pooling over kernelSize windows (padded cells never win): [batch, C, H, W] →
+ * [batch, C, outH, outW], outH = floor((H + 2·padding − kernel) / stride) + 1; input rows the last
+ * window does not reach are dropped, as PyTorch.
+ */
+export class MaxPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+
+  constructor(kernelSize: Size2, { stride, padding = 0 }: Pool2dLayerOptions = {}) {
+    super();
+    ({ k: this.kernelSize, s: this.stride, p: this.padding } = poolParams('MaxPool2d', kernelSize, stride, padding));
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
+  }
+}
+
+/**
+ * Average pooling over kernelSize windows, padded cells counting as zeros in the divisor
+ * (PyTorch's count_include_pad): output size as MaxPool2d.
+ */
+export class AvgPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+
+  constructor(kernelSize: Size2, { stride, padding = 0 }: Pool2dLayerOptions = {}) {
+    super();
+    ({ k: this.kernelSize, s: this.stride, p: this.padding } = poolParams('AvgPool2d', kernelSize, stride, padding));
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
+  }
+}
+
+/**
+ * Inverted dropout: in train() mode each element is zeroed with probability p and the rest are
+ * scaled by 1/(1 − p); in eval() mode the input passes through unchanged. The masks follow the
+ * seeded generator (seed(n) repeats them).
+ */
+export class Dropout extends Module {
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    this.p = checkDropP('Dropout', p);
+  }
+
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, { training: this.training });
+  }
+}

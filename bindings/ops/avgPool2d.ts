@@ -1,0 +1,29 @@
+// 2-D average pooling (PyTorch's AvgPool2d, floor mode, count_include_pad = true), NCHW:
+// y[n, c, i, j] = (Σ of x over the window) / (kh·kw), padded cells counting as zeros in the sum
+// and in the divisor. dx = each dy / (kh·kw) spread over its window's input cells.
+
+import { Tensor, output, assertLive } from '../tensor.js';
+import { needsGrad, record, setGrad } from '../autograd.js';
+import { wasm } from '../runtime.js';
+import { checkNCHW, poolParams, windowOutput } from './window.js';
+import type { Pool2dOptions } from './maxPool2d.js';
+
+/**
+ * avgPool2d(x [batch, C, H, W], { kernelSize, stride = kernelSize, padding = 0 }) → [batch, C, outH, outW]
+ * with outH = floor((H + 2·padding − kernel) / stride) + 1: rows the last window does not reach are dropped.
+ */
+export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
+  const op = 'avgPool2d';
+  assertLive(x, op);
+  checkNCHW(op, x);
+  const { kernelSize, stride, padding = 0 } = options ?? ({} as Pool2dOptions);
+  const { k, s, p } = poolParams(op, kernelSize, stride, padding, x._shape);
+  const [n, c, h, w] = x._shape;
+  const [oh, ow] = windowOutput(op, h, w, k, s, p, [1, 1], x._shape);
+  const y = output([n, c, oh, ow], op);
+  const K = wasm(op);
+  const geo = [n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1]] as const;
+  K.avgPool2dForward(x.ptr, y.ptr, ...geo);
+  if (needsGrad(x)) record(y, op, [x], (dy) => setGrad(x, (dx) => K.avgPool2dBackward(dy.ptr, dx, ...geo)));
+  return y;
+}
