@@ -20,3 +20,8 @@ export * as ops from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as loss from './loss.js';
 export * as optim from './optim/index.js';
+export {
+  save, load, loadModel, readSafetensors, writeSafetensors, checkpoint, restore,
+  saveFile, loadFile, loadModelFile, writeFileAtomic,
+} from './io/index.js';
+export type { SaveOptions, LoadOptions, SafetensorsTensor, CheckpointOptions, RestoreOptions, Restored } from './io/index.js';

@@ -3,7 +3,7 @@
 //   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + eps)
 
 import { Tensor } from '../tensor.js';
-import { wasm } from '../runtime.js';
+import { wasm, heapF32 } from '../runtime.js';
 import { Optimizer, checkNumber } from './optimizer.js';
 
 export interface AdamOptions {
@@ -66,6 +66,22 @@ export class Adam extends Optimizer {
       if (s) { out[`${i}.m`] = s.m.data(); out[`${i}.v`] = s.v.data(); out[`${i}.step`] = s.step; }
     });
     return out;
+  }
+
+  override loadStateDict(state: Record<string, Float32Array | number[] | number>): void {
+    const entries = this.checkState(state, { m: 'tensor', v: 'tensor', step: 'count' });
+    const made = this.allocState(entries.keys(), (p) => this.moments.has(p), 2);
+    for (const [p, [m, v]] of made) this.moments.set(p, { m, v, step: 0 });
+    this.params.forEach((p, i) => {
+      const s = this.moments.get(p);
+      if (!s) return;
+      const e = entries.get(i);
+      if (!e) { s.m.dispose(); s.v.dispose(); this.moments.delete(p); return; }
+      const heap = heapF32();
+      heap.set(e.m as Float32Array, s.m.ptr >>> 2);
+      heap.set(e.v as Float32Array, s.v.ptr >>> 2);
+      s.step = e.step as number;
+    });
   }
 
   dispose(): void {

@@ -53,6 +53,75 @@ export abstract class Optimizer {
   /** Frees the state tensors. */
   abstract dispose(): void;
 
+  /**
+   * Replaces the state with a stateDict() (of an optimiser of the same kind over the same
+   * parameters). Checks every entry first and allocates before writing, so a bad state dict or
+   * running out of memory changes nothing. Parameters without an entry start afresh.
+   */
+  loadStateDict(_state: Record<string, Float32Array | number[] | number>): void {
+    throw new Error(`${this.name}.loadStateDict: this optimiser cannot load state`);
+  }
+
+  /**
+   * @internal Checks a state dict whose entries are '<i>.<field>' (i a parameter index, fields
+   * as given: 'tensor' entries hold one value per parameter element, 'count' entries a
+   * non-negative integer). Returns the entries per parameter index.
+   */
+  protected checkState(state: unknown, fields: Record<string, 'tensor' | 'count'>): Map<number, Record<string, Float32Array | number>> {
+    const op = `${this.name}.loadStateDict`;
+    if (state === null || typeof state !== 'object') throw new Error(`${op}: expected an object from stateDict(), got ${state === null ? 'null' : typeof state}`);
+    const out = new Map<number, Record<string, Float32Array | number>>();
+    const names = Object.keys(fields);
+    for (const [key, v] of Object.entries(state)) {
+      const m = /^(0|[1-9][0-9]{0,8})\.([A-Za-z]+)$/.exec(key);
+      const i = m ? Number(m[1]) : -1;
+      if (!m || i >= this.params.length || !(m[2] in fields)) {
+        throw new Error(`${op}: unknown entry '${key}' (expected ${names.map((f) => `'<i>.${f}'`).join(', ')} for parameter i < ${this.params.length})`);
+      }
+      const p = this.params[i];
+      let value: Float32Array | number;
+      if (fields[m[2]] === 'count') {
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`${op}: '${key}' must be a non-negative integer, got ${String(v)}`);
+        value = v;
+      } else {
+        if (!(v instanceof Float32Array) && !Array.isArray(v)) throw shapeError(op, `'${key}' must be a Float32Array, got ${typeof v}`, p._shape);
+        if (v.length !== p.size) throw shapeError(op, `'${key}' has ${v.length} values, parameter ${i} has ${p.size}`, p._shape, [v.length]);
+        for (let j = 0; j < v.length; j++) {
+          if (typeof v[j] !== 'number' || !Number.isFinite(v[j])) throw shapeError(op, `'${key}' holds ${String(v[j])} at index ${j}`, p._shape);
+        }
+        value = v instanceof Float32Array ? v : Float32Array.from(v);
+      }
+      let entry = out.get(i);
+      if (!entry) out.set(i, (entry = {}));
+      entry[m[2]] = value;
+    }
+    for (const [i, entry] of out) {
+      for (const f of names) if (!(f in entry)) throw new Error(`${op}: parameter ${i} has ${Object.keys(entry).map((k) => `'${i}.${k}'`).join(', ')} but no '${i}.${f}'`);
+    }
+    return out;
+  }
+
+  /**
+   * @internal Makes kept zero state tensors for the parameters in `indices` that `has` lacks, all
+   * or none: on out-of-memory it frees what it made and throws.
+   */
+  protected allocState(indices: Iterable<number>, has: (p: Tensor) => boolean, count: number): Map<Tensor, Tensor[]> {
+    const made = new Map<Tensor, Tensor[]>();
+    try {
+      for (const i of indices) {
+        const p = this.params[i];
+        if (has(p)) continue;
+        const ts: Tensor[] = [];
+        made.set(p, ts);
+        for (let k = 0; k < count; k++) ts.push(this.stateLike(p));
+      }
+    } catch (err) {
+      for (const ts of made.values()) for (const t of ts) t.dispose();
+      throw err;
+    }
+    return made;
+  }
+
   /** Checks every parameter and gradient before the first kernel runs (so a bad one changes nothing). */
   protected checkBeforeStep(): void {
     for (const p of this.params) {

@@ -2,7 +2,7 @@
 // form:  g ← g + wd·p;  v ← μ·v + g;  p ← p − lr·(nesterov ? g + μ·v : v)   (v = g when μ = 0).
 
 import { Tensor } from '../tensor.js';
-import { wasm } from '../runtime.js';
+import { wasm, heapF32 } from '../runtime.js';
 import { Optimizer, checkNumber } from './optimizer.js';
 
 export interface SGDOptions {
@@ -46,6 +46,19 @@ export class SGD extends Optimizer {
     const out: Record<string, Float32Array | number> = {};
     this.params.forEach((p, i) => { const v = this.velocity.get(p); if (v) out[`${i}.momentum`] = v.data(); });
     return out;
+  }
+
+  override loadStateDict(state: Record<string, Float32Array | number[] | number>): void {
+    const entries = this.checkState(state, { momentum: 'tensor' });
+    const made = this.allocState(entries.keys(), (p) => this.velocity.has(p), 1);
+    for (const [p, [v]] of made) this.velocity.set(p, v);
+    this.params.forEach((p, i) => {
+      const v = this.velocity.get(p);
+      if (!v) return;
+      const e = entries.get(i);
+      if (e) heapF32().set(e.momentum as Float32Array, v.ptr >>> 2);
+      else { v.dispose(); this.velocity.delete(p); }
+    });
   }
 
   dispose(): void {

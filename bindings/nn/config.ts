@@ -1,0 +1,178 @@
+// Model descriptions: `model.toJSON()` gives a plain object such as
+//   { type: 'Sequential', layers: [{ type: 'Dense', inFeatures: 4, outFeatures: 3, bias: true }, { type: 'ReLU' }] }
+// and fromJSON() builds the same architecture from it. A description may come from a file made by
+// a stranger, so fromJSON() checks all of it first — types, keys, values, nesting depth and the
+// size of every parameter — and allocates nothing until it is known to be valid.
+
+import { Module } from './module.js';
+import { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from './layers.js';
+import type { Init } from './init.js';
+
+/** A description: what toJSON() returns and fromJSON() takes. */
+export interface ModuleJSON {
+  type: string;
+  [key: string]: unknown;
+}
+
+type Spec = Record<string, unknown>;
+type Planned = Array<[string, number[]]>;
+
+interface LayerKind {
+  /** The keys a description may have besides `type`. */
+  keys: string[];
+  /** Checks the description; returns the parameters (name, shape) the layer will have. */
+  plan(spec: Spec, at: string, depth: number): Planned;
+  build(spec: Spec, init: Init | undefined, made: Module[]): Module;
+}
+
+const MAX_DEPTH = 64;
+/** The largest tensor linear memory can hold (1 GiB of float32). */
+const MAX_ELEMENTS = ((1 << 30) - 64) / 4;
+
+function fail(at: string, problem: string): never {
+  throw new Error(`fromJSON: ${at}: ${problem}`);
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+  if (v === null || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
+function int(spec: Spec, key: string, at: string): number {
+  const v = spec[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_ELEMENTS) fail(at, `${key} must be a positive integer, got ${show(v)}`);
+  return v as number;
+}
+
+function num(spec: Spec, key: string, at: string, fallback: number): number {
+  const v = spec[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(at, `${key} must be a finite number, got ${show(v)}`);
+  return v as number;
+}
+
+function bool(spec: Spec, key: string, at: string, fallback: boolean): boolean {
+  const v = spec[key] ?? fallback;
+  if (typeof v !== 'boolean') fail(at, `${key} must be true or false, got ${show(v)}`);
+  return v as boolean;
+}
+
+function param(at: string, name: string, shape: number[]): [string, number[]] {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size > MAX_ELEMENTS) fail(at, `${name} would be [${shape.join(',')}], ${size} values: more than one tensor can hold (1 GiB)`);
+  return [name, shape];
+}
+
+/** Dense-like: weight [rows, inFeatures] and an optional bias [rows]. */
+function linearParams(at: string, rows: number, inFeatures: number, bias: boolean): Planned {
+  const out: Planned = [param(at, 'weight', [rows, inFeatures])];
+  if (bias) out.push(param(at, 'bias', [rows]));
+  return out;
+}
+
+const none = (): Planned => [];
+
+const kinds: Record<string, LayerKind> = {
+  Dense: {
+    keys: ['inFeatures', 'outFeatures', 'bias'],
+    plan: (s, at) => linearParams(at, int(s, 'outFeatures', at), int(s, 'inFeatures', at), bool(s, 'bias', at, true)),
+    build: (s, init) => new Dense(s.inFeatures as number, s.outFeatures as number, { bias: (s.bias ?? true) as boolean, init }),
+  },
+  Maxout: {
+    keys: ['inFeatures', 'outFeatures', 'k', 'bias'],
+    plan: (s, at) => {
+      const rows = int(s, 'outFeatures', at) * int(s, 'k', at);
+      return linearParams(at, rows, int(s, 'inFeatures', at), bool(s, 'bias', at, true));
+    },
+    build: (s, init) => new Maxout(s.inFeatures as number, s.outFeatures as number, s.k as number, { bias: (s.bias ?? true) as boolean, init }),
+  },
+  ReLU: { keys: [], plan: none, build: () => new ReLU() },
+  LeakyReLU: {
+    keys: ['slope'],
+    plan: (s, at) => { num(s, 'slope', at, 0.01); return []; },
+    build: (s) => new LeakyReLU((s.slope ?? 0.01) as number),
+  },
+  ELU: {
+    keys: ['alpha'],
+    plan: (s, at) => { num(s, 'alpha', at, 1); return []; },
+    build: (s) => new ELU((s.alpha ?? 1) as number),
+  },
+  Sigmoid: { keys: [], plan: none, build: () => new Sigmoid() },
+  Tanh: { keys: [], plan: none, build: () => new Tanh() },
+  Flatten: { keys: [], plan: none, build: () => new Flatten() },
+  Sequential: {
+    keys: ['layers'],
+    plan: (s, at, depth) => {
+      const layers = s.layers;
+      if (!Array.isArray(layers)) fail(at, `layers must be an array of layer descriptions, got ${show(layers)}`);
+      const out: Planned = [];
+      (layers as unknown[]).forEach((l, i) => {
+        for (const [name, shape] of planModule(l, `${at}.layers[${i}]`, depth + 1)) out.push([`${i}.${name}`, shape]);
+      });
+      return out;
+    },
+    build: (s, init, made) => new Sequential(...(s.layers as unknown[]).map((l) => buildModule(l as Spec, init, made))),
+  },
+};
+
+/** Registers a layer type for fromJSON() (used by layers defined in other files). */
+export function registerLayer(type: string, kind: LayerKind): void {
+  kinds[type] = kind;
+}
+export type { LayerKind };
+
+function planModule(json: unknown, at: string, depth: number): Planned {
+  if (depth > MAX_DEPTH) fail(at, `modules nested deeper than ${MAX_DEPTH}`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(at, `expected a layer description { type, ... }, got ${show(json)}`);
+  const spec = json as Spec;
+  const type = spec.type;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(kinds, type)) {
+    fail(at, `unknown layer type ${show(type)} (known: ${Object.keys(kinds).join(', ')})`);
+  }
+  const kind = kinds[type as string];
+  for (const key of Object.keys(spec)) {
+    if (key !== 'type' && !kind.keys.includes(key)) fail(at, `${type} has no option '${key}' (it takes ${kind.keys.length ? kind.keys.join(', ') : 'none'})`);
+  }
+  return kind.plan(spec, `${at} (${type})`, depth);
+}
+
+function buildModule(spec: Spec, init: Init | undefined, made: Module[]): Module {
+  const m = kinds[spec.type as string].build(spec, init, made);
+  made.push(m);
+  return m;
+}
+
+/**
+ * The parameters (state_dict names and shapes) the described model will have, after checking the
+ * whole description; allocates nothing.
+ */
+export function describeParameters(json: unknown): Array<[string, number[]]> {
+  return planModule(json, 'model', 0);
+}
+
+/**
+ * Builds the model a description (toJSON()'s object, or its JSON text) describes, with fresh
+ * weights drawn by `init` (default each layer's own: He). Checks the whole description first and
+ * throws an Error naming the layer and the problem.
+ */
+export function fromJSON(json: ModuleJSON | string, { init }: { init?: Init } = {}): Module {
+  let value: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (err) {
+      throw new Error(`fromJSON: not valid JSON (${(err as Error).message})`);
+    }
+  }
+  const planned = describeParameters(value);
+  const total = planned.reduce((s, [, shape]) => s + shape.reduce((a, b) => a * b, 1), 0);
+  if (total * 4 > 4 * 1024 * 1024 * 1024) throw new Error(`fromJSON: the model would have ${total} parameters, more than WebAssembly memory can hold (4 GiB)`);
+  const made: Module[] = [];
+  try {
+    return buildModule(value as Spec, init, made);
+  } catch (err) {
+    // Out of memory half-way: give back what the layers built so far hold.
+    for (const m of made) m.dispose();
+    throw err;
+  }
+}
