@@ -4,15 +4,14 @@
 // a stranger, so fromJSON() checks all of it first — types, keys, values, nesting depth and the
 // size of every parameter — and allocates nothing until it is known to be valid.
 
-import { Module } from './module.js';
+import { Module, type ModuleJSON } from './module.js';
 import { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from './layers.js';
+import { Conv2d, MaxPool2d, AvgPool2d, Dropout } from './conv.js';
+import { pair, poolParams } from '../ops/window.js';
+import { checkDropP } from '../ops/dropout.js';
 import type { Init } from './init.js';
 
-/** A description: what toJSON() returns and fromJSON() takes. */
-export interface ModuleJSON {
-  type: string;
-  [key: string]: unknown;
-}
+export type { ModuleJSON };
 
 type Spec = Record<string, unknown>;
 type Planned = Array<[string, number[]]>;
@@ -72,6 +71,23 @@ function linearParams(at: string, rows: number, inFeatures: number, bias: boolea
 
 const none = (): Planned => [];
 
+/** Runs a layer's own option check (it allocates nothing), its Error re-worded for fromJSON. */
+function checked<T>(at: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    return fail(at, (err as Error).message.replace(/^[A-Za-z0-9]+: /, ''));
+  }
+}
+
+function poolKind(name: 'MaxPool2d' | 'AvgPool2d', make: typeof MaxPool2d | typeof AvgPool2d): LayerKind {
+  return {
+    keys: ['kernelSize', 'stride', 'padding'],
+    plan: (s, at) => { checked(at, () => poolParams(name, s.kernelSize, s.stride, s.padding ?? 0)); return []; },
+    build: (s) => new make(s.kernelSize as number, { stride: (s.stride ?? undefined) as number | undefined, padding: (s.padding ?? 0) as number }),
+  };
+}
+
 const kinds: Record<string, LayerKind> = {
   Dense: {
     keys: ['inFeatures', 'outFeatures', 'bias'],
@@ -100,6 +116,30 @@ const kinds: Record<string, LayerKind> = {
   Sigmoid: { keys: [], plan: none, build: () => new Sigmoid() },
   Tanh: { keys: [], plan: none, build: () => new Tanh() },
   Flatten: { keys: [], plan: none, build: () => new Flatten() },
+  Conv2d: {
+    keys: ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'bias'],
+    plan: (s, at) => {
+      const inC = int(s, 'inChannels', at), outC = int(s, 'outChannels', at);
+      const [kh, kw] = checked(at, () => pair('Conv2d', 'kernelSize', s.kernelSize, 1));
+      checked(at, () => pair('Conv2d', 'stride', s.stride ?? 1, 1));
+      checked(at, () => pair('Conv2d', 'padding', s.padding ?? 0, 0));
+      checked(at, () => pair('Conv2d', 'dilation', s.dilation ?? 1, 1));
+      const out: Planned = [param(at, 'weight', [outC, inC, kh, kw])];
+      if (bool(s, 'bias', at, true)) out.push(param(at, 'bias', [outC]));
+      return out;
+    },
+    build: (s, init) => new Conv2d(s.inChannels as number, s.outChannels as number, s.kernelSize as number, {
+      stride: (s.stride ?? 1) as number, padding: (s.padding ?? 0) as number, dilation: (s.dilation ?? 1) as number,
+      bias: (s.bias ?? true) as boolean, init,
+    }),
+  },
+  MaxPool2d: poolKind('MaxPool2d', MaxPool2d),
+  AvgPool2d: poolKind('AvgPool2d', AvgPool2d),
+  Dropout: {
+    keys: ['p'],
+    plan: (s, at) => { checked(at, () => checkDropP('Dropout', s.p ?? 0.5)); return []; },
+    build: (s) => new Dropout((s.p ?? 0.5) as number),
+  },
   Sequential: {
     keys: ['layers'],
     plan: (s, at, depth) => {
@@ -114,12 +154,6 @@ const kinds: Record<string, LayerKind> = {
     build: (s, init, made) => new Sequential(...(s.layers as unknown[]).map((l) => buildModule(l as Spec, init, made))),
   },
 };
-
-/** Registers a layer type for fromJSON() (used by layers defined in other files). */
-export function registerLayer(type: string, kind: LayerKind): void {
-  kinds[type] = kind;
-}
-export type { LayerKind };
 
 function planModule(json: unknown, at: string, depth: number): Planned {
   if (depth > MAX_DEPTH) fail(at, `modules nested deeper than ${MAX_DEPTH}`);

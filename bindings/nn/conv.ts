@@ -6,7 +6,7 @@
 // "must be an integer" becomes: what does not fit is ignored); an output < 1 is an Error.
 
 import { Tensor, tensor, zeros } from '../tensor.js';
-import { Module, parameter } from './module.js';
+import { Module, parameter, type ModuleJSON } from './module.js';
 import { initValues, type Init } from './init.js';
 import { conv2d } from '../ops/conv2d.js';
 import { maxPool2d } from '../ops/maxPool2d.js';
@@ -69,6 +69,13 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation });
   }
+
+  override toJSON(): ModuleJSON {
+    return {
+      type: 'Conv2d', inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize],
+      stride: [...this.stride], padding: [...this.padding], dilation: [...this.dilation], bias: this.bias !== null,
+    };
+  }
 }
 
 export interface Pool2dLayerOptions {
@@ -96,6 +103,10 @@ export class MaxPool2d extends Module {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
   }
+
+  override toJSON(): ModuleJSON {
+    return { type: 'MaxPool2d', kernelSize: [...this.kernelSize], stride: [...this.stride], padding: [...this.padding] };
+  }
 }
 
 /**
@@ -115,6 +126,10 @@ export class AvgPool2d extends Module {
   forward(x: Tensor): Tensor {
     return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
   }
+
+  override toJSON(): ModuleJSON {
+    return { type: 'AvgPool2d', kernelSize: [...this.kernelSize], stride: [...this.stride], padding: [...this.padding] };
+  }
 }
 
 /**
@@ -132,5 +147,9 @@ export class Dropout extends Module {
 
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, { training: this.training });
+  }
+
+  override toJSON(): ModuleJSON {
+    return { type: 'Dropout', p: this.p };
   }
 }

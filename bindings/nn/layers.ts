@@ -1,7 +1,7 @@
 // Layers: compositions of ops, no kernels of their own.
 
 import { Tensor, tensor, zeros } from '../tensor.js';
-import { Module, parameter } from './module.js';
+import { Module, parameter, type ModuleJSON } from './module.js';
 import { initValues, type Init } from './init.js';
 import { linear } from '../ops/matmul.js';
 import { relu } from '../ops/relu.js';
@@ -48,6 +48,10 @@ export class Dense extends Module {
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
+
+  override toJSON(): ModuleJSON {
+    return { type: 'Dense', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null };
+  }
 }
 
 /**
@@ -70,33 +74,44 @@ export class Maxout extends Module {
   forward(x: Tensor): Tensor {
     return maxout(linear(x, this.weight, this.bias), this.k);
   }
+
+  override toJSON(): ModuleJSON {
+    const [rows, inFeatures] = this.weight._shape;
+    return { type: 'Maxout', inFeatures, outFeatures: rows / this.k, k: this.k, bias: this.bias !== null };
+  }
 }
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor { return relu(x); }
+  override toJSON(): ModuleJSON { return { type: 'ReLU' }; }
 }
 
 export class LeakyReLU extends Module {
   constructor(readonly slope = 0.01) { super(); }
   forward(x: Tensor): Tensor { return leakyRelu(x, this.slope); }
+  override toJSON(): ModuleJSON { return { type: 'LeakyReLU', slope: this.slope }; }
 }
 
 export class ELU extends Module {
   constructor(readonly alpha = 1) { super(); }
   forward(x: Tensor): Tensor { return elu(x, this.alpha); }
+  override toJSON(): ModuleJSON { return { type: 'ELU', alpha: this.alpha }; }
 }
 
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor { return sigmoid(x); }
+  override toJSON(): ModuleJSON { return { type: 'Sigmoid' }; }
 }
 
 export class Tanh extends Module {
   forward(x: Tensor): Tensor { return tanh(x); }
+  override toJSON(): ModuleJSON { return { type: 'Tanh' }; }
 }
 
 /** [rows, ...] → [rows, features]: e.g. a conv stack's [batch, C, H, W] → [batch, C·H·W] (C-major, as PyTorch's flatten). */
 export class Flatten extends Module {
   forward(x: Tensor): Tensor { return x.rank === 2 ? x : reshape(x, [x._shape[0], -1]); }
+  override toJSON(): ModuleJSON { return { type: 'Flatten' }; }
 }
 
 /** Runs its layers in order; parameters are named by position ('0.weight', '2.bias'). */
@@ -125,5 +140,9 @@ export class Sequential extends Module {
     let h = x;
     for (const l of this.layers) h = l.forward(h);
     return h;
+  }
+
+  override toJSON(): ModuleJSON {
+    return { type: 'Sequential', layers: this.layers.map((l) => l.toJSON()) };
   }
 }

@@ -18,11 +18,26 @@ export function parameter(t: Tensor): Tensor {
   return t;
 }
 
+/** A module's description: what toJSON() returns and nn.fromJSON() builds from. */
+export interface ModuleJSON {
+  type: string;
+  [option: string]: unknown;
+}
+
 export abstract class Module {
   /** True in training mode (the default); eval() clears it. */
   training = true;
 
   abstract forward(x: Tensor): Tensor;
+
+  /**
+   * The architecture as plain JSON (layer types and their options, not the weights), which
+   * nn.fromJSON() turns back into a model. Built-in layers describe themselves; a custom Module
+   * class cannot (its forward() is code), so this throws for it.
+   */
+  toJSON(): ModuleJSON {
+    throw new Error(`toJSON: ${this.constructor.name} is a custom nn.Module and cannot describe itself; rebuild it in code and use load(model, bytes) for its weights`);
+  }
 
   /** Child modules with their names: Module-valued properties, and arrays of modules as name.i. */
   namedChildren(): Array<[string, Module]> {

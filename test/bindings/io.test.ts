@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  init, seed, tensor, nn, optim, loss, tidy, memory,
+  init, seed, tensor, nn, optim, loss, tidy, memory, getRngState,
   save, load, loadModel, readSafetensors, writeSafetensors, saveFile, loadFile,
 } from '../../bindings/index';
 
@@ -450,4 +450,112 @@ describe('optimiser loadStateDict', () => {
       opt.dispose(); fresh.dispose();
     });
   }
+});
+
+describe('model descriptions: toJSON / nn.fromJSON / loadModel', () => {
+  const everyLayer = (): nn.Sequential => new nn.Sequential(
+    new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(4, 3, [2, 1], { stride: [1, 2], dilation: [2, 1], bias: false }), new nn.ELU(0.5), new nn.AvgPool2d(2, { stride: 1, padding: 1 }),
+    new nn.Dropout(0.25), new nn.Flatten(),
+    new nn.Dense(3 * 2 * 3, 6), new nn.LeakyReLU(0.2), new nn.Maxout(6, 4, 3), new nn.Tanh(),
+    new nn.Sequential(new nn.Dense(4, 5, { bias: false }), new nn.Sigmoid()), new nn.Dense(5, 2),
+  );
+
+  it('every layer describes itself, and fromJSON builds the same architecture (same names, shapes, outputs after load)', () => {
+    seed(1);
+    const a = everyLayer();
+    const json = a.toJSON();
+    expect(json.layers as unknown[]).toHaveLength(14);
+    expect((json.layers as any[])[0]).toEqual({ type: 'Conv2d', inChannels: 2, outChannels: 4, kernelSize: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true });
+    expect((json.layers as any[])[5]).toEqual({ type: 'AvgPool2d', kernelSize: [2, 2], stride: [1, 1], padding: [1, 1] });
+    expect((json.layers as any[])[10]).toEqual({ type: 'Maxout', inFeatures: 6, outFeatures: 4, k: 3, bias: true });
+    expect(JSON.parse(JSON.stringify(a))).toEqual(json); // JSON.stringify uses toJSON
+    const b = nn.fromJSON(json) as nn.Sequential;
+    expect(b.toJSON()).toEqual(json);
+    expect(b.namedParameters().map(([n, p]) => [n, p.shape])).toEqual(a.namedParameters().map(([n, p]) => [n, p.shape]));
+    const c = nn.fromJSON(JSON.stringify(json), { init: 'zeros' });
+    expect(Object.values(c.stateDict()).every((v) => v.every((x) => x === 0))).toBe(true);
+    load(b, save(a));
+    a.eval(); b.eval();
+    const x = tensor(Float32Array.from({ length: 2 * 2 * 6 * 6 }, (_, i) => Math.sin(i)), [2, 2, 6, 6]);
+    expect(Array.from(b.forward(x).data())).toEqual(Array.from(a.forward(x).data()));
+    for (const m of [a, b, c]) m.dispose();
+    x.dispose();
+  });
+
+  it('loadModel rebuilds a model from the file alone (bytes or Blob)', async () => {
+    seed(2);
+    const a = everyLayer().eval();
+    const bytes = save(a);
+    expect(JSON.parse(readSafetensors(bytes).metadata['simdnet.model'])).toEqual(a.toJSON());
+    const rng = getRngState();
+    const b = loadModel(bytes).eval();
+    const c = (await loadModel(new Blob([bytes]))).eval();
+    const x = tensor(Float32Array.from({ length: 2 * 6 * 6 }, (_, i) => Math.cos(i)), [1, 2, 6, 6]);
+    const want = Array.from(a.forward(x).data());
+    expect(Array.from(b.forward(x).data())).toEqual(want);
+    expect(Array.from(c.forward(x).data())).toEqual(want);
+    expect(getRngState()).toEqual(rng); // building with zeros draws nothing from the generator
+    for (const m of [a, b, c]) m.dispose();
+    x.dispose();
+  });
+
+  it('custom modules cannot describe themselves: save keeps the weights only, loadModel says so', () => {
+    class Net extends nn.Module {
+      fc = new nn.Dense(2, 2);
+      forward(x: any): any { return this.fc.forward(x); }
+    }
+    const net = new Net();
+    expect(() => net.toJSON()).toThrow(/^toJSON: Net is a custom nn.Module and cannot describe itself/);
+    const bytes = save(net);
+    expect(readSafetensors(bytes).metadata).toEqual({ format: 'pt' });
+    expect(() => loadModel(bytes)).toThrow(/^loadModel: the file has no 'simdnet.model' metadata \(it holds weights only: build the model in code and use load\(model, bytes\)\)$/);
+    net.dispose();
+  });
+
+  it('fromJSON checks the whole description first and names the layer', () => {
+    const mem = memory();
+    const cases: Array<[unknown, RegExp]> = [
+      [{ type: 'Sequential', layers: [{ type: 'Dense', inFeatures: 2, outFeatures: 3 }, { type: 'Conv3d' }] },
+        /^fromJSON: model \(Sequential\)\.layers\[1\]: unknown layer type 'Conv3d' \(known: Dense, Maxout, .*\)$/],
+      [{ type: 'Dense', inFeatures: 2, outFeatures: 0 }, /^fromJSON: model \(Dense\): outFeatures must be a positive integer, got 0$/],
+      [{ type: 'Dense', inFeatures: 2, outFeatures: 3, bias: 'yes' }, /^fromJSON: model \(Dense\): bias must be true or false, got 'yes'$/],
+      [{ type: 'Dense', inFeatures: 2, outFeatures: 3, init: 'he' }, /^fromJSON: model: Dense has no option 'init' \(it takes inFeatures, outFeatures, bias\)$/],
+      [{ type: 'Dense', inFeatures: 100000, outFeatures: 100000 }, /^fromJSON: model \(Dense\): weight would be \[100000,100000\], 10000000000 values: more than one tensor can hold \(1 GiB\)$/],
+      [{ type: 'Conv2d', inChannels: 1, outChannels: 1, kernelSize: [3] }, /^fromJSON: model \(Conv2d\): kernelSize must be a positive integer or an \[h, w\] pair of them, got \[3\]$/],
+      [{ type: 'MaxPool2d', kernelSize: 2, padding: 2 }, /^fromJSON: model \(MaxPool2d\): padding 2,2 must be at most half the kernel 2×2/],
+      [{ type: 'Dropout', p: 1 }, /^fromJSON: model \(Dropout\): p must be a probability in \[0, 1\), got 1$/],
+      [{ type: 'LeakyReLU', slope: 'x' }, /^fromJSON: model \(LeakyReLU\): slope must be a finite number, got 'x'$/],
+      [{ type: 'Sequential', layers: {} }, /^fromJSON: model \(Sequential\): layers must be an array of layer descriptions, got an object$/],
+      [[1], /^fromJSON: model: expected a layer description \{ type, \.\.\. \}, got an array$/],
+      ['{"type":', /^fromJSON: not valid JSON/],
+    ];
+    let deep: any = { type: 'ReLU' };
+    for (let i = 0; i < 100; i++) deep = { type: 'Sequential', layers: [deep] };
+    cases.push([deep, /modules nested deeper than 64$/]);
+    for (const [json, message] of cases) expect(() => nn.fromJSON(json as any)).toThrow(message);
+    expect(memory()).toEqual(mem);
+  });
+
+  it('loadModel checks the description against the file before allocating anything', () => {
+    const model = mlp(1);
+    const bytes = save(model);
+    const edit = (description: unknown): Uint8Array => {
+      const r = readSafetensors(bytes);
+      const tensors = Object.fromEntries(Object.entries(r.tensors).map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
+      return writeSafetensors(tensors, { ...r.metadata, 'simdnet.model': typeof description === 'string' ? description : JSON.stringify(description) });
+    };
+    const mem = memory();
+    const huge = { type: 'Sequential', layers: [{ type: 'Dense', inFeatures: 4, outFeatures: 3 }, { type: 'ReLU' }, { type: 'Dense', inFeatures: 3, outFeatures: 2 }, { type: 'Dense', inFeatures: 2, outFeatures: 20000 }] };
+    expect(() => loadModel(edit(huge))).toThrow(/^loadModel: the file has no tensor '3.weight' \(nor '3.bias'\) \(wrong file, or a different model\?\); shape \[20000,2\]$/);
+    const wrong = { type: 'Sequential', layers: [{ type: 'Dense', inFeatures: 3, outFeatures: 4 }, { type: 'ReLU' }, { type: 'Dense', inFeatures: 3, outFeatures: 2 }] };
+    expect(() => loadModel(edit(wrong))).toThrow(/^loadModel: tensor '0.weight' has shape \[3,4\] in the file, but the model's parameter is \[4,3\]/);
+    expect(() => loadModel(edit({ type: 'Dense', inFeatures: 4, outFeatures: 3, extra: 1 }))).toThrow(/^loadModel: the model description in the file is invalid: fromJSON: model: Dense has no option 'extra'/);
+    expect(() => loadModel(edit('{"type":"ReLU","type":"Dense"}'))).toThrow(/^loadModel: the 'simdnet.model' metadata is not valid JSON: duplicate key "type"/);
+    expect(() => loadModel(edit('['.repeat(100000)))).toThrow(/^loadModel: the 'simdnet.model' metadata is not valid JSON: nesting deeper than 80/);
+    expect(memory()).toEqual(mem);
+    const back = loadModel(edit(model.toJSON()));
+    expect(weights(back)).toEqual(weights(model));
+    back.dispose(); model.dispose();
+  });
 });
