@@ -178,10 +178,19 @@ function countCorrect(output: Tensor, labels: Int32Array, argmax: Tensor): numbe
 /** Checks that every label is in [0, classes) for the model's output width, before training starts. */
 function checkLabelRange(model: Module, d: Prepared, op: string): void {
   if (!d.labels) return;
-  const out = noGrad(() => tidy(() => {
-    const probe = gather(d.x, d.features, d.shape, null, 0, 1, op);
-    return model.forward(probe).shape;
-  }));
+  // The probe runs in eval mode: dropout then draws nothing from the generator, so fit() called
+  // twice (resumed from a checkpoint) shuffles and drops exactly as one longer fit() would.
+  const wasTraining = model.training;
+  model.eval();
+  let out: number[];
+  try {
+    out = noGrad(() => tidy(() => {
+      const probe = gather(d.x, d.features, d.shape, null, 0, 1, op);
+      return model.forward(probe).shape;
+    }));
+  } finally {
+    model.train(wasTraining);
+  }
   const classes = out[out.length - 1];
   for (let i = 0; i < d.n; i++) {
     const v = d.labels[i];
