@@ -26,7 +26,7 @@ export function time(fn, { warmup = 3, samples = 15, minMs = 20 } = {}) {
 
 /** A raw instance of one build of the compute core (no tensors), for kernel benchmarks. */
 export function rawCore(variant) {
-  const bytes = readFileSync(new URL(`../build/simdnet-${variant}.wasm`, import.meta.url));
+  const bytes = readFileSync(new URL(`../dist/simdnet-${variant}.wasm`, import.meta.url));
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     env: { abort() { throw new Error(`abort in ${variant} build`); } },
   });
