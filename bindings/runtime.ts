@@ -1,11 +1,16 @@
 // Finds, compiles and instantiates the compute core in any runtime, and owns its linear memory.
 //
-// Three builds of one AssemblyScript source sit in build/: relaxed SIMD (FMA), plain SIMD and
-// scalar. init() picks the best one the engine validates, unless told otherwise. Every typed-array
-// view of the memory is re-derived when the buffer changes, because growing a WebAssembly memory
-// detaches all views made before.
+// Three builds of one AssemblyScript source sit beside the bundled library (dist/): relaxed SIMD
+// (FMA), plain SIMD and scalar. init() picks the best one the engine validates, unless told
+// otherwise, or takes a precompiled module, bytes or a URL; each build names itself in a custom
+// section `simdnet` (scripts/build-wasm.mjs), so init() knows which one it was given. Every
+// typed-array view of the memory is re-derived when the buffer changes, because growing a
+// WebAssembly memory detaches all views made before.
+//
+// Nothing here touches process.env or any runtime-specific global: Node, Deno, Bun, browsers,
+// Web Workers and workerd run the same code. node:fs is imported only to read a file: URL.
 
-import { instantiate } from '@assemblyscript/loader';
+import { wasmUrl } from './wasm-url.js';
 
 export type Variant = 'relaxed' | 'simd' | 'scalar';
 
@@ -21,21 +26,28 @@ export interface Kernels {
 }
 
 export interface InitOptions {
-  /** A compiled module (Cloudflare Workers must pass one: they forbid compiling bytes at run time). */
+  /**
+   * A compiled build, e.g. `import wasm from 'simdnet/wasm/simdnet-simd.wasm'` in a Cloudflare
+   * Worker (Workers forbid compiling bytes at run time). Its variant is read from the module.
+   */
   module?: WebAssembly.Module;
   /** The bytes of a .wasm build. */
   bytes?: BufferSource;
-  /** Where to fetch the .wasm from. */
+  /** Where to fetch the .wasm from (relative URLs resolve against the library's own URL). */
   url?: string | URL;
   /** Force a build; by default the best the engine validates. Must match module/bytes/url if given. */
   variant?: Variant;
 }
 
 export interface RuntimeInfo {
+  /** The loaded build. */
   variant: Variant;
+  /** Whether the loaded build uses WebAssembly SIMD / relaxed SIMD. */
   simd: boolean;
   relaxedSimd: boolean;
-  /** Where the module came from: a path or URL, or 'module' / 'bytes'. */
+  /** Every build this engine can run, best first: `['scalar']` means it has no WebAssembly SIMD. */
+  supported: Variant[];
+  /** Where the module came from: a URL, or 'module' / 'bytes' / 'inline'. */
   source: string;
   memoryBytes: number;
 }
@@ -43,6 +55,8 @@ export interface RuntimeInfo {
 // Smallest modules that use one SIMD (i8x16.popcnt) and one relaxed-SIMD (i32x4.relaxed_trunc) op.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
+
+const VARIANTS: readonly Variant[] = ['relaxed', 'simd', 'scalar'];
 
 /** What the engine supports, best first. */
 export function supportedVariants(): Variant[] {
@@ -53,30 +67,42 @@ export function supportedVariants(): Variant[] {
   return out;
 }
 
-// Literal URLs so that bundlers which understand `new URL(..., import.meta.url)` copy the files.
-function defaultUrl(variant: Variant): URL {
-  switch (variant) {
-    case 'relaxed': return new URL('../build/simdnet-relaxed.wasm', import.meta.url);
-    case 'simd': return new URL('../build/simdnet-simd.wasm', import.meta.url);
-    case 'scalar': return new URL('../build/simdnet-scalar.wasm', import.meta.url);
-  }
-}
-
 let kernels: Kernels | null = null;
 let info: RuntimeInfo | null = null;
 let f32: Float32Array = new Float32Array(0);
 let i32: Int32Array = new Int32Array(0);
 
-async function readUrl(url: URL): Promise<ArrayBuffer> {
+/** Cloudflare's workerd: no compiling WebAssembly from bytes, no files next to the module. */
+function isWorkerd(): boolean {
+  return typeof navigator !== 'undefined' && (navigator as { userAgent?: string }).userAgent === 'Cloudflare-Workers';
+}
+
+async function readUrl(url: URL): Promise<BufferSource> {
   if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    const { fileURLToPath } = await import('node:url');
-    const buf = await readFile(fileURLToPath(url));
-    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    // Node's fetch cannot read files; Deno's and Bun's can, and so can node:fs there. Browser
+    // builds have no node:fs (the import rejects) and fall through to fetch.
+    let fs: typeof import('node:fs/promises') | null = null;
+    try {
+      fs = await import('node:fs/promises');
+    } catch {
+      fs = null;
+    }
+    if (fs) {
+      const buf = await fs.readFile(new URL(url.href));
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
   }
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+  if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
   return res.arrayBuffer();
+}
+
+/** The variant a build names in its `simdnet` custom section, or null for any other module. */
+function variantOf(module: WebAssembly.Module): Variant | null {
+  const sections = WebAssembly.Module.customSections(module, 'simdnet');
+  if (sections.length !== 1) return null;
+  const name = new TextDecoder().decode(sections[0]);
+  return (VARIANTS as readonly string[]).includes(name) ? (name as Variant) : null;
 }
 
 /**
@@ -84,31 +110,89 @@ async function readUrl(url: URL): Promise<ArrayBuffer> {
  * .wasm files shipped next to the library. Calling it again replaces the runtime: every
  * tensor made before becomes invalid.
  */
-export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
-  const supported = supportedVariants();
-  const variant = options.variant ?? supported[0];
-  if (!supported.includes(variant)) {
-    throw new Error(`init: the '${variant}' build needs WebAssembly features this engine lacks (it supports ${supported.join(', ')})`);
+export function init(options: InitOptions = {}): Promise<RuntimeInfo> {
+  return load(options);
+}
+
+/** init() with a label for runtimeInfo().source when the bytes come from somewhere known (inline). */
+export async function load(options: InitOptions, bytesLabel = 'bytes'): Promise<RuntimeInfo> {
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`init: expected an options object ({ module, bytes, url, variant }), got ${options === null ? 'null' : typeof options}`);
   }
-  let source: WebAssembly.Module | BufferSource;
+  const supported = supportedVariants();
+  const wanted = options.variant;
+  if (wanted !== undefined && !(VARIANTS as readonly string[]).includes(wanted)) {
+    throw new Error(`init: unknown variant '${String(wanted)}'; expected one of ${VARIANTS.join(', ')}`);
+  }
+  if (wanted !== undefined && !supported.includes(wanted)) {
+    throw new Error(`init: the '${wanted}' build needs WebAssembly features this engine lacks (it supports ${supported.join(', ')})`);
+  }
+
+  let module: WebAssembly.Module;
   let from: string;
-  if (options.module) {
-    source = options.module; from = 'module';
-  } else if (options.bytes) {
-    source = options.bytes; from = 'bytes';
+  if (options.module !== undefined) {
+    if (!(options.module instanceof WebAssembly.Module)) {
+      throw new Error(`init: options.module must be a WebAssembly.Module, got ${describe(options.module)}`);
+    }
+    module = options.module;
+    from = 'module';
   } else {
-    const url = options.url !== undefined ? new URL(String(options.url), import.meta.url) : defaultUrl(variant);
-    from = url.href;
+    let bytes: BufferSource;
+    if (options.bytes !== undefined) {
+      if (!ArrayBuffer.isView(options.bytes) && !(options.bytes instanceof ArrayBuffer)) {
+        throw new Error(`init: options.bytes must be an ArrayBuffer or a typed array, got ${describe(options.bytes)}`);
+      }
+      bytes = options.bytes;
+      from = bytesLabel;
+    } else {
+      if (options.url === undefined && isWorkerd()) {
+        throw new Error('init: Cloudflare Workers cannot fetch or compile WebAssembly at run time; import a build '
+          + "as a module and pass it: import wasm from 'simdnet/wasm/simdnet-simd.wasm'; await init({ module: wasm })");
+      }
+      const variant = wanted ?? supported[0];
+      let url: URL;
+      try {
+        url = options.url !== undefined ? new URL(String(options.url), import.meta.url) : wasmUrl(variant);
+      } catch (err) {
+        throw new Error(`init: '${String(options.url)}' is not a URL: ${(err as Error).message}`);
+      }
+      from = url.href;
+      try {
+        bytes = await readUrl(url);
+      } catch (err) {
+        const what = options.url !== undefined ? 'a build' : `the ${variant} build`;
+        throw new Error(`init: could not read ${what} from ${url.href}: ${(err as Error).message}`);
+      }
+    }
     try {
-      source = await readUrl(url);
+      module = await WebAssembly.compile(bytes);
     } catch (err) {
-      throw new Error(`init: could not read the ${variant} build from ${url.href}: ${(err as Error).message}`);
+      const hint = isWorkerd() ? ' (Cloudflare Workers forbid compiling bytes: pass init({ module }) with an imported .wasm)' : '';
+      throw new Error(`init: could not compile the WebAssembly from ${from}: ${(err as Error).message}${hint}`);
     }
   }
+
+  const variant = variantOf(module);
+  if (variant === null) {
+    throw new Error(`init: ${from} is not a simdnet build (it has no 'simdnet' custom section naming its variant)`);
+  }
+  if (wanted !== undefined && wanted !== variant) {
+    throw new Error(`init: asked for the '${wanted}' build but ${from} is the '${variant}' build`);
+  }
+
   let exports: Kernels;
   try {
-    const result = await instantiate<Kernels>(source as any, {});
-    exports = result.exports as unknown as Kernels;
+    let memory: WebAssembly.Memory | null = null;
+    const instance = await WebAssembly.instantiate(module, {
+      env: {
+        abort(message: number, file: number, line: number, column: number) {
+          const text = (ptr: number) => (memory ? readString(memory, ptr) : '');
+          throw new Error(`simdnet: the compute core aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
+        },
+      },
+    });
+    exports = instance.exports as unknown as Kernels;
+    memory = exports.memory;
   } catch (err) {
     throw new Error(`init: could not instantiate the ${variant} build from ${from}: ${(err as Error).message}`);
   }
@@ -116,10 +200,30 @@ export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
     throw new Error(`init: ${from} is not a simdnet build (no gemm export or memory)`);
   }
   kernels = exports;
-  info = { variant, simd: variant !== 'scalar', relaxedSimd: variant === 'relaxed', source: from, memoryBytes: 0 };
+  info = { variant, simd: variant !== 'scalar', relaxedSimd: variant === 'relaxed', supported, source: from, memoryBytes: 0 };
   refreshViews();
   onInit.forEach((fn) => fn());
   return runtimeInfo();
+}
+
+/** An AssemblyScript string (UTF-16, its byte length in the 4 bytes before it), or '' if unreadable. */
+function readString(memory: WebAssembly.Memory, ptr: number): string {
+  try {
+    if (ptr < 4 || ptr % 2 !== 0) return '';
+    const bytes = new DataView(memory.buffer).getUint32(ptr - 4, true);
+    const units = new Uint16Array(memory.buffer, ptr, Math.min(bytes >>> 1, 1024));
+    let s = '';
+    for (let i = 0; i < units.length; i++) s += String.fromCharCode(units[i]);
+    return s;
+  } catch {
+    return '';
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'object';
 }
 
 /** Hooks run after every init() (the tensor registry resets itself here). */

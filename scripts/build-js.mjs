@@ -1,20 +1,90 @@
-// Bundles bindings/ into dist/index.js (ESM) and writes .d.ts files with tsc.
-// dist/ sits one level below the package root, like bindings/, so the runtime's
-// `new URL('../build/…wasm', import.meta.url)` resolves the same from source and from the bundle.
+// Bundles bindings/ into dist/ (ESM), next to the .wasm builds that scripts/build-wasm.mjs writes
+// there, and writes the .d.ts files with tsc. Three bundles of one source, chosen by the package's
+// exports conditions:
+//
+//   dist/index.js    node (Node, Deno, Bun): reads the .wasm beside it with node:fs
+//   dist/browser.js  browser, worker, workerd, default: fetches the .wasm beside it; every node:*
+//                    import is replaced by a module that throws, so app bundlers never see node:
+//   dist/inline.js   simdnet/inline: the browser bundle with the three builds embedded as base64
+//
+// bindings/wasm-url.ts names the builds as '../dist/simdnet-<variant>.wasm' (right for the source,
+// which tests run); bundled into dist/ that becomes './simdnet-<variant>.wasm'.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 
-await build({
-  entryPoints: ['bindings/index.ts'],
-  outfile: 'dist/index.js',
+const variants = ['relaxed', 'simd', 'scalar'];
+
+/** Rewrites bindings/wasm-url.ts for a bundle in dist/, or (inline) to a module with no URLs at all. */
+const wasmUrlPlugin = (inline) => ({
+  name: 'simdnet-wasm-url',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]bindings[\\/]wasm-url\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (inline) {
+        // No `new URL('./x.wasm', import.meta.url)` left for an app's bundler to copy files for.
+        return {
+          loader: 'ts',
+          contents: "import type { Variant } from './runtime.js';\n"
+            + 'export function wasmUrl(variant: Variant): URL {\n'
+            + "  throw new Error(`init: simdnet/inline has no .wasm files beside it to load the ${variant} build from; pass { url } or { bytes }`);\n"
+            + '}\n',
+        };
+      }
+      const contents = source.replaceAll("new URL('../dist/simdnet-", "new URL('./simdnet-");
+      const count = source.split("new URL('../dist/simdnet-").length - 1;
+      if (count !== variants.length) throw new Error(`build-js: expected ${variants.length} wasm URLs in ${args.path}, found ${count}`);
+      return { loader: 'ts', contents };
+    });
+  },
+});
+
+/** Browsers and workers have no node:*; a module that throws when loaded stands in for each. */
+const noNodePlugin = {
+  name: 'simdnet-no-node',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'simdnet-no-node' }));
+    b.onLoad({ filter: /.*/, namespace: 'simdnet-no-node' }, (args) => ({
+      loader: 'js',
+      contents: `throw new Error(${JSON.stringify(`simdnet: ${args.path} is not available in the browser/worker build`)});`,
+    }));
+  },
+};
+
+/** Fills bindings/embedded.ts with the .wasm builds as base64. */
+const embedPlugin = {
+  name: 'simdnet-embed',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]bindings[\\/]embedded\.ts$/ }, async () => {
+      const entries = await Promise.all(variants.map(async (v) => {
+        const bytes = await readFile(`dist/simdnet-${v}.wasm`).catch(() => {
+          throw new Error(`build-js: dist/simdnet-${v}.wasm is missing; run npm run build:wasm first`);
+        });
+        return `  ${v}: ${JSON.stringify(bytes.toString('base64'))},`;
+      }));
+      return {
+        loader: 'ts',
+        contents: "import type { Variant } from './runtime.js';\n"
+          + `export const embedded: Partial<Record<Variant, string>> = {\n${entries.join('\n')}\n};\n`,
+      };
+    });
+  },
+};
+
+const common = {
   bundle: true,
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
-  external: ['node:*'],
   sourcemap: true,
   logLevel: 'warning',
-});
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['bindings/index.ts'], outfile: 'dist/index.js', external: ['node:*'], plugins: [wasmUrlPlugin(false)] }),
+  build({ ...common, entryPoints: ['bindings/index.ts'], outfile: 'dist/browser.js', plugins: [wasmUrlPlugin(false), noNodePlugin] }),
+  build({ ...common, entryPoints: ['bindings/inline.ts'], outfile: 'dist/inline.js', plugins: [wasmUrlPlugin(true), noNodePlugin, embedPlugin] }),
+]);
 if (!process.argv.includes('--no-types')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 }

@@ -16,7 +16,7 @@ export interface RawCore {
 }
 
 export function loadCore(variant: Variant): RawCore {
-  const bytes = readFileSync(new URL(`../../build/simdnet-${variant}.wasm`, import.meta.url));
+  const bytes = readFileSync(new URL(`../../dist/simdnet-${variant}.wasm`, import.meta.url));
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     env: { abort: () => { throw new Error(`abort in ${variant} build`); } },
   });
