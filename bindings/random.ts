@@ -28,10 +28,10 @@ export function setRngState(s: RngState): void {
   if (s === null || typeof s !== 'object') throw new Error(`setRngState: expected { state, spare } from getRngState(), got ${s === null ? 'null' : typeof s}`);
   const { state: st, spare: sp } = s;
   if (typeof st !== 'number' || !Number.isInteger(st) || st < 0 || st > 0xffffffff) {
-    throw new Error(`setRngState: state must be an integer in [0, 2^32), got ${String(st)}`);
+    throw new Error(`setRngState: state must be an integer in [0, 2^32), got ${typeof st === 'number' ? st : typeof st}`);
   }
   if (sp !== null && (typeof sp !== 'number' || !Number.isFinite(sp))) {
-    throw new Error(`setRngState: spare must be a finite number or null, got ${String(sp)}`);
+    throw new Error(`setRngState: spare must be a finite number or null, got ${typeof sp === 'number' ? sp : typeof sp}`);
   }
   state = st >>> 0;
   spare = sp;

@@ -16,7 +16,7 @@ import { Adam, AdamW } from '../optim/adam.js';
 import { LRScheduler } from '../optim/schedule.js';
 import { getRngState, setRngState, type RngState } from '../random.js';
 import { parse, toBytes, isBlob, encode, checkMetadata, checkFinite, readFloat32, q } from './safetensors.js';
-import { parseJson, isObject, type JsonObject, type JsonValue } from './json.js';
+import { parseJson, isObject, show, type JsonObject, type JsonValue } from './json.js';
 import {
   checkModule, describeModel, parameterEntries, matchParameters, rejectExtra, writeMatches, MODEL_KEY, type Bytes,
 } from './weights.js';
@@ -67,8 +67,8 @@ function hyperparameters(opt: Optimizer): Record<string, number | boolean | numb
   return { lr: opt.lr };
 }
 
-function checkEpoch(v: unknown, op: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`${op}: epoch must be a non-negative integer, got ${String(v)}`);
+function checkEpoch(v: unknown, op: string, what = 'epoch'): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`${op}: ${what} must be a non-negative integer, got ${show(v)}`);
   return v;
 }
 
@@ -124,7 +124,10 @@ function field(obj: JsonObject, key: string, op: string, where: string): JsonVal
 
 function readRngState(v: JsonValue, op: string): RngState {
   if (!isObject(v)) throw new Error(`${op}: the checkpoint's rngState must be { state, spare }`);
-  const s = { state: v.state as number, spare: (v.spare ?? null) as number | null };
+  if (typeof v.state !== 'number' || (v.spare !== null && v.spare !== undefined && typeof v.spare !== 'number')) {
+    throw new Error(`${op}: the checkpoint's rngState is invalid: expected numbers, got state ${show(v.state)} and spare ${show(v.spare)}`);
+  }
+  const s = { state: v.state, spare: v.spare ?? null };
   const saved = getRngState();
   try {
     setRngState(s);
@@ -136,28 +139,34 @@ function readRngState(v: JsonValue, op: string): RngState {
   return s;
 }
 
+/** checkNumber for a value from the file: anything but a number is refused before it sees it. */
+function fileNumber(where: string, name: string, v: JsonValue | undefined, min = 0, max = Infinity, openMax = false): number {
+  if (typeof v !== 'number') throw new Error(`${where}: ${name} must be a number, got ${show(v)}`);
+  return checkNumber(where, name, v, min, max, openMax);
+}
+
 /** Checks the optimiser section; returns the function that applies its hyperparameters. */
 function checkOptimizer(opt: Optimizer, section: JsonValue | undefined, op: string): { apply: () => void; counts: JsonObject } {
   if (!isObject(section)) throw new Error(`${op}: the checkpoint holds no optimiser state (it was made without an optimizer)`);
   const kind = optimizerKind(opt);
   const type = field(section, 'type', op, 'optimizer');
-  if (type !== kind) throw new Error(`${op}: the checkpoint holds ${typeof type === 'string' ? q(type) : 'an unknown optimiser'}'s state, but the optimizer is ${kind}`);
+  if (type !== kind) throw new Error(`${op}: the checkpoint holds the state of ${typeof type === 'string' ? q(type) : show(type)}, but the optimizer is ${kind}`);
   const where = `${op}: the checkpoint's optimizer`;
-  const lr = checkNumber(where, 'lr', field(section, 'lr', op, 'optimizer'));
+  const lr = fileNumber(where, 'lr', field(section, 'lr', op, 'optimizer'));
   const counts = section.counts ?? {};
   if (!isObject(counts)) throw new Error(`${op}: the checkpoint's optimizer counts must be an object`);
   let apply = (): void => { opt.lr = lr; };
   if (opt instanceof Adam) {
     const betas = field(section, 'betas', op, 'optimizer');
     if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${where}: betas must be [beta1, beta2]`);
-    const b1 = checkNumber(where, 'betas[0]', betas[0], 0, 1, true);
-    const b2 = checkNumber(where, 'betas[1]', betas[1], 0, 1, true);
-    const eps = checkNumber(where, 'eps', field(section, 'eps', op, 'optimizer'));
-    const wd = checkNumber(where, 'weightDecay', field(section, 'weightDecay', op, 'optimizer'));
+    const b1 = fileNumber(where, 'betas[0]', betas[0], 0, 1, true);
+    const b2 = fileNumber(where, 'betas[1]', betas[1], 0, 1, true);
+    const eps = fileNumber(where, 'eps', field(section, 'eps', op, 'optimizer'));
+    const wd = fileNumber(where, 'weightDecay', field(section, 'weightDecay', op, 'optimizer'));
     apply = () => { opt.lr = lr; opt.beta1 = b1; opt.beta2 = b2; opt.eps = eps; opt.weightDecay = wd; };
   } else if (opt instanceof SGD) {
-    const momentum = checkNumber(where, 'momentum', field(section, 'momentum', op, 'optimizer'));
-    const wd = checkNumber(where, 'weightDecay', field(section, 'weightDecay', op, 'optimizer'));
+    const momentum = fileNumber(where, 'momentum', field(section, 'momentum', op, 'optimizer'));
+    const wd = fileNumber(where, 'weightDecay', field(section, 'weightDecay', op, 'optimizer'));
     const nesterov = field(section, 'nesterov', op, 'optimizer');
     if (typeof nesterov !== 'boolean') throw new Error(`${where}: nesterov must be true or false`);
     if (nesterov && momentum <= 0) throw new Error(`${where}: nesterov needs momentum > 0`);
@@ -177,8 +186,8 @@ function restoreBytes(source: unknown, options: RestoreOptions, op: string): Res
   if (text === undefined) throw new Error(`${op}: the file has no '${CHECKPOINT_KEY}' metadata (a weights file? use load(model, bytes))`);
   const state = parseJson(text, op, `the '${CHECKPOINT_KEY}' metadata`, 8);
   if (!isObject(state)) throw new Error(`${op}: the '${CHECKPOINT_KEY}' metadata must be a JSON object`);
-  if (state.version !== 1) throw new Error(`${op}: checkpoint version ${String(state.version)} is not supported (this simdnet reads version 1)`);
-  const epoch = checkEpoch(field(state, 'epoch', op, 'metadata'), `${op}: the checkpoint's`);
+  if (state.version !== 1) throw new Error(`${op}: checkpoint version ${show(state.version)} is not supported (this simdnet reads version 1)`);
+  const epoch = checkEpoch(field(state, 'epoch', op, 'metadata'), op, "the checkpoint's epoch");
   const rngState = readRngState(field(state, 'rngState', op, 'metadata'), op);
 
   // The model's weights.
@@ -219,16 +228,22 @@ function restoreBytes(source: unknown, options: RestoreOptions, op: string): Res
   if (scheduler) {
     const s = state.scheduler;
     if (!isObject(s)) throw new Error(`${op}: the checkpoint holds no scheduler state (it was made without a scheduler)`);
-    if (s.type !== scheduler.constructor.name) throw new Error(`${op}: the checkpoint holds a ${String(s.type)}'s state, but the scheduler is ${scheduler.constructor.name}`);
-    lastEpoch = checkEpoch(s.lastEpoch, `${op}: the checkpoint's scheduler`);
+    if (s.type !== scheduler.constructor.name) throw new Error(`${op}: the checkpoint holds the state of ${typeof s.type === 'string' ? q(s.type) : show(s.type)}, but the scheduler is ${scheduler.constructor.name}`);
+    lastEpoch = checkEpoch(s.lastEpoch, op, "the checkpoint's scheduler lastEpoch");
     if (s.baseLr !== scheduler.baseLr) {
-      throw new Error(`${op}: the scheduler's base lr ${scheduler.baseLr} differs from the checkpoint's ${String(s.baseLr)} (make the optimiser with the original lr, then the scheduler, then restore)`);
+      throw new Error(`${op}: the scheduler's base lr ${scheduler.baseLr} differs from the checkpoint's ${show(s.baseLr)} (make the optimiser with the original lr, then the scheduler, then restore)`);
     }
   }
 
   // Everything checked: load the optimiser's state (it allocates first, so out-of-memory changes
   // nothing), then write what cannot fail.
-  if (optimizer && optState) optimizer.loadStateDict(optState);
+  if (optimizer && optState) {
+    try {
+      optimizer.loadStateDict(optState);
+    } catch (err) {
+      throw new Error(`${op}: the checkpoint's optimiser state does not fit: ${(err as Error).message}`);
+    }
+  }
   writeMatches(file, new Map(named), matches);
   applyOptimizer();
   if (scheduler) scheduler.lastEpoch = lastEpoch;

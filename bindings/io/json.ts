@@ -10,6 +10,22 @@ export function isObject(v: JsonValue | undefined): v is JsonObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/**
+ * A value from an untrusted document, for an error message. Never String() such a value: an
+ * object without a prototype, or with a key named toString, makes String() throw a TypeError.
+ */
+export function show(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') {
+    const s = JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+    return `the string '${s.slice(1, -1)}'`;
+  }
+  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined) return String(v);
+  return typeof v;
+}
+
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
 export function parseJson(text: string, op: string, what: string, maxDepth = 32): JsonValue {

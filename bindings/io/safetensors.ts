@@ -12,7 +12,7 @@
 
 import { Tensor, assertLive } from '../tensor.js';
 import { heapF32 } from '../runtime.js';
-import { parseJson, isObject, type JsonValue } from './json.js';
+import { parseJson, isObject, show, type JsonValue } from './json.js';
 
 export type DType = 'F32' | 'F16' | 'BF16' | 'F64';
 
@@ -47,14 +47,6 @@ export function q(name: string): string {
   return `'${s.slice(1, -1)}'`;
 }
 
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${q(v)}`;
-  return String(v);
-}
-
 /** Bytes from a Uint8Array (a Node Buffer is one), another ArrayBufferView or an ArrayBuffer. */
 export function toBytes(source: unknown, op: string): Uint8Array {
   if (source instanceof Uint8Array) return source;
@@ -71,7 +63,7 @@ export function isBlob(v: unknown): v is Blob {
 
 function checkIndex(v: JsonValue | undefined, op: string, name: string, what: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw new Error(`${op}: tensor ${name}: ${what} must be a non-negative integer, got ${describeValue(v)}`);
+    throw new Error(`${op}: tensor ${name}: ${what} must be a non-negative integer, got ${show(v)}`);
   }
   return v;
 }
@@ -96,7 +88,7 @@ export function parse(bytes: Uint8Array, op: string): SafetensorsFile {
     throw new Error(`${op}: the header is not valid UTF-8 (not a safetensors file?)`);
   }
   const header = parseJson(text, op, 'the header', 8);
-  if (!isObject(header)) throw new Error(`${op}: the header must be a JSON object, got ${describeValue(header)}`);
+  if (!isObject(header)) throw new Error(`${op}: the header must be a JSON object, got ${show(header)}`);
 
   const dataStart = 8 + claimed;
   const dataBytes = bytes.length - dataStart;
@@ -105,25 +97,25 @@ export function parse(bytes: Uint8Array, op: string): SafetensorsFile {
   for (const key of Object.keys(header)) {
     const entry = header[key];
     if (key === '__metadata__') {
-      if (!isObject(entry)) throw new Error(`${op}: __metadata__ must be an object of strings, got ${describeValue(entry)}`);
+      if (!isObject(entry)) throw new Error(`${op}: __metadata__ must be an object of strings, got ${show(entry)}`);
       for (const k of Object.keys(entry)) {
         const v = entry[k];
-        if (typeof v !== 'string') throw new Error(`${op}: __metadata__ ${q(k)} must be a string, got ${describeValue(v)}`);
+        if (typeof v !== 'string') throw new Error(`${op}: __metadata__ ${q(k)} must be a string, got ${show(v)}`);
         metadata[k] = v;
       }
       continue;
     }
     const name = q(key);
-    if (!isObject(entry)) throw new Error(`${op}: tensor ${name}: expected { dtype, shape, data_offsets }, got ${describeValue(entry)}`);
+    if (!isObject(entry)) throw new Error(`${op}: tensor ${name}: expected { dtype, shape, data_offsets }, got ${show(entry)}`);
     const dtype = entry.dtype;
-    if (typeof dtype !== 'string') throw new Error(`${op}: tensor ${name}: dtype must be a string, got ${describeValue(dtype)}`);
+    if (typeof dtype !== 'string') throw new Error(`${op}: tensor ${name}: dtype must be a string, got ${show(dtype)}`);
     if (!(dtype in ITEM_BYTES)) {
       throw new Error(UNSUPPORTED.has(dtype)
         ? `${op}: tensor ${name}: unsupported dtype ${dtype} (simdnet reads F32, and converts F16, BF16 and F64)`
         : `${op}: tensor ${name}: unknown dtype ${q(dtype)} (simdnet reads F32, and converts F16, BF16 and F64)`);
     }
     const shape = entry.shape;
-    if (!Array.isArray(shape)) throw new Error(`${op}: tensor ${name}: shape must be an array of integers, got ${describeValue(shape)}`);
+    if (!Array.isArray(shape)) throw new Error(`${op}: tensor ${name}: shape must be an array of integers, got ${show(shape)}`);
     if (shape.length > MAX_RANK) throw new Error(`${op}: tensor ${name}: shape has ${shape.length} dimensions (at most ${MAX_RANK})`);
     const dims: number[] = [];
     let size = 1;
@@ -134,7 +126,7 @@ export function parse(bytes: Uint8Array, op: string): SafetensorsFile {
     const itemBytes = ITEM_BYTES[dtype as DType];
     const offsets = entry.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2) {
-      throw new Error(`${op}: tensor ${name}: data_offsets must be [begin, end], got ${describeValue(offsets)}`);
+      throw new Error(`${op}: tensor ${name}: data_offsets must be [begin, end], got ${show(offsets)}`);
     }
     const begin = checkIndex(offsets[0], op, name, 'data_offsets[0]');
     const end = checkIndex(offsets[1], op, name, 'data_offsets[1]');
@@ -243,10 +235,10 @@ export interface EncodeEntry {
 export function checkMetadata(metadata: unknown, op: string): Record<string, string> {
   if (metadata === undefined) return {};
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
-    throw new Error(`${op}: metadata must be an object of strings, got ${describeValue(metadata)}`);
+    throw new Error(`${op}: metadata must be an object of strings, got ${show(metadata)}`);
   }
   for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== 'string') throw new Error(`${op}: metadata ${q(k)} must be a string (safetensors metadata maps strings to strings), got ${describeValue(v)}`);
+    if (typeof v !== 'string') throw new Error(`${op}: metadata ${q(k)} must be a string (safetensors metadata maps strings to strings), got ${show(v)}`);
   }
   return metadata as Record<string, string>;
 }
@@ -258,7 +250,7 @@ export function encode(entries: readonly EncodeEntry[], metadata: Record<string,
   let offset = 0;
   const seen = new Set<string>();
   for (const e of entries) {
-    if (typeof e.name !== 'string' || e.name === '' || e.name === '__metadata__') throw new Error(`${op}: bad tensor name ${describeValue(e.name)}`);
+    if (typeof e.name !== 'string' || e.name === '' || e.name === '__metadata__') throw new Error(`${op}: bad tensor name ${show(e.name)}`);
     if (seen.has(e.name)) throw new Error(`${op}: two tensors are named ${q(e.name)}`);
     seen.add(e.name);
     if (e.data instanceof Tensor) assertLive(e.data, op);

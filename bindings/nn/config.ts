@@ -33,7 +33,7 @@ function fail(at: string, problem: string): never {
 }
 
 function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+  if (typeof v === 'string') return `'${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v).slice(1, -1)}'`;
   if (v === null || typeof v !== 'object') return String(v);
   return Array.isArray(v) ? 'an array' : 'an object';
 }
@@ -54,6 +54,14 @@ function bool(spec: Spec, key: string, at: string, fallback: boolean): boolean {
   const v = spec[key] ?? fallback;
   if (typeof v !== 'boolean') fail(at, `${key} must be true or false, got ${show(v)}`);
   return v as boolean;
+}
+
+/** A size option: a positive (or, min 0, non-negative) integer or an [h, w] pair of them; checked before the layer's own check sees it. */
+function size2(spec: Spec, key: string, at: string, min: number, fallback?: number): void {
+  const v = spec[key] ?? fallback;
+  const ok = (d: unknown): boolean => typeof d === 'number' && Number.isInteger(d) && d >= min && d <= MAX_ELEMENTS;
+  if (ok(v) || (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1]))) return;
+  fail(at, `${key} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or an [h, w] pair of them, got ${Array.isArray(v) ? `[${v.map(show).join(', ')}]` : show(v)}`);
 }
 
 function param(at: string, name: string, shape: number[]): [string, number[]] {
@@ -83,7 +91,13 @@ function checked<T>(at: string, check: () => T): T {
 function poolKind(name: 'MaxPool2d' | 'AvgPool2d', make: typeof MaxPool2d | typeof AvgPool2d): LayerKind {
   return {
     keys: ['kernelSize', 'stride', 'padding'],
-    plan: (s, at) => { checked(at, () => poolParams(name, s.kernelSize, s.stride, s.padding ?? 0)); return []; },
+    plan: (s, at) => {
+      size2(s, 'kernelSize', at, 1);
+      if (s.stride !== undefined && s.stride !== null) size2(s, 'stride', at, 1);
+      size2(s, 'padding', at, 0, 0);
+      checked(at, () => poolParams(name, s.kernelSize, s.stride, s.padding ?? 0));
+      return [];
+    },
     build: (s) => new make(s.kernelSize as number, { stride: (s.stride ?? undefined) as number | undefined, padding: (s.padding ?? 0) as number }),
   };
 }
@@ -120,10 +134,11 @@ const kinds: Record<string, LayerKind> = {
     keys: ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'bias'],
     plan: (s, at) => {
       const inC = int(s, 'inChannels', at), outC = int(s, 'outChannels', at);
-      const [kh, kw] = checked(at, () => pair('Conv2d', 'kernelSize', s.kernelSize, 1));
-      checked(at, () => pair('Conv2d', 'stride', s.stride ?? 1, 1));
-      checked(at, () => pair('Conv2d', 'padding', s.padding ?? 0, 0));
-      checked(at, () => pair('Conv2d', 'dilation', s.dilation ?? 1, 1));
+      size2(s, 'kernelSize', at, 1);
+      size2(s, 'stride', at, 1, 1);
+      size2(s, 'padding', at, 0, 0);
+      size2(s, 'dilation', at, 1, 1);
+      const [kh, kw] = pair('Conv2d', 'kernelSize', s.kernelSize, 1);
       const out: Planned = [param(at, 'weight', [outC, inC, kh, kw])];
       if (bool(s, 'bias', at, true)) out.push(param(at, 'bias', [outC]));
       return out;
