@@ -22,6 +22,6 @@ export * as loss from './loss.js';
 export * as optim from './optim/index.js';
 export {
   save, load, loadModel, readSafetensors, writeSafetensors, checkpoint, restore,
-  saveFile, loadFile, loadModelFile, writeFileAtomic,
+  saveFile, loadFile, loadModelFile, writeFileAtomic, toOnnx,
 } from './io/index.js';
-export type { SaveOptions, LoadOptions, SafetensorsTensor, CheckpointOptions, RestoreOptions, Restored } from './io/index.js';
+export type { SaveOptions, LoadOptions, SafetensorsTensor, CheckpointOptions, RestoreOptions, Restored, OnnxOptions } from './io/index.js';

@@ -6,3 +6,5 @@ export type { SaveOptions, LoadOptions, Bytes, SafetensorsTensor } from './weigh
 export { checkpoint, restore } from './checkpoint.js';
 export type { CheckpointOptions, RestoreOptions, Restored } from './checkpoint.js';
 export { saveFile, loadFile, loadModelFile, writeFileAtomic } from './node.js';
+export { toOnnx } from './onnx.js';
+export type { OnnxOptions } from './onnx.js';

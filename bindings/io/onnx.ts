@@ -1,0 +1,282 @@
+// ONNX export: the model as an ONNX graph (opset 13) that ONNX Runtime — and through it the rest of
+// the ecosystem — can serve. The protobuf is written by hand: a varint / length-delimited writer
+// and the few messages ONNX needs (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
+// ValueInfoProto), with the field numbers of onnx/onnx.proto.
+//
+// Layer by layer (the graph is the model in eval mode):
+//   Dense      Gemm(x, W, b, transB = 1)         W [out, in] as stored (PyTorch's layout)
+//   Maxout     Gemm → Reshape [N, out, k] → ReduceMax(axes = [2], keepdims = 0)
+//   Conv2d     Conv(x, W, b)                      pads [top, left, bottom, right], strides, dilations
+//   MaxPool2d  MaxPool                            padded cells never win, as PyTorch
+//   AvgPool2d  AveragePool(count_include_pad = 1) padded zeros count in the divisor, as PyTorch
+//   ReLU, LeakyReLU(alpha), ELU(alpha), Sigmoid, Tanh, Flatten(axis = 1); Dropout is left out
+//   softmax: true appends Softmax(axis = 1) on a [batch, classes] output.
+
+import { Tensor, tidy, zeros, shapeStr, describe } from '../tensor.js';
+import { noGrad } from '../autograd.js';
+import { Module } from '../nn/module.js';
+import { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from '../nn/layers.js';
+import { Conv2d, MaxPool2d, AvgPool2d, Dropout } from '../nn/conv.js';
+import { heapF32 } from '../runtime.js';
+
+// ---------------------------------------------------------------------------------------------
+// Protobuf: wire type 0 = varint, 2 = length-delimited, 5 = 32-bit.
+
+class Proto {
+  private parts: Uint8Array[] = [];
+  private scratch: number[] = [];
+
+  private flush(): void {
+    if (this.scratch.length) { this.parts.push(Uint8Array.from(this.scratch)); this.scratch = []; }
+  }
+
+  private varint(v: number | bigint): void {
+    // int64 fields: negatives are ten-byte two's complement.
+    let n = BigInt.asUintN(64, BigInt(v));
+    while (n >= 0x80n) { this.scratch.push(Number(n & 0x7fn) | 0x80); n >>= 7n; }
+    this.scratch.push(Number(n));
+  }
+
+  private key(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+
+  int(field: number, v: number): this {
+    this.key(field, 0);
+    this.varint(v);
+    return this;
+  }
+
+  float(field: number, v: number): this {
+    this.key(field, 5);
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, v, true);
+    this.scratch.push(...b);
+    return this;
+  }
+
+  bytes(field: number, b: Uint8Array): this {
+    this.key(field, 2);
+    this.varint(b.length);
+    this.flush();
+    this.parts.push(b);
+    return this;
+  }
+
+  string(field: number, s: string): this {
+    return this.bytes(field, new TextEncoder().encode(s));
+  }
+
+  message(field: number, m: Proto): this {
+    return this.bytes(field, m.finish());
+  }
+
+  packedInts(field: number, vs: readonly number[]): this {
+    const inner = new Proto();
+    for (const v of vs) inner.varint(v);
+    return this.bytes(field, inner.finish());
+  }
+
+  finish(): Uint8Array {
+    this.flush();
+    let n = 0;
+    for (const p of this.parts) n += p.length;
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of this.parts) { out.set(p, at); at += p.length; }
+    return out;
+  }
+}
+
+const FLOAT = 1, INT64 = 7;
+const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_INTS = 7;
+
+type Attr = [name: string, value: number | number[], kind?: 'float' | 'int'];
+
+function attribute([name, value, kind]: Attr): Proto {
+  const a = new Proto().string(1, name);
+  if (Array.isArray(value)) return a.int(20, ATTR_INTS).packedInts(8, value);
+  if (kind === 'float') return a.int(20, ATTR_FLOAT).float(2, value);
+  return a.int(20, ATTR_INT).int(3, value);
+}
+
+interface NodeRec { opType: string; name: string; inputs: string[]; outputs: string[]; attrs: Attr[] }
+
+function node(opType: string, name: string, inputs: string[], outputs: string[], attrs: Attr[] = []): NodeRec {
+  return { opType, name, inputs, outputs, attrs };
+}
+
+function encodeNode({ opType, name, inputs, outputs, attrs }: NodeRec): Proto {
+  const n = new Proto();
+  for (const i of inputs) n.string(1, i);
+  for (const o of outputs) n.string(2, o);
+  n.string(3, name).string(4, opType);
+  for (const a of attrs) n.message(5, attribute(a));
+  return n;
+}
+
+function floatTensor(name: string, t: Tensor): Proto {
+  const raw = new Uint8Array(t.size * 4);
+  raw.set(new Uint8Array(heapF32().buffer, t.ptr, t.size * 4)); // little-endian, as ONNX's raw_data
+  return new Proto().packedInts(1, t.shape).int(2, FLOAT).string(8, name).bytes(9, raw);
+}
+
+function int64Tensor(name: string, values: number[]): Proto {
+  return new Proto().packedInts(1, [values.length]).int(2, INT64).packedInts(7, values).string(8, name);
+}
+
+function valueInfo(name: string, dims: Array<number | string>): Proto {
+  const shape = new Proto();
+  for (const d of dims) shape.message(1, typeof d === 'number' ? new Proto().int(1, d) : new Proto().string(2, d));
+  const tensorType = new Proto().int(1, FLOAT).message(2, shape);
+  return new Proto().string(1, name).message(2, new Proto().message(1, tensorType));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface OnnxOptions {
+  /** The shape of one sample, without the batch dimension: [784], or [1, 28, 28] for a CNN. */
+  inputShape: number[];
+  /** A fixed batch size; by default the batch dimension is symbolic ('batch'). */
+  batchSize?: number;
+  /** Append a Softmax over the classes of a [batch, classes] output (default false). */
+  softmax?: boolean;
+  /** Graph input and output names (default 'input' and 'output'). */
+  inputName?: string;
+  outputName?: string;
+}
+
+interface Graph {
+  nodes: NodeRec[];
+  initializers: Proto[];
+  count: number;
+}
+
+function unsupported(m: Module, path: string): never {
+  const what = m.constructor.name;
+  throw new Error(`toOnnx: cannot export ${path || 'the model'} (${what}): ONNX export covers Sequential, Dense, Maxout, Conv2d, MaxPool2d, AvgPool2d, Flatten, Dropout and the activations, not custom modules`);
+}
+
+/** Adds the nodes for module m reading tensor `x`; returns the name of its output. */
+function emit(m: Module, x: string, path: string, g: Graph, params: Map<Tensor, string>): string {
+  const name = (op: string): string => `/${path ? `${path.replace(/\./g, '/')}/` : ''}${op}`;
+  const out = (op: string): string => `${name(op)}_output_${g.count++}`;
+  const param = (t: Tensor): string => {
+    let n = params.get(t);
+    if (n === undefined) {
+      n = `${path}${path ? '.' : ''}${t === (m as Dense).weight ? 'weight' : 'bias'}`;
+      params.set(t, n);
+      g.initializers.push(floatTensor(n, t));
+    }
+    return n;
+  };
+  const simple = (op: string, attrs: Attr[] = []): string => {
+    const y = out(op);
+    g.nodes.push(node(op, name(op), [x], [y], attrs));
+    return y;
+  };
+  if (m instanceof Sequential) {
+    let h = x;
+    m.layers.forEach((l, i) => { h = emit(l, h, path ? `${path}.${i}` : String(i), g, params); });
+    return h;
+  }
+  if (m instanceof Dense || m instanceof Maxout) {
+    const inputs = [x, param(m.weight)];
+    if (m.bias) inputs.push(param(m.bias));
+    const y = out('Gemm');
+    g.nodes.push(node('Gemm', name('Gemm'), inputs, [y], [['transB', 1]]));
+    if (m instanceof Dense) return y;
+    const units = m.weight._shape[0] / m.k;
+    const shapeName = `${name('Reshape')}_shape`;
+    g.initializers.push(int64Tensor(shapeName, [0, units, m.k]));
+    const r = out('Reshape');
+    g.nodes.push(node('Reshape', name('Reshape'), [y, shapeName], [r]));
+    const z = out('ReduceMax');
+    g.nodes.push(node('ReduceMax', name('ReduceMax'), [r], [z], [['axes', [2]], ['keepdims', 0]]));
+    return z;
+  }
+  if (m instanceof Conv2d) {
+    const inputs = [x, param(m.weight)];
+    if (m.bias) inputs.push(param(m.bias));
+    const y = out('Conv');
+    const [ph, pw] = m.padding;
+    g.nodes.push(node('Conv', name('Conv'), inputs, [y], [
+      ['kernel_shape', [...m.kernelSize]], ['pads', [ph, pw, ph, pw]], ['strides', [...m.stride]], ['dilations', [...m.dilation]], ['group', 1],
+    ]));
+    return y;
+  }
+  if (m instanceof MaxPool2d || m instanceof AvgPool2d) {
+    const [ph, pw] = m.padding;
+    const attrs: Attr[] = [['kernel_shape', [...m.kernelSize]], ['pads', [ph, pw, ph, pw]], ['strides', [...m.stride]]];
+    if (m instanceof AvgPool2d) return simple('AveragePool', [...attrs, ['count_include_pad', 1]]);
+    return simple('MaxPool', attrs);
+  }
+  if (m instanceof ReLU) return simple('Relu');
+  if (m instanceof LeakyReLU) return simple('LeakyRelu', [['alpha', m.slope, 'float']]);
+  if (m instanceof ELU) return simple('Elu', [['alpha', m.alpha, 'float']]);
+  if (m instanceof Sigmoid) return simple('Sigmoid');
+  if (m instanceof Tanh) return simple('Tanh');
+  if (m instanceof Flatten) return simple('Flatten', [['axis', 1]]);
+  if (m instanceof Dropout) return x; // identity in eval mode
+  return unsupported(m, path);
+}
+
+/**
+ * The model as an ONNX file (ModelProto bytes, opset 13), for ONNX Runtime and other ONNX tools.
+ * The graph is the model in eval mode (Dropout left out); its input is [batch, ...inputShape].
+ */
+export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
+  const op = 'toOnnx';
+  if (!(model instanceof Module)) throw new Error(`${op}: expected an nn.Module, got ${describe(model)}`);
+  if (options === null || typeof options !== 'object') throw new Error(`${op}: options { inputShape } are required`);
+  const { inputShape, batchSize, softmax = false, inputName = 'input', outputName = 'output' } = options;
+  if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new Error(`${op}: inputShape must be the shape of one sample (positive integers, without the batch dimension), got ${Array.isArray(inputShape) ? shapeStr(inputShape) : describe(inputShape)}`);
+  }
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new Error(`${op}: batchSize must be a positive integer, got ${String(batchSize)}`);
+  if (typeof inputName !== 'string' || typeof outputName !== 'string' || !inputName || !outputName || inputName === outputName) {
+    throw new Error(`${op}: inputName and outputName must be two different non-empty strings`);
+  }
+  // Run the model once on zeros (eval mode, no gradients): checks that it accepts inputShape and
+  // gives the output's shape.
+  const wasTraining = model.training;
+  model.eval();
+  let outShape: number[];
+  try {
+    outShape = noGrad(() => tidy(() => model.forward(zeros([1, ...inputShape])).shape));
+  } catch (err) {
+    throw new Error(`${op}: the model does not run on inputShape ${shapeStr(inputShape)}: ${(err as Error).message}`);
+  } finally {
+    model.train(wasTraining);
+  }
+  if (softmax && outShape.length !== 2) throw new Error(`${op}: softmax needs a [batch, classes] output; this model gives ${shapeStr(['batch' as unknown as number, ...outShape.slice(1)])}`);
+
+  const g: Graph = { nodes: [], initializers: [], count: 0 };
+  let y = emit(model, inputName, '', g, new Map());
+  if (softmax) {
+    const s = `/Softmax_output_${g.count++}`;
+    g.nodes.push(node('Softmax', '/Softmax', [y], [s], [['axis', 1]]));
+    y = s;
+  }
+  // Name the last value `outputName` (an Identity when the graph is empty or ends in Dropout).
+  if (y === inputName) {
+    g.nodes.push(node('Identity', '/Identity', [y], [outputName]));
+  } else {
+    const last = g.nodes[g.nodes.length - 1];
+    last.outputs = last.outputs.map((o) => (o === y ? outputName : o));
+  }
+  const batch: number | string = batchSize ?? 'batch';
+  const graph = new Proto();
+  for (const n of g.nodes) graph.message(1, encodeNode(n));
+  graph.string(2, 'simdnet');
+  for (const t of g.initializers) graph.message(5, t);
+  graph.message(11, valueInfo(inputName, [batch, ...inputShape]));
+  graph.message(12, valueInfo(outputName, [batch, ...outShape.slice(1)]));
+  return new Proto()
+    .int(1, 7) // IR version 7 (the one of opset 13)
+    .string(2, 'simdnet')
+    .string(3, '0.1.0')
+    .message(7, graph)
+    .message(8, new Proto().string(1, '').int(2, 13))
+    .finish();
+}
