@@ -1,0 +1,49 @@
+// The README's "Save, resume and export" snippets, run as written (with 'simdnet' resolved to the
+// bindings), in a temporary working directory.
+import { describe, it, expect } from 'vitest';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const bindings = fileURLToPath(new URL('../../bindings/index.ts', import.meta.url));
+
+function section(title: string): string {
+  const start = readme.indexOf(`## ${title}\n`);
+  expect(start, `README section '${title}'`).toBeGreaterThanOrEqual(0);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+describe('README: Save, resume and export', () => {
+  it('its snippets run as written', async () => {
+    const blocks = [...section('Save, resume and export').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBe(2);
+    const code = `${blocks.join('\n').replaceAll("from 'simdnet'", `from ${JSON.stringify(bindings)}`)}
+export { model, copy, same, bytes, ckpt, onnx, epoch, opt };
+`;
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-readme-'));
+    const cwd = process.cwd();
+    try {
+      const file = join(dir, 'snippet.ts');
+      writeFileSync(file, code);
+      process.chdir(dir);
+      const m = await import(/* @vite-ignore */ file);
+      expect(existsSync(join(dir, 'model.safetensors'))).toBe(true);
+      expect(m.bytes).toBeInstanceOf(Uint8Array);
+      expect(m.copy.toJSON()).toEqual(m.model.toJSON());
+      expect(m.same.toJSON()).toEqual(m.model.toJSON());
+      expect(m.epoch).toBe(3);
+      expect(m.opt.lr).toBe(0.05 * 0.5 ** 3); // StepLR(2, 0.5) after 6 epochs: resumed, not restarted
+      const session = await ort.InferenceSession.create(m.onnx);
+      const out = await session.run({ input: new ort.Tensor('float32', new Float32Array(8), [2, 4]) });
+      const p = out.output.data as Float32Array;
+      expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 5);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
