@@ -11,7 +11,7 @@
 // which tests run); bundled into dist/ that becomes './simdnet-<variant>.wasm'.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 
 const variants = ['relaxed', 'simd', 'scalar'];
 
@@ -80,10 +80,17 @@ const common = {
   logLevel: 'warning',
 };
 
+// Last build's JS, maps and .d.ts go, so a source file deleted since leaves nothing behind in the
+// package; the .wasm builds (build-wasm.mjs) stay.
+for (const entry of await readdir('dist', { recursive: true, withFileTypes: true }).catch(() => [])) {
+  if (entry.isFile() && /\.(js|map|d\.ts)$/.test(entry.name)) await rm(`${entry.parentPath ?? entry.path}/${entry.name}`);
+}
+
 await Promise.all([
   build({ ...common, entryPoints: ['bindings/index.ts'], outfile: 'dist/index.js', external: ['node:*'], plugins: [wasmUrlPlugin(false)] }),
   build({ ...common, entryPoints: ['bindings/index.ts'], outfile: 'dist/browser.js', plugins: [wasmUrlPlugin(false), noNodePlugin] }),
-  build({ ...common, entryPoints: ['bindings/inline.ts'], outfile: 'dist/inline.js', plugins: [wasmUrlPlugin(true), noNodePlugin, embedPlugin] }),
+  // No source map: it would repeat browser.js's and the three builds' base64 in sourcesContent.
+  build({ ...common, sourcemap: false, entryPoints: ['bindings/inline.ts'], outfile: 'dist/inline.js', plugins: [wasmUrlPlugin(true), noNodePlugin, embedPlugin] }),
 ]);
 if (!process.argv.includes('--no-types')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
