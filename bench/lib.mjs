@@ -1,27 +1,89 @@
-// Shared timing and raw-core helpers for the benchmark groups.
-import { readFileSync } from 'node:fs';
+// Shared timing, checking and raw-core helpers for the benchmark groups.
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
- * Runs fn `warmup` times, then takes `samples` timings of `reps` calls each (reps chosen so one
- * sample lasts at least minMs). Returns per-call milliseconds: median and spread (min, max).
+ * The time one measurement may take, in ms (warm-up excluded). `--quick` (or BENCH_BUDGET_MS)
+ * shortens it for development; the published table uses the default.
  */
-export function time(fn, { warmup = 3, samples = 15, minMs = 20 } = {}) {
-  for (let i = 0; i < warmup; i++) fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    if (performance.now() - t0 >= minMs || reps >= 1 << 20) break;
-    reps *= 2;
-  }
+export const budget = {
+  ms: Number(process.env.BENCH_BUDGET_MS) || (process.argv.includes('--quick') ? 150 : 600),
+};
+
+/**
+ * Adaptive timing. Warms up (at least 2 calls and budget/5 ms), picks `reps` calls per sample so a
+ * sample lasts at least minSampleMs, then takes samples until the budget is spent (at least
+ * minSamples, at most maxSamples). Slow calls get fewer: 3 samples when one sample is over a third
+ * of the budget, 1 when one call is over twice the budget. priorMs: the duration of a call already
+ * made (the correctness check's), which counts as warm-up (it is all of it for a slow call).
+ * Returns per-call milliseconds: median, spread (min, max), samples and reps.
+ */
+export function time(fn, opts = {}) {
+  const o = options(opts);
+  const w0 = performance.now();
+  let calls = 0;
+  while (warming(calls, w0, o)) { fn(); calls++; }
   const ms = [];
-  for (let s = 0; s < samples; s++) {
-    const t0 = performance.now();
+  const reps = repetitions(calls, w0, o);
+  const t0 = performance.now();
+  while (more(ms, t0, reps, o)) {
+    const s = performance.now();
     for (let i = 0; i < reps; i++) fn();
-    ms.push((performance.now() - t0) / reps);
+    ms.push((performance.now() - s) / reps);
   }
+  return summary(ms, reps);
+}
+
+/** time() for functions that return a promise (ONNX Runtime's session.run). */
+export async function timeAsync(fn, opts = {}) {
+  const o = options(opts);
+  const w0 = performance.now();
+  let calls = 0;
+  while (warming(calls, w0, o)) { await fn(); calls++; }
+  const ms = [];
+  const reps = repetitions(calls, w0, o);
+  const t0 = performance.now();
+  while (more(ms, t0, reps, o)) {
+    const s = performance.now();
+    for (let i = 0; i < reps; i++) await fn();
+    ms.push((performance.now() - s) / reps);
+  }
+  return summary(ms, reps);
+}
+
+function options({ budgetMs = budget.ms, minSamples = 7, maxSamples = 31, minSampleMs = 10, warmupMs, priorMs = 0 } = {}) {
+  return { budgetMs, minSamples, maxSamples, minSampleMs, warmupMs: warmupMs ?? budgetMs / 5, priorMs };
+}
+
+function warming(calls, w0, o) {
+  const minCalls = o.priorMs > 2 * o.budgetMs ? 0 : o.priorMs ? 1 : 2;
+  if (calls < minCalls) return true;
+  return o.priorMs < o.warmupMs && performance.now() - w0 < o.warmupMs;
+}
+
+function repetitions(calls, w0, o) {
+  o.perCall = calls ? (performance.now() - w0) / calls : o.priorMs;
+  return Math.max(1, Math.ceil(o.minSampleMs / o.perCall));
+}
+
+function more(ms, t0, reps, o) {
+  if (ms.length >= o.maxSamples) return false;
+  const elapsed = performance.now() - t0;
+  const perSample = ms.length ? elapsed / ms.length : o.perCall * reps;
+  const need = o.perCall > 2 * o.budgetMs ? 1 : perSample * o.minSamples > 3 * o.budgetMs ? 3 : o.minSamples;
+  return ms.length < need || elapsed < o.budgetMs;
+}
+
+function summary(ms, reps) {
   ms.sort((a, b) => a - b);
-  return { median: ms[ms.length >> 1], min: ms[0], max: ms[ms.length - 1] };
+  return { median: ms[ms.length >> 1], min: ms[0], max: ms[ms.length - 1], samples: ms.length, reps };
+}
+
+/** Converts per-call ms into a rate (work per call / ms → GFLOP/s, GB/s, items/s ...), keeping the spread. */
+export function rate(t, workPerCall, scale) {
+  return { median: workPerCall / t.median / scale, min: workPerCall / t.max / scale, max: workPerCall / t.min / scale, samples: t.samples, reps: t.reps, ms: t.median };
 }
 
 /** A raw instance of one build of the compute core (no tensors), for kernel benchmarks. */
@@ -58,10 +120,57 @@ export function randomData(n, seed = 1) {
 
 /** max |a − b| / (1 + |b|): the agreement check every case runs before it is timed. */
 export function maxError(actual, expected) {
+  if (!actual || actual.length !== expected.length) return Infinity;
   let worst = 0;
   for (let i = 0; i < expected.length; i++) {
     const e = Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i]));
     if (!(e <= worst)) worst = e;
   }
   return worst;
+}
+
+/**
+ * Throws unless every output agrees with its float64 reference: checks is a list of
+ * [what, actual, expected, tolerance]. The message names the case, the library and the output.
+ */
+export function check(caseLabel, impl, checks) {
+  for (const [what, actual, expected, tol] of checks) {
+    const err = maxError(actual, expected);
+    if (!(err <= tol)) {
+      const got = actual ? `${actual.length} values` : 'nothing';
+      const e = new Error(`${caseLabel}: ${impl} ${what} disagrees with the float64 reference (max error ${err.toPrecision(3)}, tolerance ${tol}; ${got}, expected ${expected.length})`);
+      e.disagreement = `${what}: max error ${err.toPrecision(3)} > tolerance ${tol}`;
+      throw e;
+    }
+  }
+}
+
+/** A result cell for an implementation that cannot run a case. */
+export function unsupported(reason) {
+  return { unsupported: reason };
+}
+
+/** A dependency's directory, found from its resolved entry (works when its exports map hides package.json). */
+export function packageDir(name) {
+  const require = createRequire(import.meta.url);
+  let dir;
+  try {
+    dir = path.dirname(require.resolve(name));
+  } catch {
+    dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', name);
+  }
+  for (; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).name === name) return dir;
+  }
+  throw new Error(`${name} is not installed`);
+}
+
+/** A dependency's installed version. */
+export function packageVersion(name) {
+  try {
+    return JSON.parse(readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')).version;
+  } catch {
+    return 'not installed';
+  }
 }

@@ -1,18 +1,34 @@
-// The benchmark suite: `npm run bench [-- --filter gemm]`.
-// Prints a table of medians (with spread) and ratios, and writes bench/results/<date>.json.
+// The benchmark suite: `npm run bench [-- --filter gemm] [-- --quick] [-- --out <dir>]`.
+// Every case runs simdnet's builds, the plain-JS baseline and every peer side by side in this one
+// process (one thread each), checks each output against a float64 reference, then times it. Prints
+// medians with their spread and simdnet ÷ peer speed ratios, checks the issue's targets, and writes
+// <out>/<date>.json (raw figures, environment, versions) and <out>/<date>.svg (the ratio chart).
+//   --filter <s>  only the groups whose name contains s (gemm, elementwise, conv, pool, train, infer, size)
+//   --quick       short timing budget per measurement, for development (figures are noisier)
+//   --out <dir>   where the JSON and SVG go (default bench/results)
+//   --strict      a peer whose output disagrees with the reference stops the run (by default its cell
+//                 says WRONG and it is not timed; simdnet's or plain JS's disagreement always stops it)
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { budget } from './lib.mjs';
+import { implementations } from './peers/index.mjs';
+import { chartSvg } from './chart.mjs';
 
-const groups = ['gemm', 'conv', 'pool', 'train'];
+const started = performance.now();
+const groups = ['gemm', 'elementwise', 'conv', 'pool', 'train', 'infer', 'size'];
 const args = process.argv.slice(2);
-const filterAt = args.indexOf('--filter');
-const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
+const opt = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+const filter = opt('--filter');
+const outDir = path.resolve(opt('--out') ?? new URL('./results/', import.meta.url).pathname);
 
 const { supportedVariants } = await import('../dist/index.js');
 const variants = supportedVariants();
 if (!variants.includes('relaxed')) {
   console.warn('note: this engine does not validate relaxed SIMD; run with --experimental-wasm-relaxed-simd (npm run bench does)');
 }
+const impls = await implementations(variants);
+const BASES = ['simdnet-simd', 'simdnet-relaxed'].filter((b) => impls.some((i) => i.name === b));
 
 const env = {
   date: new Date().toISOString(),
@@ -20,47 +36,155 @@ const env = {
   v8: process.versions.v8,
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,
+  loadavg: os.loadavg(),
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
   variants,
+  threads: 1,
+  budgetMs: budget.ms,
+  versions: Object.fromEntries(impls.map((i) => [i.name, i.version])),
 };
-console.log(`simdnet bench — ${env.date}\nnode ${env.node} (V8 ${env.v8}), ${env.cpu}, one thread\n`);
+console.log(`simdnet bench — ${env.date}`);
+console.log(`node ${env.node} (V8 ${env.v8}), ${env.cpu}, ${env.cores} cores, load ${env.loadavg.map((l) => l.toFixed(2)).join(' ')}; one thread per library`);
+for (const i of impls.filter((i) => i.role !== 'simdnet')) console.log(`  ${i.name.padEnd(18)} ${i.version}`);
+console.log(`timing: adaptive, ~${budget.ms} ms per measurement after warm-up; cells are median ±half-range of the samples\n`);
 
 const rows = [];
 for (const name of groups) {
   if (filter && !name.includes(filter)) continue;
+  const t0 = performance.now();
   const group = await import(`./${name}.mjs`);
   const out = await group.run({ variants });
-  printGroup(name, out);
+  for (const r of out) r.ratios = ratios(r);
+  if (name === 'size') printSize(out); else printGroup(name, out);
+  console.log(`(${name}: ${((performance.now() - t0) / 1e3).toFixed(1)} s)\n`);
   rows.push(...out);
 }
 
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/${env.date.slice(0, 10)}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ env, rows }, null, 2) + '\n');
-console.log(`\nraw figures: bench/results/${env.date.slice(0, 10)}.json`);
+const targets = checkTargets(rows);
+if (targets.length) printTargets(targets);
+const disagreements = rows.flatMap((r) => Object.entries(r.results).filter(([, v]) => v.wrong).map(([name, v]) => `${r.group}: ${r.case} — ${name}: ${v.wrong}`));
+if (disagreements.length) {
+  console.log('## outputs that disagree with the float64 reference (not timed)');
+  disagreements.forEach((d) => console.log(`- ${d}`));
+  console.log('');
+}
+
+env.seconds = (performance.now() - started) / 1e3;
+mkdirSync(outDir, { recursive: true });
+const stem = path.join(outDir, env.date.slice(0, 10) + (filter ? `-${filter}` : ''));
+writeFileSync(`${stem}.json`, JSON.stringify({ env, rows, targets }, null, 2) + '\n');
+writeFileSync(`${stem}.svg`, chartSvg(rows, { title: `simdnet bench ${env.date.slice(0, 10)} — node ${env.node}, ${env.cpu}, one thread` }));
+console.log(`raw figures: ${path.relative(process.cwd(), stem)}.json, chart: ${path.relative(process.cwd(), stem)}.svg (${env.seconds.toFixed(0)} s in all)`);
+
+/** For each simdnet build: its speed ÷ every other column's (> 1: simdnet faster). */
+function ratios(row) {
+  if (row.group === 'size') {
+    const s = row.results.simdnet?.minGzip;
+    return { simdnet: Object.fromEntries(Object.entries(row.results).filter(([k, v]) => k !== 'simdnet' && v.minGzip).map(([k, v]) => [k, v.minGzip / s])) };
+  }
+  const out = {};
+  for (const base of BASES) {
+    const b = row.results[base];
+    if (!b?.median) continue;
+    out[base] = {};
+    for (const [name, r] of Object.entries(row.results)) {
+      if (name === base || !r.median) continue;
+      out[base][name] = row.higherIsBetter ? b.median / r.median : r.median / b.median;
+    }
+  }
+  return out;
+}
 
 function fmt(x) {
-  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+  return x >= 1000 ? x.toFixed(0) : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2);
+}
+
+function table(head, lines) {
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  console.log(line(head));
+  console.log('| ' + widths.map((w) => '-'.repeat(w)).join(' | ') + ' |');
+  lines.forEach((l) => console.log(line(l)));
 }
 
 function printGroup(name, out) {
   if (!out.length) return;
-  const impls = [...new Set(out.flatMap((r) => Object.keys(r.results)))];
-  const head = ['case', 'unit', ...impls, ...(out[0].ratios ? Object.keys(out[0].ratios) : [])];
-  const lines = out.map((r) => [
-    r.case, r.unit,
-    ...impls.map((i) => {
-      const v = r.results[i];
-      if (!v) return '—';
-      if (v.unsupported) return `unsupported`;
-      return `${fmt(v.median)} (${fmt(v.min)}–${fmt(v.max)})`;
-    }),
-    ...(r.ratios ? Object.values(r.ratios).map((x) => (x == null ? '—' : `${x.toFixed(2)}×`)) : []),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  const cols = impls.map((i) => i.name).filter((n) => out.some((r) => r.results[n]));
+  const footnotes = [];
+  const mark = (text) => {
+    let at = footnotes.indexOf(text);
+    if (at < 0) { footnotes.push(text); at = footnotes.length - 1; }
+    return `[${at + 1}]`;
+  };
   console.log(`## ${name}`);
-  console.log(line(head));
-  console.log('| ' + widths.map((w) => '-'.repeat(w)).join(' | ') + ' |');
-  lines.forEach((l) => console.log(line(l)));
+  table(['case', 'unit', ...cols], out.map((r) => [r.case, r.unit, ...cols.map((c) => {
+    const v = r.results[c];
+    if (!v) return '—';
+    if (v.unsupported) return `n/a ${mark(`${c}: ${v.unsupported}`)}`;
+    if (v.wrong) return `WRONG ${mark(`${c}: output disagrees with the float64 reference, not timed (${v.wrong})${r.notes?.[c] ? `; ${r.notes[c]}` : ''}`)}`;
+    const spread = ((v.max - v.min) / 2 / v.median) * 100;
+    let cell = `${fmt(v.median)} ±${spread < 10 ? spread.toFixed(1) : spread.toFixed(0)}%`;
+    if (v.samples === 1) cell += ` ${mark('one timed call (a call takes over twice the budget); the spread is not measured')}`;
+    if (r.notes?.[c]) cell += ` ${mark(`${c}: ${r.notes[c]}`)}`;
+    if (v.semantics === 'excludePad') cell += ` ${mark(`${c}: its average pooling leaves padding out of the divisor (TensorFlow's semantics); checked against that reference`)}`;
+    return cell;
+  })]));
+  console.log('');
+  const peers = cols.filter((c) => !BASES.includes(c));
+  console.log(`simdnet ÷ column, speed ratio (>1: simdnet faster) — ${BASES.join(' / ')}:`);
+  table(['case', ...peers], out.map((r) => [r.case, ...peers.map((p) => {
+    const cells = BASES.map((b) => r.ratios[b]?.[p]);
+    if (cells.every((c) => c == null)) return '—';
+    return cells.map((c) => (c == null ? '—' : `${fmt(c)}×`)).join(' / ');
+  })]));
+  footnotes.forEach((f, i) => console.log(`[${i + 1}] ${f}`));
+  console.log('');
+}
+
+function printSize(out) {
+  const r = out[0];
+  console.log('## size (what a browser downloads for the WebAssembly path)');
+  table(['library', 'files', 'raw bytes', 'gzip bytes', 'min + gzip bytes', 'peer ÷ simdnet (min + gzip)'],
+    Object.entries(r.results).map(([name, v]) => v.unsupported ? [name, v.unsupported, '—', '—', '—', '—'] : [
+      name, v.files.map((f) => path.basename(f.file)).join(' + '), v.raw, v.gzip, v.minGzip,
+      name === 'simdnet' ? '1×' : `${fmt(r.ratios.simdnet[name])}×`,
+    ]));
+  console.log('');
+}
+
+/** The issue's targets, each against the rows it names; simdnet's SIMD and relaxed builds both shown. */
+function checkTargets(rows) {
+  const list = [
+    ['every GEMM row ≥ 1.1× tfjs-wasm', (r) => r.tags?.gemm, 'tfjs-wasm', 1.1],
+    ['transposed GEMM rows ≥ 15× tfjs-wasm', (r) => r.tags?.transposed, 'tfjs-wasm', 15],
+    ['every conv forward row ≥ 1.0× tfjs-wasm', (r) => r.tags?.conv === 'forward', 'tfjs-wasm', 1.0],
+    ['MLP training step ≥ 4× tfjs-wasm', (r) => r.tags?.train === 'mlp', 'tfjs-wasm', 4],
+    ['CNN training step ≥ 4× tfjs-wasm', (r) => r.tags?.train === 'cnn', 'tfjs-wasm', 4],
+    ['every training row ≥ 30× ConvNetJS', (r) => r.tags?.train, 'convnetjs', 30],
+    ['relaxed-SIMD GEMM ≥ 42 GFLOP/s', (r) => r.tags?.gemm, null, 42],
+  ];
+  const out = [];
+  for (const [what, pick, peer, min] of list) {
+    const picked = rows.filter(pick);
+    if (!picked.length) continue;
+    const cases = picked.map((r) => {
+      const values = peer
+        ? Object.fromEntries(BASES.map((b) => [b, r.ratios[b]?.[peer] ?? null]))
+        : { 'simdnet-relaxed': r.results['simdnet-relaxed']?.median ?? null };
+      return { case: r.case, values, met: Object.fromEntries(Object.entries(values).map(([b, v]) => [b, v != null && v >= min])) };
+    });
+    out.push({ target: what, min, peer, cases });
+  }
+  return out;
+}
+
+function printTargets(targets) {
+  console.log('## targets (issue 5)');
+  const lines = [];
+  for (const t of targets) for (const c of t.cases) {
+    lines.push([t.target, c.case, ...Object.entries(c.values).map(([b, v]) => `${b.replace('simdnet-', '')}: ${v == null ? 'n/a' : fmt(v) + (t.peer ? '×' : '')} ${v == null ? '' : c.met[b] ? 'met' : 'SHORT'}`)]);
+  }
+  const width = Math.max(...lines.map((l) => l.length));
+  table(['target', 'case', ...Array.from({ length: width - 2 }, (_, i) => (i ? '' : 'measured'))], lines.map((l) => [...l, ...Array(width - l.length).fill('')]));
   console.log('');
 }

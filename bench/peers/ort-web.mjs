@@ -1,0 +1,17 @@
+// ONNX Runtime Web: the wasm execution provider (its SIMD build), one thread, no proxy worker.
+// In Node it loads ort-wasm-simd-threaded.{mjs,wasm} from its own package directory.
+import { ortAdapter } from './ort.mjs';
+import { packageVersion } from '../lib.mjs';
+
+export default ortAdapter('ort-web', 'peer', async () => {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  const version = packageVersion('onnxruntime-web');
+  return {
+    ort,
+    version: `onnxruntime-web ${version} (wasm EP, SIMD, 1 thread)`,
+    sessionOptions: { executionProviders: ['wasm'], graphOptimizationLevel: 'all' },
+  };
+});

@@ -1,0 +1,170 @@
+// simdnet's builds (relaxed SIMD, SIMD, scalar) as benchmark columns. Through the public API where
+// it has the op (Dense, activations, softmax, conv2d with autograd, training steps, inference);
+// through the raw compute core (bench/lib.mjs rawCore) for the transposed GEMMs and pooling, whose
+// kernels the API reaches only inside backward(). Every timed unit ends with the result copied out
+// of linear memory into a JS Float32Array, as the peers' dataSync()/session.run() do.
+import { readFileSync } from 'node:fs';
+import { rawCore } from '../lib.mjs';
+import { describe } from '../models.mjs';
+import { outSize } from '../reference.mjs';
+
+const lib = await import('../../dist/index.js');
+const { init, seed, tensor, nn, ops, loss, optim, tidy, noGrad, memory } = lib;
+const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+const cores = new Map();
+const core = (variant) => {
+  if (!cores.has(variant)) cores.set(variant, rawCore(variant));
+  return cores.get(variant);
+};
+
+export function simdnet(variant) {
+  const cases = {
+    gemm({ m, n, k, tA, tB, a, b }) {
+      const c = core(variant), e = c.exports;
+      const pa = c.put(a), pb = c.put(b), pc = c.put(new Float32Array(m * n));
+      let out;
+      return {
+        run() { e.gemm(pa, pb, pc, m, n, k, tA, tB, 0, 0); return (out = c.get(pc, m * n)); },
+        outputs: () => ({ c: out }),
+        dispose() { e.free(pa); e.free(pb); e.free(pc); },
+      };
+    },
+
+    async dense({ rows, inF, outF, x, w, b }) {
+      await init({ variant });
+      const layer = new nn.Dense(inF, outF);
+      layer.loadStateDict({ weight: w, bias: b });
+      const xt = tensor(x, [rows, inF]);
+      let out;
+      return {
+        run: () => (out = noGrad(() => tidy(() => layer.forward(xt).relu().data()))),
+        outputs: () => ({ y: out }),
+        dispose() { xt.dispose(); layer.dispose(); },
+      };
+    },
+
+    async activation({ op, rows, cols, x }) {
+      await init({ variant });
+      const xt = tensor(x, [rows, cols]);
+      const f = ops[op];
+      let out;
+      return {
+        run: () => (out = tidy(() => f(xt).data())),
+        outputs: () => ({ y: out }),
+        dispose() { xt.dispose(); },
+      };
+    },
+
+    async convForward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias }) {
+      await init({ variant });
+      const xt = tensor(x, [n, cIn, h, w]), wt = tensor(weight, [cOut, cIn, k, k]), bt = tensor(bias, [cOut]);
+      let out;
+      return {
+        run: () => (out = tidy(() => ops.conv2d(xt, wt, bt, { stride: s, padding: p }).data())),
+        outputs: () => ({ y: out }),
+        dispose() { xt.dispose(); wt.dispose(); bt.dispose(); },
+      };
+    },
+
+    async convBackward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias, dy }) {
+      await init({ variant });
+      const xt = tensor(x, [n, cIn, h, w]).requireGrad(), wt = tensor(weight, [cOut, cIn, k, k]).requireGrad();
+      const bt = tensor(bias, [cOut]).requireGrad();
+      const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
+      const dyt = tensor(dy, [n, cOut, oh, ow]);
+      let out;
+      return {
+        run: () => (out = tidy(() => {
+          for (const t of [xt, wt, bt]) t.zeroGrad();
+          ops.conv2d(xt, wt, bt, { stride: s, padding: p }).backward(dyt);
+          return { dx: xt.grad.data(), dw: wt.grad.data(), db: bt.grad.data() };
+        })),
+        outputs: () => out,
+        dispose() { for (const t of [xt, wt, bt, dyt]) { t.zeroGrad(); t.dispose(); } },
+      };
+    },
+
+    pool({ op, pass, n, c, h, w, k, s, p, x, dy }) {
+      const cr = core(variant), e = cr.exports;
+      const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p), nx = n * c * h * w, ny = n * c * oh * ow;
+      const px = cr.put(x), pdy = cr.put(dy), py = cr.put(new Float32Array(ny)), pa = cr.put(new Float32Array(ny));
+      const pdx = cr.put(new Float32Array(nx));
+      const dims = [n, c, h, w, k, k, s, s, p, p];
+      if (op === 'max') e.maxPool2dForward(px, py, pa, ...dims); // the argmax backward reads
+      const kernel = {
+        'max forward': () => e.maxPool2dForward(px, py, pa, ...dims),
+        'max backward': () => e.maxPool2dBackward(pdy, pa, pdx, n, c, h, w, oh, ow),
+        'avg forward': () => e.avgPool2dForward(px, py, ...dims),
+        'avg backward': () => e.avgPool2dBackward(pdy, pdx, ...dims),
+      }[`${op} ${pass}`];
+      const [ptr, len, name] = pass === 'forward' ? [py, ny, 'y'] : [pdx, nx, 'dx'];
+      let out;
+      return {
+        run() { kernel(); return (out = cr.get(ptr, len)); },
+        outputs: () => ({ [name]: out }),
+        dispose() { for (const q of [px, pdy, py, pa, pdx]) e.free(q); },
+      };
+    },
+
+    async train({ model, params, x, labels, lr, momentum, dropout }) {
+      await init({ variant });
+      seed(1);
+      const net = build(model, dropout);
+      net.loadStateDict(params);
+      const opt = new optim.SGD(net.parameters(), { lr, momentum });
+      const xt = tensor(x, [model.batch, ...model.input]);
+      let first, tensorsBefore;
+      const step = () => tidy(() => {
+        opt.zeroGrad();
+        const l = loss.softmaxCrossEntropy(net.forward(xt), labels);
+        l.backward();
+        opt.step();
+        return l.item();
+      });
+      return {
+        run() {
+          const l = step();
+          if (first === undefined) { first = { loss: Float32Array.of(l), ...net.stateDict() }; tensorsBefore = memory().tensors; }
+          return l;
+        },
+        outputs: () => first,
+        dispose() {
+          const leaked = memory().tensors - tensorsBefore;
+          opt.zeroGrad(); net.dispose(); xt.dispose();
+          if (leaked) throw new Error(`train ${model.name}: simdnet-${variant} leaked ${leaked} tensors over the timed steps`);
+        },
+      };
+    },
+
+    async infer({ model, params, x }) {
+      await init({ variant });
+      const net = build(model, false);
+      net.loadStateDict(params);
+      net.eval();
+      const xt = tensor(x, [model.batch, ...model.input]);
+      let out;
+      return {
+        run: () => (out = noGrad(() => tidy(() => net.forward(xt).data()))),
+        outputs: () => ({ logits: out }),
+        dispose() { net.dispose(); xt.dispose(); },
+      };
+    },
+  };
+  return { name: `simdnet-${variant}`, role: 'simdnet', version, load() {}, cases };
+}
+
+/** The model as an nn.Sequential (layer i of the list is child i, so state_dict names match). */
+function build(model, dropout) {
+  return new nn.Sequential(...describe(model).map((l) => {
+    switch (l.type) {
+      case 'dense': return new nn.Dense(l.in, l.out);
+      case 'conv': return new nn.Conv2d(l.in, l.out, l.k);
+      case 'relu': return new nn.ReLU();
+      case 'maxpool': return new nn.MaxPool2d(l.k);
+      case 'flatten': return new nn.Flatten();
+      case 'dropout': return new nn.Dropout(dropout ? l.p : 0);
+      default: throw new Error(`simdnet adapter: no layer for ${l.type}`);
+    }
+  }));
+}

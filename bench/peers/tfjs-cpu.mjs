@@ -1,0 +1,4 @@
+// TensorFlow.js, cpu backend (plain JavaScript kernels). See tfjs.mjs.
+import { tfjsAdapter } from './tfjs.mjs';
+
+export default tfjsAdapter('cpu');
