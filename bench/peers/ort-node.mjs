@@ -1,6 +1,7 @@
 // ONNX Runtime Node: NATIVE code (MLAS with the CPU's AVX2/AVX-512), not WebAssembly. A labelled
-// reference column only: no ratio is computed against it and no target refers to it. One intra-op
-// and one inter-op thread, like every other column.
+// reference column ('ort-node (native)'): its ratio shows how far WebAssembly is from native code;
+// no target refers to it and the chart leaves it out. One intra-op and one inter-op thread, like
+// every other column.
 import { ortAdapter } from './ort.mjs';
 import { packageVersion } from '../lib.mjs';
 
