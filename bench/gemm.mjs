@@ -26,7 +26,7 @@ export async function run({ variants }) {
     // absolute target refers to; the columns above include copying C out, as every peer does
     row.kernelOnly = {};
     for (const v of variants) {
-      const c = rawCore(v), e = c.exports;
+      const c = await rawCore(v), e = c.exports;
       const pa = c.put(a), pb = c.put(b), pc = c.put(new Float32Array(m * n));
       row.kernelOnly[`simdnet-${v}`] = rate(time(() => e.gemm(pa, pb, pc, m, n, k, tA, tB, 0, 0)), 2 * m * n * k, 1e6);
       e.free(pa); e.free(pb); e.free(pc);

@@ -4,8 +4,9 @@
 // another inside the case, so a row's figures are measured side by side within seconds.
 import { implementations } from './peers/index.mjs';
 import { time, timeAsync, check } from './lib.mjs';
+import { args, envVar } from './platform.mjs';
 
-const STRICT = process.argv.includes('--strict');
+const STRICT = args.includes('--strict');
 
 /**
  * row:      { group, case, unit, ... } — results, notes and unsupported reasons are filled in
@@ -63,7 +64,7 @@ export async function measureCase(row, kind, spec, { expected, toUnit = (t) => t
     } finally {
       await p.dispose();
     }
-    if (process.env.BENCH_VERBOSE) console.error(`  ${label} · ${impl.name}: ${row.results[impl.name].median?.toFixed?.(3)} ${row.unit}`);
+    if (envVar('BENCH_VERBOSE')) console.error(`  ${label} · ${impl.name}: ${row.results[impl.name].median?.toFixed?.(3)} ${row.unit}`);
   }
   return row;
 }

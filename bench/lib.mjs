@@ -1,15 +1,12 @@
 // Shared timing, checking and raw-core helpers for the benchmark groups.
-import { readFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { args, envVar, wasmBytes } from './platform.mjs';
 
 /**
  * The time one measurement may take, in ms (warm-up excluded). `--quick` (or BENCH_BUDGET_MS)
  * shortens it for development; the published table uses the default.
  */
 export const budget = {
-  ms: Number(process.env.BENCH_BUDGET_MS) || (process.argv.includes('--quick') ? 150 : 600),
+  ms: Number(envVar('BENCH_BUDGET_MS')) || (args.includes('--quick') ? 150 : 600),
 };
 
 /**
@@ -87,9 +84,9 @@ export function rate(t, workPerCall, scale) {
 }
 
 /** A raw instance of one build of the compute core (no tensors), for kernel benchmarks. */
-export function rawCore(variant) {
-  const bytes = readFileSync(new URL(`../dist/simdnet-${variant}.wasm`, import.meta.url));
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+export async function rawCore(variant) {
+  const bytes = await wasmBytes(variant);
+  const { instance: { exports } } = await WebAssembly.instantiate(bytes, {
     env: { abort() { throw new Error(`abort in ${variant} build`); } },
   });
   return {
@@ -148,29 +145,4 @@ export function check(caseLabel, impl, checks) {
 /** A result cell for an implementation that cannot run a case. */
 export function unsupported(reason) {
   return { unsupported: reason };
-}
-
-/** A dependency's directory, found from its resolved entry (works when its exports map hides package.json). */
-export function packageDir(name) {
-  const require = createRequire(import.meta.url);
-  let dir;
-  try {
-    dir = path.dirname(require.resolve(name));
-  } catch {
-    dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', name);
-  }
-  for (; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).name === name) return dir;
-  }
-  throw new Error(`${name} is not installed`);
-}
-
-/** A dependency's installed version. */
-export function packageVersion(name) {
-  try {
-    return JSON.parse(readFileSync(path.join(packageDir(name), 'package.json'), 'utf8')).version;
-  } catch {
-    return 'not installed';
-  }
 }

@@ -8,7 +8,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { packageDir as pkgDir } from './lib.mjs';
+import { packageDir as pkgDir } from './platform.mjs';
 
 const root = new URL('../', import.meta.url);
 

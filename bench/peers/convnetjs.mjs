@@ -3,17 +3,16 @@
 // SigmoidLayer, TanhLayer, SoftmaxLayer) for the kernel rows, a batch being a loop over examples;
 // the training rows use its Net and Trainer ({ method: 'sgd', momentum, batch_size }), which
 // averages the gradient over the batch and then takes the momentum step, as PyTorch's SGD does.
-import { createRequire } from 'node:module';
 import { describe, flattenPerm, followsFlatten } from '../models.mjs';
 import { outSize, toNHWC, toNCHW } from '../reference.mjs';
-import { packageVersion } from '../lib.mjs';
+import { packageVersion } from '../platform.mjs';
 
-const require = createRequire(import.meta.url);
 let cnj;
 
 const adapter = { name: 'convnetjs', role: 'peer', version: '' };
-adapter.load = () => {
-  cnj = require('convnetjs');
+adapter.load = async () => {
+  const mod = await import('convnetjs');
+  cnj = mod.default ?? mod;
   adapter.version = `convnetjs ${packageVersion('convnetjs')}`;
 };
 

@@ -2,21 +2,32 @@
 // JavaScript peers, and the native reference. Adapters load lazily, once; one that cannot load
 // (package missing, engine too old) marks every case 'unsupported' with the error.
 import { simdnet } from './simdnet.mjs';
+import { name as host } from '../platform.mjs';
 
-const peers = ['plain-js', 'tfjs-wasm', 'tfjs-cpu', 'ort-web', 'convnetjs', 'ort-node'];
+// explicit imports (not a template) so a bundler sees each file
+const peers = {
+  'plain-js': () => import('./plain-js.mjs'),
+  'tfjs-wasm': () => import('./tfjs-wasm.mjs'),
+  'tfjs-cpu': () => import('./tfjs-cpu.mjs'),
+  'ort-web': () => import('./ort-web.mjs'),
+  convnetjs: () => import('./convnetjs.mjs'),
+  'ort-node': () => import('./ort-node.mjs'),
+};
 let cache;
 
 export async function implementations(variants) {
   if (cache) return cache;
   cache = variants.map((v) => simdnet(v));
-  for (const file of peers) {
+  for (const [file, load] of Object.entries(peers)) {
     let adapter;
     try {
-      adapter = (await import(`./${file}.mjs`)).default;
+      if (file === 'ort-node' && host !== 'node') throw new Error('a native Node.js addon, not available in a browser');
+      adapter = (await load()).default;
       await adapter.load();
     } catch (err) {
       const reason = `could not load ${file}: ${err.message.split('\n')[0]}`;
-      adapter = { name: adapter?.name ?? file, role: file === 'ort-node' ? 'native' : 'peer', version: 'not loaded', cases: new Proxy({}, { get: () => reason }) };
+      const name = adapter?.name ?? (file === 'ort-node' ? 'ort-node (native)' : file);
+      adapter = { name, role: file === 'ort-node' ? 'native' : 'peer', version: 'not loaded', cases: new Proxy({}, { get: () => reason }) };
     }
     cache.push(adapter);
   }

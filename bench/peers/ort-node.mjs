@@ -3,7 +3,7 @@
 // no target refers to it and the chart leaves it out. One intra-op and one inter-op thread, like
 // every other column.
 import { ortAdapter } from './ort.mjs';
-import { packageVersion } from '../lib.mjs';
+import { packageVersion } from '../platform.mjs';
 
 export default ortAdapter('ort-node (native)', 'native', async () => {
   const ort = await import('onnxruntime-node');

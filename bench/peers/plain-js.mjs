@@ -4,6 +4,7 @@ import {
   gemmJs, denseJs, activationsJs, softmaxJs, convJs, convBackwardJs, maxPoolJs, maxPoolBackwardJs,
   avgPoolJs, avgPoolBackwardJs, outSize,
 } from '../reference.mjs';
+import { runtimeVersion } from '../platform.mjs';
 
 const cases = {
   gemm({ m, n, k, tA, tB, a, b }) {
@@ -50,4 +51,4 @@ const cases = {
   infer: 'no plain-JS network in the bench; ConvNetJS is the plain-JS network',
 };
 
-export default { name: 'plain-js', role: 'baseline', version: process.version, load() {}, cases };
+export default { name: 'plain-js', role: 'baseline', version: runtimeVersion, load() {}, cases };

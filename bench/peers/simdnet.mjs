@@ -3,25 +3,25 @@
 // through the raw compute core (bench/lib.mjs rawCore) for the transposed GEMMs and pooling, whose
 // kernels the API reaches only inside backward(). Every timed unit ends with the result copied out
 // of linear memory into a JS Float32Array, as the peers' dataSync()/session.run() do.
-import { readFileSync } from 'node:fs';
 import { rawCore } from '../lib.mjs';
+import { simdnetEntry, packageVersion } from '../platform.mjs';
 import { describe } from '../models.mjs';
 import { outSize } from '../reference.mjs';
 
-const lib = await import('../../dist/index.js');
+const lib = await import(/* @vite-ignore */ simdnetEntry);
 const { init, seed, tensor, nn, ops, loss, optim, tidy, noGrad, memory } = lib;
-const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+const version = packageVersion('simdnet');
 
 const cores = new Map();
-const core = (variant) => {
-  if (!cores.has(variant)) cores.set(variant, rawCore(variant));
+const core = async (variant) => {
+  if (!cores.has(variant)) cores.set(variant, await rawCore(variant));
   return cores.get(variant);
 };
 
 export function simdnet(variant) {
   const cases = {
-    gemm({ m, n, k, tA, tB, a, b }) {
-      const c = core(variant), e = c.exports;
+    async gemm({ m, n, k, tA, tB, a, b }) {
+      const c = await core(variant), e = c.exports;
       const pa = c.put(a), pb = c.put(b), pc = c.put(new Float32Array(m * n));
       let out;
       return {
@@ -85,8 +85,8 @@ export function simdnet(variant) {
       };
     },
 
-    pool({ op, pass, n, c, h, w, k, s, p, x, dy }) {
-      const cr = core(variant), e = cr.exports;
+    async pool({ op, pass, n, c, h, w, k, s, p, x, dy }) {
+      const cr = await core(variant), e = cr.exports;
       const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p), nx = n * c * h * w, ny = n * c * oh * ow;
       const px = cr.put(x), pdy = cr.put(dy), py = cr.put(new Float32Array(ny)), pa = cr.put(new Float32Array(ny));
       const pdx = cr.put(new Float32Array(nx));

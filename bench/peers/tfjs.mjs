@@ -5,51 +5,17 @@
 // dataSync() for the result; tensors created once, in TensorFlow's layouts (NHWC images, HWIO
 // filters, [in, out] Dense kernels), converted from and back to PyTorch's outside the timed unit.
 //
-// Loading: tfjs-core's Node entry (dist/tf-core.node.js) registers no gradients -- the
-// @tensorflow/tfjs union package does that, and only tfjs-core and the two backends are installed
-// -- so the bench bundles tfjs-core's ESM build with its register_all_gradients and both backends
-// into one module with esbuild, as a web app's bundler would (node_modules/.cache/simdnet-bench/,
-// rebuilt when a version changes). Set-up then follows the wasm backend's README for Node:
-// setWasmPaths() to the package's dist directory, one thread (setThreadsCount(1); Node never gets
+// Loading (tfjs-load.mjs; bench/browser/tfjs-load.mjs in Chromium): tfjs-core's ESM build with
+// its register_all_gradients and both backends, bundled as a web app's bundler would. Set-up
+// follows the wasm backend's README: setWasmPaths() to the package's dist directory, one thread (setThreadsCount(1); Node never gets
 // the threaded build anyway, see WASM_HAS_MULTITHREAD_SUPPORT), the SIMD binary chosen by its own
 // feature test, and tf.enableProdMode() (no per-op correctness checks, as in a deployment).
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
 import { describe, flattenPerm, followsFlatten } from '../models.mjs';
-import { packageVersion } from '../lib.mjs';
+import { packageVersion, assetDir } from '../platform.mjs';
 import { toNHWC, toNCHW, oihwToHwio, hwioToOihw, transpose, outSize } from '../reference.mjs';
+import { loadTfjsModule } from './tfjs-load.mjs';
 
-const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let tf, versions;
-
-async function bundle(v) {
-  const dir = path.join(root, 'node_modules', '.cache', 'simdnet-bench');
-  const file = path.join(dir, `tfjs-${v.core}-wasm-${v.wasm}-cpu-${v.cpu}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const { build } = await import('esbuild');
-    await build({
-      stdin: {
-        contents: [
-          "export * from '@tensorflow/tfjs-core';",
-          "import '@tensorflow/tfjs-core/dist/register_all_gradients';",
-          "import '@tensorflow/tfjs-backend-cpu';",
-          "export * as wasm from '@tensorflow/tfjs-backend-wasm';",
-        ].join('\n'),
-        resolveDir: root, loader: 'js',
-      },
-      bundle: true, format: 'esm', platform: 'node', mainFields: ['module', 'main'], outfile: file, logLevel: 'error',
-      banner: {
-        js: "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; " +
-          'const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);',
-      },
-    });
-  }
-  return import(pathToFileURL(file).href);
-}
 
 export const BACKPROP_FILTER_NOTE =
   'tfjs-wasm has no Conv2DBackpropFilter kernel; the bench registers one built from the backend\'s own Transpose and Conv2D kernels (dW as a dilated convolution of x by dy)';
@@ -60,10 +26,10 @@ export async function loadTfjs() {
   versions = {
     core: pkg('@tensorflow/tfjs-core'), wasm: pkg('@tensorflow/tfjs-backend-wasm'), cpu: pkg('@tensorflow/tfjs-backend-cpu'),
   };
-  tf = await bundle(versions);
+  tf = await loadTfjsModule(versions);
   const wasm = tf.wasm;
   tf.enableProdMode();
-  wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
+  wasm.setWasmPaths(assetDir('@tensorflow/tfjs-backend-wasm'));
   wasm.setThreadsCount(1);
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   registerBackpropFilterWorkaround();
