@@ -6,6 +6,7 @@
 //   --filter <s>  only the groups whose name contains s (gemm, elementwise, conv, pool, train, infer, size)
 //   --quick       short timing budget per measurement, for development (figures are noisier)
 //   --out <dir>   where the JSON and SVG go (default bench/results)
+//   --chromium    also run the groups (not size) in headless Chromium (bench/browser/) and record both
 //   --strict      a peer whose output disagrees with the reference stops the run (by default its cell
 //                 says WRONG and it is not timed; simdnet's or plain JS's disagreement always stops it)
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -62,6 +63,29 @@ for (const name of groups) {
 
 const targets = checkTargets(rows);
 if (targets.length) printTargets(targets);
+
+let chromium;
+if (args.includes('--chromium')) {
+  const t0 = performance.now();
+  console.log('# Chromium (headless, same suite in a page)\n');
+  try {
+    const { runChromium } = await import('./browser/run.mjs');
+    chromium = await runChromium({ args, verbose: Boolean(process.env.BENCH_VERBOSE) });
+    console.log(`${chromium.env.browser} — ${chromium.env.userAgent}; builds ${chromium.env.variants.join(', ')}\n`);
+    const byGroup = new Map();
+    for (const r of chromium.rows) {
+      r.ratios = ratios(r);
+      byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r]);
+    }
+    for (const [name, out] of byGroup) printGroup(`${name} (Chromium)`, out);
+    chromium.targets = checkTargets(chromium.rows);
+    if (chromium.targets.length) printTargets(chromium.targets, 'Chromium');
+  } catch (err) {
+    chromium = { error: err.message };
+    console.log(`the Chromium run could not complete: ${err.message}\n`);
+  }
+  console.log(`(chromium: ${((performance.now() - t0) / 1e3).toFixed(1)} s)\n`);
+}
 const disagreements = rows.flatMap((r) => Object.entries(r.results).filter(([, v]) => v.wrong).map(([name, v]) => `${r.group}: ${r.case} — ${name}: ${v.wrong}`));
 if (disagreements.length) {
   console.log('## outputs that disagree with the float64 reference (not timed)');
@@ -72,8 +96,9 @@ if (disagreements.length) {
 env.seconds = (performance.now() - started) / 1e3;
 mkdirSync(outDir, { recursive: true });
 const stem = path.join(outDir, env.date.slice(0, 10) + (filter ? `-${filter}` : ''));
-writeFileSync(`${stem}.json`, JSON.stringify({ env, rows, targets }, null, 2) + '\n');
+writeFileSync(`${stem}.json`, JSON.stringify({ env, rows, targets, ...(chromium ? { chromium } : {}) }, null, 2) + '\n');
 writeFileSync(`${stem}.svg`, chartSvg(rows, { title: `simdnet bench ${env.date.slice(0, 10)} — node ${env.node}, ${env.cpu}, one thread` }));
+if (chromium?.rows) writeFileSync(`${stem}-chromium.svg`, chartSvg(chromium.rows, { title: `simdnet bench ${env.date.slice(0, 10)} — ${chromium.env.browser}, ${env.cpu}, one thread` }));
 console.log(`raw figures: ${path.relative(process.cwd(), stem)}.json, chart: ${path.relative(process.cwd(), stem)}.svg (${env.seconds.toFixed(0)} s in all)`);
 
 /** For each simdnet build: its speed ÷ every other column's (> 1: simdnet faster). */
@@ -109,7 +134,7 @@ function table(head, lines) {
 
 function printGroup(name, out) {
   if (!out.length) return;
-  const cols = impls.map((i) => i.name).filter((n) => out.some((r) => r.results[n]));
+  const cols = [...new Set(out.flatMap((r) => Object.keys(r.results)))];
   const footnotes = [];
   const mark = (text) => {
     let at = footnotes.indexOf(text);
@@ -184,8 +209,8 @@ function checkTargets(rows) {
   return out;
 }
 
-function printTargets(targets) {
-  console.log('## targets (issue 5)');
+function printTargets(targets, where = '') {
+  console.log(`## targets (issue 5)${where ? ` — ${where}` : ''}`);
   const lines = [];
   for (const t of targets) for (const c of t.cases) {
     lines.push([t.target, c.case, ...Object.entries(c.values).map(([b, v]) => `${b.replace('simdnet-', '')}: ${v == null ? 'n/a' : fmt(v) + (t.peer ? '×' : '')} ${v == null ? '' : c.met[b] ? 'met' : 'SHORT'}`)]);

@@ -19,9 +19,9 @@ export async function implementations(variants) {
   if (cache) return cache;
   cache = variants.map((v) => simdnet(v));
   for (const [file, load] of Object.entries(peers)) {
+    if (file === 'ort-node' && host !== 'node') continue; // a native Node.js addon: no column in a browser
     let adapter;
     try {
-      if (file === 'ort-node' && host !== 'node') throw new Error('a native Node.js addon, not available in a browser');
       adapter = (await load()).default;
       await adapter.load();
     } catch (err) {
