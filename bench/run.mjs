@@ -71,7 +71,9 @@ if (args.includes('--chromium')) {
   try {
     const { runChromium } = await import('./browser/run.mjs');
     chromium = await runChromium({ args, verbose: Boolean(process.env.BENCH_VERBOSE) });
-    console.log(`${chromium.env.browser} — ${chromium.env.userAgent}; builds ${chromium.env.variants.join(', ')}\n`);
+    console.log(`Chromium ${chromium.env.browser} (${chromium.env.userAgent}); simdnet builds ${chromium.env.variants.join(', ')}`);
+    for (const [name, version] of Object.entries(chromium.env.versions)) if (!name.startsWith('simdnet')) console.log(`  ${name.padEnd(18)} ${version}`);
+    console.log('');
     const byGroup = new Map();
     for (const r of chromium.rows) {
       r.ratios = ratios(r);
