@@ -2,14 +2,15 @@
 // SIMD build is than each WebAssembly/JavaScript peer (bars on a log scale, 1× marked).
 const PEERS = [['tfjs-wasm', '#e8710a'], ['tfjs-cpu', '#f6c26b'], ['ort-web', '#1a73e8'], ['convnetjs', '#7cb342']];
 
+const clip = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function chartSvg(rows, { title, base = 'simdnet-simd' }) {
   const data = rows.filter((r) => r.ratios?.[base]).map((r) => ({
-    label: `${r.group}: ${r.case}`,
+    label: clip(`${r.group}: ${r.case}`, 68),
     bars: PEERS.map(([peer, color]) => ({ peer, color, v: r.ratios[base][peer] })).filter((b) => b.v > 0),
   })).filter((d) => d.bars.length);
-  const barH = 5, gap = 8, labelW = 330, plotW = 420, top = 56, left = labelW + 10;
+  const barH = 5, gap = 8, labelW = 380, plotW = 420, top = 56, left = labelW + 10;
   const rowH = (d) => d.bars.length * barH + gap;
   const height = top + data.reduce((s, d) => s + rowH(d), 0) + 40;
   const width = left + plotW + 70;
