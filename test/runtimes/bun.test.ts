@@ -8,7 +8,11 @@ import {
   parseResults, run, unavailable, requireBuilt, type Training, type Variant,
 } from './harness';
 
-/** node_modules/@oven/bun-<os>-<arch>[-baseline]/bin/bun, whichever optional dependency npm installed. */
+/**
+ * node_modules/@oven/bun-<os>-<arch>[-baseline]/bin/bun, whichever optional dependency npm
+ * installed; or, where npm did run the `bun` package's postinstall (seen with npm 11 on a fresh
+ * install here), the binary it moved to node_modules/bun/bin/bun.exe.
+ */
 function bunBinary(): string | null {
   const os = process.platform === 'win32' ? 'windows' : process.platform;
   const arch = process.arch === 'arm64' ? 'aarch64' : process.arch;
@@ -17,7 +21,8 @@ function bunBinary(): string | null {
     const path = join(ROOT, 'node_modules', '@oven', `bun-${os}-${arch}${suffix}`, 'bin', exe);
     if (existsSync(path)) return path;
   }
-  return null;
+  const moved = join(ROOT, 'node_modules', 'bun', 'bin', 'bun.exe');
+  return existsSync(moved) ? moved : null;
 }
 
 const ref: Partial<Record<Variant, Training>> = {};
@@ -33,7 +38,7 @@ afterAll(() => removeDir(project));
 describe('Bun', () => {
   it("bun script.mjs: 'simdnet' trains, matches Node, frees its memory", async (ctx) => {
     const bun = bunBinary();
-    if (bun === null) unavailable(ctx, 'Bun', `no @oven/bun-${process.platform}-${process.arch} binary in node_modules`);
+    if (bun === null) unavailable(ctx, 'Bun', `no @oven/bun-${process.platform}-${process.arch} binary (nor node_modules/bun/bin/bun.exe) in node_modules`);
     const version = await run(bun, ['--version'], { timeoutMs: 30_000 });
     if (version.code !== 0) unavailable(ctx, 'Bun', version.spawnError?.message ?? version.stderr.trim());
     const results = parseResults(await run(bun, ['script.mjs'], { cwd: project }), 'bun script.mjs');
