@@ -5,8 +5,7 @@
 import { Tensor, output, assertLive } from '../tensor.js';
 import { needsGrad, record, setGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
-import { checkNCHW, poolParams, windowOutput } from './window.js';
-import type { Pool2dOptions } from './maxPool2d.js';
+import { poolGeometry, type Pool2dOptions } from './window.js';
 
 /**
  * avgPool2d(x [batch, C, H, W], { kernelSize, stride = kernelSize, padding = 0 }) → [batch, C, outH, outW]
@@ -15,11 +14,7 @@ import type { Pool2dOptions } from './maxPool2d.js';
 export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const op = 'avgPool2d';
   assertLive(x, op);
-  checkNCHW(op, x);
-  const { kernelSize, stride, padding = 0 } = options ?? ({} as Pool2dOptions);
-  const { k, s, p } = poolParams(op, kernelSize, stride, padding, x._shape);
-  const [n, c, h, w] = x._shape;
-  const [oh, ow] = windowOutput(op, h, w, k, s, p, [1, 1], x._shape);
+  const { n, c, h, w, k, s, p, oh, ow } = poolGeometry(op, x, options);
   const y = output([n, c, oh, ow], op);
   const K = wasm(op);
   const geo = [n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1]] as const;

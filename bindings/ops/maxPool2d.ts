@@ -7,16 +7,10 @@
 import { Tensor, output, empty, assertLive } from '../tensor.js';
 import { needsGrad, record, setGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
-import { checkNCHW, poolParams, windowOutput, type Size2 } from './window.js';
+import { poolGeometry, type Pool2dOptions } from './window.js';
 
-export interface Pool2dOptions {
-  /** Window size. */
-  kernelSize: Size2;
-  /** Step between windows (default: kernelSize). */
-  stride?: Size2;
-  /** Implicit padding on each side, at most half the window (default 0). */
-  padding?: Size2;
-}
+export type { Pool2dOptions };
+
 
 /**
  * maxPool2d(x [batch, C, H, W], { kernelSize, stride = kernelSize, padding = 0 }) → [batch, C, outH, outW]
@@ -25,11 +19,7 @@ export interface Pool2dOptions {
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const op = 'maxPool2d';
   assertLive(x, op);
-  checkNCHW(op, x);
-  const { kernelSize, stride, padding = 0 } = options ?? ({} as Pool2dOptions);
-  const { k, s, p } = poolParams(op, kernelSize, stride, padding, x._shape);
-  const [n, c, h, w] = x._shape;
-  const [oh, ow] = windowOutput(op, h, w, k, s, p, [1, 1], x._shape);
+  const { n, c, h, w, k, s, p, oh, ow } = poolGeometry(op, x, options);
   const y = output([n, c, oh, ow], op);
   let argmax: Tensor;
   try {

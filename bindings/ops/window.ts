@@ -64,3 +64,30 @@ export function poolParams(op: string, kernelSize: unknown, stride: unknown, pad
   }
   return { k, s, p };
 }
+
+/** The options of a pooling op (nn.MaxPool2d, nn.AvgPool2d and the ops behind them). */
+export interface Pool2dOptions {
+  /** Window size. */
+  kernelSize: Size2;
+  /** Step between windows (default: kernelSize). */
+  stride?: Size2;
+  /** Implicit padding on each side, at most half the window (default 0). */
+  padding?: Size2;
+}
+
+/** The input [n, c, h, w] of a pooling op with its checked options and output size [oh, ow]. */
+export interface PoolGeometry {
+  n: number; c: number; h: number; w: number;
+  k: [number, number]; s: [number, number]; p: [number, number];
+  oh: number; ow: number;
+}
+
+/** Checks a pooling op's input and options (throws before anything is allocated). */
+export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): PoolGeometry {
+  checkNCHW(op, x);
+  const { kernelSize, stride, padding = 0 } = options ?? ({} as Pool2dOptions);
+  const { k, s, p } = poolParams(op, kernelSize, stride, padding, x._shape);
+  const [n, c, h, w] = x._shape;
+  const [oh, ow] = windowOutput(op, h, w, k, s, p, [1, 1], x._shape);
+  return { n, c, h, w, k, s, p, oh, ow };
+}
