@@ -6,12 +6,8 @@
 //
 //   npm run example:mnist-cnn            (options: --epochs N --batch N --lr X)
 import { init, runtimeInfo, seed, nn, optim, fit, evaluate } from 'simdnet';
-import { loadMnist } from '../shared/mnist.mjs';
+import { loadMnist, numberArg as arg } from '../shared/mnist.mjs';
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const epochs = arg('epochs', 5);
 const batchSize = arg('batch', 32);
 const lr = arg('lr', 1e-3);

@@ -3,12 +3,8 @@
 //
 //   npm run example:mnist-mlp            (options: --epochs N --hidden N --batch N)
 import { init, runtimeInfo, seed, nn, optim, fit, evaluate } from 'simdnet';
-import { loadMnist } from '../shared/mnist.mjs';
+import { loadMnist, numberArg as arg } from '../shared/mnist.mjs';
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const epochs = arg('epochs', 12);
 const hidden = arg('hidden', 512);
 const batchSize = arg('batch', 64);

@@ -29,3 +29,9 @@ export function loadMnist(split /* 'train' | 'test' */) {
   for (let i = 0; i < x.length; i++) x[i] = images.bytes[i] / 255;
   return { x, y: Int32Array.from(labels.bytes), n, rows, cols };
 }
+
+/** `--name N` from the command line as a number, or the fallback. */
+export function numberArg(name, fallback) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
