@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { loadCore, variants, rng, randomArray, expectClose, type RawCore } from '../helpers/wasm';
+import { buffer, guardsIntact } from '../helpers/guarded';
 import {
   conv2dRef, conv2dBackwardInputRef, conv2dBackwardWeightRef, convOut, convOutSize, type ConvDims,
 } from '../reference/conv';
@@ -45,22 +46,6 @@ const blockCases: ConvDims[] = [
 const label = (d: ConvDims) =>
   `n${d.n} ${d.cIn}x${d.h}x${d.w} -> ${d.cOut} k${d.kh}x${d.kw} s${d.sh},${d.sw} p${d.ph},${d.pw} d${d.dh},${d.dw}`;
 
-const GUARD = 4, SENTINEL = -777.25;
-
-/** A buffer of n floats (data or NaN, so a kernel that does not overwrite is caught) followed by guard cells. */
-function buffer(core: RawCore, n: number, data?: ArrayLike<number>): number {
-  const ptr = core.exports.alloc((n + GUARD) * 4 + 16);
-  const f32 = new Float32Array(core.exports.memory.buffer);
-  f32.fill(Number.NaN, ptr >> 2, (ptr >> 2) + n);
-  if (data) f32.set(data, ptr >> 2);
-  f32.fill(SENTINEL, (ptr >> 2) + n, (ptr >> 2) + n + GUARD);
-  return ptr;
-}
-
-function guardsIntact(core: RawCore, ptr: number, n: number, what: string): void {
-  const tail = core.get(ptr + n * 4, GUARD);
-  expect(Array.from(tail), `${what} wrote past its end`).toEqual(new Array(GUARD).fill(SENTINEL));
-}
 
 const dims = (d: ConvDims) => [d.n, d.cIn, d.h, d.w, d.cOut, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.dh, d.dw];
 

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { loadCore, variants, rng, randomArray, expectClose, type RawCore } from '../helpers/wasm';
+import { buffer, guardsIntact } from '../helpers/guarded';
 import {
   maxPool2dRef, maxPool2dBackwardRef, avgPool2dRef, avgPool2dBackwardRef, poolOut, poolOutSize, type PoolDims,
 } from '../reference/pool';
@@ -35,18 +36,6 @@ const cases = sweep();
 const label = (d: PoolDims) => `n${d.n} c${d.c} ${d.h}x${d.w} k${d.kh}x${d.kw} s${d.sh},${d.sw} p${d.ph},${d.pw}`;
 const dims = (d: PoolDims) => [d.n, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw];
 
-const GUARD = 4, SENTINEL = -777.25;
-function buffer(core: RawCore, n: number, data?: ArrayLike<number>): number {
-  const ptr = core.exports.alloc((n + GUARD) * 4 + 16);
-  const f32 = new Float32Array(core.exports.memory.buffer);
-  f32.fill(Number.NaN, ptr >> 2, (ptr >> 2) + n);
-  if (data) f32.set(data, ptr >> 2);
-  f32.fill(SENTINEL, (ptr >> 2) + n, (ptr >> 2) + n + GUARD);
-  return ptr;
-}
-function guardsIntact(core: RawCore, ptr: number, n: number, what: string): void {
-  expect(Array.from(core.get(ptr + n * 4, GUARD)), `${what} wrote past its end`).toEqual(new Array(GUARD).fill(SENTINEL));
-}
 
 /** Ties on purpose: values on a coarse grid, so equal maxima are common. */
 function makeInput(d: PoolDims, seed: number, coarse: boolean): Float32Array {
