@@ -121,7 +121,8 @@ export function maxError(actual, expected) {
   let worst = 0;
   for (let i = 0; i < expected.length; i++) {
     const e = Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i]));
-    if (!(e <= worst)) worst = e;
+    if (Number.isNaN(e)) return Infinity; // a NaN must not be overwritten by a later finite error
+    if (e > worst) worst = e;
   }
   return worst;
 }
