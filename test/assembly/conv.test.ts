@@ -46,7 +46,6 @@ const blockCases: ConvDims[] = [
 const label = (d: ConvDims) =>
   `n${d.n} ${d.cIn}x${d.h}x${d.w} -> ${d.cOut} k${d.kh}x${d.kw} s${d.sh},${d.sw} p${d.ph},${d.pw} d${d.dh},${d.dw}`;
 
-
 const dims = (d: ConvDims) => [d.n, d.cIn, d.h, d.w, d.cOut, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.dh, d.dw];
 
 interface Data { x: Float32Array; w: Float32Array; bias: Float32Array; dy: Float32Array; dw0: Float32Array; db0: Float32Array }
