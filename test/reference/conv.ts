@@ -5,6 +5,8 @@
 export interface ConvDims {
   n: number; cIn: number; h: number; w: number; cOut: number; kh: number; kw: number;
   sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  /** Channel groups (default 1): weight [cOut, cIn/groups, kh, kw], output group g reads input group g. */
+  groups?: number;
 }
 
 /** PyTorch's output size: floor((in + 2·pad − dil·(k − 1) − 1) / stride) + 1. */
@@ -19,19 +21,21 @@ export function convOut(d: ConvDims): [number, number] {
 /** Calls f(xIndex, wIndex, yIndex) for every multiply-add of the convolution (padded cells skipped). */
 function forEachTerm(d: ConvDims, f: (xi: number, wi: number, yi: number) => void): void {
   const [oh, ow] = convOut(d);
+  const groups = d.groups ?? 1, cg = d.cIn / groups, og = d.cOut / groups;
   for (let b = 0; b < d.n; b++)
     for (let co = 0; co < d.cOut; co++)
       for (let oy = 0; oy < oh; oy++)
         for (let ox = 0; ox < ow; ox++) {
           const yi = ((b * d.cOut + co) * oh + oy) * ow + ox;
-          for (let ci = 0; ci < d.cIn; ci++)
+          const c0 = Math.floor(co / og) * cg;
+          for (let ci = c0; ci < c0 + cg; ci++)
             for (let ki = 0; ki < d.kh; ki++) {
               const iy = oy * d.sh - d.ph + ki * d.dh;
               if (iy < 0 || iy >= d.h) continue;
               for (let kj = 0; kj < d.kw; kj++) {
                 const ix = ox * d.sw - d.pw + kj * d.dw;
                 if (ix < 0 || ix >= d.w) continue;
-                f(((b * d.cIn + ci) * d.h + iy) * d.w + ix, ((co * d.cIn + ci) * d.kh + ki) * d.kw + kj, yi);
+                f(((b * d.cIn + ci) * d.h + iy) * d.w + ix, ((co * cg + ci - c0) * d.kh + ki) * d.kw + kj, yi);
               }
             }
         }
@@ -53,7 +57,7 @@ export function conv2dBackwardInputRef(dy: ArrayLike<number>, w: ArrayLike<numbe
 
 export function conv2dBackwardWeightRef(x: ArrayLike<number>, dy: ArrayLike<number>, d: ConvDims): { dw: Float64Array; dbias: Float64Array } {
   const [oh, ow] = convOut(d);
-  const dw = new Float64Array(d.cOut * d.cIn * d.kh * d.kw), dbias = new Float64Array(d.cOut);
+  const dw = new Float64Array(d.cOut * (d.cIn / (d.groups ?? 1)) * d.kh * d.kw), dbias = new Float64Array(d.cOut);
   forEachTerm(d, (xi, wi, yi) => { dw[wi] += x[xi] * dy[yi]; });
   for (let i = 0; i < dy.length; i++) dbias[Math.floor(i / (oh * ow)) % d.cOut] += dy[i];
   return { dw, dbias };

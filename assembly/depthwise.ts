@@ -1,0 +1,234 @@
+// Depthwise 2-D convolution, NCHW (PyTorch's Conv2d with groups = in channels): input channel c
+// feeds output channels c·mult … c·mult + mult − 1, each through its own kh×kw filter,
+//   y[n, o, i, j] = b[o] + Σ_{u, v} w[o, u, v] · xpad[n, o / mult, i·sh + u·dh, j·sw + v·dw]
+// with weight [c·mult, 1, kh, kw]. Each output channel reads one input plane, so there is no
+// reduction over channels to feed a GEMM: these kernels work on the planes directly.
+//
+// The core is one plane correlation (corrPlane): for each output row, the taps whose input row is
+// inside the image; across the columns whose whole window is inside the image (the interior),
+// stride 1 runs four outputs per SIMD vector with one unaligned load per tap, and the border
+// columns (where some taps fall in the padding) are a scalar loop that skips the padded taps.
+// Backward input at stride 1 is the same correlation of dy with the flipped filter (read backwards
+// through the weight pointer) and padding (k − 1)·d − p; other strides scatter-add per tap.
+// Backward weight is one dot product per tap between dy and the shifted input plane.
+// Everything is a function of the arguments: no module state, no scratch memory.
+
+@inline function bytes(floats: i32): usize {
+  return <usize>floats << 2;
+}
+
+/** Smallest t ≥ 0 with a + t·step ≥ 0 (step > 0). */
+@inline function firstInside(a: i32, step: i32): i32 {
+  return a >= 0 ? 0 : (-a + step - 1) / step;
+}
+
+/** Number of t ≥ 0 with a + t·step ≤ last (step > 0), at most cap. */
+@inline function countInside(a: i32, step: i32, last: i32, cap: i32): i32 {
+  return a > last ? 0 : min(cap, (last - a) / step + 1);
+}
+
+/**
+ * dst[oh, ow] (+)= bias + Σ_{u, v} w(u, v) · src[oy·sh − ph + u·dh, ox·sw − pw + v·dw] over an
+ * h×w source plane with zero outside it, where w(u, v) is the float at wp + (u·kw + v)·wStep bytes
+ * (wStep = −4 with wp at the last tap reads the filter flipped). Padding may be negative (a crop).
+ */
+function corrPlane(src: usize, h: i32, w: i32, wp: usize, wStep: isize, kh: i32, kw: i32,
+                   dst: usize, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+                   bias: f32, accumulate: bool): void {
+  // Interior columns [xa, xb): every tap column ox·sw − pw + v·dw lies in [0, w).
+  const xa = min(ow, firstInside(-pw, sw));
+  const xb = max(xa, countInside(-pw + (kw - 1) * dw, sw, w - 1, ow));
+  for (let oy = 0; oy < oh; oy++) {
+    const iy0 = oy * sh - ph;
+    const u0 = firstInside(iy0, dh), u1 = countInside(iy0, dh, h - 1, kh);
+    const drow = dst + bytes(oy * ow);
+    // Border columns: bounds-checked taps.
+    for (let ox = 0; ox < ow; ox++) {
+      if (ox == xa) { ox = xb; if (ox >= ow) break; }
+      const ix0 = ox * sw - pw;
+      const v0 = firstInside(ix0, dw), v1 = countInside(ix0, dw, w - 1, kw);
+      let s: f32 = 0;
+      for (let u = u0; u < u1; u++) {
+        const srow = src + bytes((iy0 + u * dh) * w + ix0);
+        const wr = wp + <usize>(<isize>(u * kw) * wStep);
+        for (let v = v0; v < v1; v++) s += load<f32>(wr + <usize>(<isize>v * wStep)) * load<f32>(srow + bytes(v * dw));
+      }
+      const o = drow + bytes(ox);
+      store<f32>(o, (accumulate ? load<f32>(o) : bias) + s);
+    }
+    // Interior columns.
+    let ox = xa;
+    if (ASC_FEATURE_SIMD) {
+      if (sw == 1) {
+        const vb = f32x4.splat(bias);
+        for (; ox + 4 <= xb; ox += 4) {
+          const o = drow + bytes(ox);
+          let acc = f32x4.splat(0);
+          for (let u = u0; u < u1; u++) {
+            const srow = src + bytes((iy0 + u * dh) * w + ox - pw);
+            const wr = wp + <usize>(<isize>(u * kw) * wStep);
+            let v = 0;
+            for (; v + 3 <= kw; v += 3) {
+              const s0 = srow + bytes(v * dw);
+              acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(wr + <usize>(<isize>v * wStep))), v128.load(s0)));
+              acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(wr + <usize>(<isize>(v + 1) * wStep))), v128.load(s0 + bytes(dw))));
+              acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(wr + <usize>(<isize>(v + 2) * wStep))), v128.load(s0 + bytes(2 * dw))));
+            }
+            for (; v < kw; v++) {
+              acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(wr + <usize>(<isize>v * wStep))), v128.load(srow + bytes(v * dw))));
+            }
+          }
+          v128.store(o, f32x4.add(accumulate ? v128.load(o) : vb, acc));
+        }
+      }
+    }
+    for (; ox < xb; ox++) {
+      const ix0 = ox * sw - pw;
+      let s: f32 = 0;
+      for (let u = u0; u < u1; u++) {
+        const srow = src + bytes((iy0 + u * dh) * w + ix0);
+        const wr = wp + <usize>(<isize>(u * kw) * wStep);
+        for (let v = 0; v < kw; v++) s += load<f32>(wr + <usize>(<isize>v * wStep)) * load<f32>(srow + bytes(v * dw));
+      }
+      const o = drow + bytes(ox);
+      store<f32>(o, (accumulate ? load<f32>(o) : bias) + s);
+    }
+  }
+}
+
+/** PyTorch's output size; 0 when nothing fits. */
+@inline function outSize(size: i32, k: i32, stride: i32, pad: i32, dil: i32): i32 {
+  const span = size + 2 * pad - dil * (k - 1) - 1;
+  return span < 0 || stride <= 0 || dil <= 0 || k <= 0 ? 0 : span / stride + 1;
+}
+
+/**
+ * y[n, c·mult, outH, outW] = depthwise conv2d of x[n, c, h, w] with w[c·mult, 1, kh, kw]
+ * + bias[c·mult] (bias = 0: none).
+ */
+export function depthwiseConv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32, c: i32, h: i32, wIn: i32,
+                                       mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                                       dh: i32, dw: i32): void {
+  const oh = outSize(h, kh, sh, ph, dh), ow = outSize(wIn, kw, sw, pw, dw);
+  if (n <= 0 || c <= 0 || mult <= 0 || oh <= 0 || ow <= 0 || h <= 0 || wIn <= 0) return;
+  const cOut = c * mult, plane = h * wIn, P = oh * ow, taps = kh * kw;
+  for (let img = 0; img < n; img++) {
+    for (let o = 0; o < cOut; o++) {
+      const src = x + bytes((img * c + o / mult) * plane);
+      const b: f32 = bias != 0 ? load<f32>(bias + bytes(o)) : 0;
+      corrPlane(src, h, wIn, w + bytes(o * taps), 4, kh, kw, y + bytes((img * cOut + o) * P), oh, ow,
+                sh, sw, ph, pw, dh, dw, b, false);
+    }
+  }
+}
+
+/** dx[n, c, h, w] = gradient of depthwiseConv2dForward wrt x given dy[n, c·mult, outH, outW] (overwrites dx). */
+export function depthwiseConv2dBackwardInput(dy: usize, w: usize, dx: usize, n: i32, c: i32, h: i32, wIn: i32,
+                                             mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                                             dh: i32, dw: i32): void {
+  if (n <= 0 || c <= 0 || h <= 0 || wIn <= 0) return;
+  const plane = h * wIn;
+  const oh = outSize(h, kh, sh, ph, dh), ow = outSize(wIn, kw, sw, pw, dw);
+  if (mult <= 0 || oh <= 0 || ow <= 0) {
+    memory.fill(dx, 0, bytes(n * c * plane));
+    return;
+  }
+  const cOut = c * mult, P = oh * ow, taps = kh * kw;
+  for (let img = 0; img < n; img++) {
+    for (let ci = 0; ci < c; ci++) {
+      const dst = dx + bytes((img * c + ci) * plane);
+      if (sh == 1 && sw == 1) {
+        // dx = dy ⋆ flipped w with padding (k − 1)·d − p: output size h×w again.
+        for (let m = 0; m < mult; m++) {
+          const o = ci * mult + m;
+          corrPlane(dy + bytes((img * cOut + o) * P), oh, ow, w + bytes(o * taps + taps - 1), -4, kh, kw,
+                    dst, h, wIn, 1, 1, (kh - 1) * dh - ph, (kw - 1) * dw - pw, dh, dw, 0, m > 0);
+        }
+      } else {
+        memory.fill(dst, 0, bytes(plane));
+        for (let m = 0; m < mult; m++) {
+          const o = ci * mult + m;
+          const g = dy + bytes((img * cOut + o) * P), wo = w + bytes(o * taps);
+          for (let oy = 0; oy < oh; oy++) {
+            const iy0 = oy * sh - ph;
+            const u0 = firstInside(iy0, dh), u1 = countInside(iy0, dh, h - 1, kh);
+            for (let ox = 0; ox < ow; ox++) {
+              const ix0 = ox * sw - pw;
+              const v0 = firstInside(ix0, dw), v1 = countInside(ix0, dw, wIn - 1, kw);
+              const gv = load<f32>(g + bytes(oy * ow + ox));
+              for (let u = u0; u < u1; u++) {
+                const drow = dst + bytes((iy0 + u * dh) * wIn + ix0);
+                for (let v = v0; v < v1; v++) {
+                  const d = drow + bytes(v * dw);
+                  store<f32>(d, load<f32>(d) + load<f32>(wo + bytes(u * kw + v)) * gv);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dw[c·mult, 1, kh, kw] and dbias[c·mult] (dbias = 0: none) = gradients of depthwiseConv2dForward
+ * given x and dy, summed over the batch; added to the existing values when accumulate != 0.
+ */
+export function depthwiseConv2dBackwardWeight(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, c: i32, h: i32, wIn: i32,
+                                              mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                                              dh: i32, dil: i32, accumulate: i32): void {
+  if (c <= 0 || mult <= 0 || kh <= 0 || kw <= 0) return;
+  const cOut = c * mult, taps = kh * kw;
+  const oh = outSize(h, kh, sh, ph, dh), ow = outSize(wIn, kw, sw, pw, dil);
+  const live = n > 0 && oh > 0 && ow > 0 && h > 0 && wIn > 0;
+  if (accumulate == 0) {
+    memory.fill(dw, 0, bytes(cOut * taps));
+    if (dbias != 0) memory.fill(dbias, 0, bytes(cOut));
+  }
+  if (!live) return;
+  const plane = h * wIn, P = oh * ow;
+  for (let img = 0; img < n; img++) {
+    for (let o = 0; o < cOut; o++) {
+      const src = x + bytes((img * c + o / mult) * plane), g = dy + bytes((img * cOut + o) * P);
+      if (dbias != 0) {
+        let s: f32 = 0, i = 0;
+        if (ASC_FEATURE_SIMD) {
+          let a = f32x4.splat(0);
+          for (; i + 4 <= P; i += 4) a = f32x4.add(a, v128.load(g + bytes(i)));
+          s = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+        }
+        for (; i < P; i++) s += load<f32>(g + bytes(i));
+        store<f32>(dbias + bytes(o), load<f32>(dbias + bytes(o)) + s);
+      }
+      for (let u = 0; u < kh; u++) {
+        // Output rows whose tap u lands inside the image.
+        const y0 = firstInside(u * dh - ph, sh), y1 = countInside(u * dh - ph, sh, h - 1, oh);
+        for (let v = 0; v < kw; v++) {
+          const x0 = firstInside(v * dil - pw, sw), x1 = countInside(v * dil - pw, sw, wIn - 1, ow);
+          let s: f32 = 0;
+          if (ASC_FEATURE_SIMD) {
+            if (sw == 1) {
+              let a = f32x4.splat(0);
+              for (let oy = y0; oy < y1; oy++) {
+                const grow = g + bytes(oy * ow), srow = src + bytes((oy * sh - ph + u * dh) * wIn + v * dil - pw);
+                let ox = x0;
+                for (; ox + 4 <= x1; ox += 4) a = f32x4.add(a, f32x4.mul(v128.load(grow + bytes(ox)), v128.load(srow + bytes(ox))));
+                for (; ox < x1; ox++) s += load<f32>(grow + bytes(ox)) * load<f32>(srow + bytes(ox));
+              }
+              s += f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+            }
+          }
+          if (!ASC_FEATURE_SIMD || sw != 1) {
+            for (let oy = y0; oy < y1; oy++) {
+              const grow = g + bytes(oy * ow), srow = src + bytes((oy * sh - ph + u * dh) * wIn + v * dil - pw);
+              for (let ox = x0; ox < x1; ox++) s += load<f32>(grow + bytes(ox)) * load<f32>(srow + bytes(ox * sw));
+            }
+          }
+          const d = dw + bytes(o * taps + u * kw + v);
+          store<f32>(d, load<f32>(d) + s);
+        }
+      }
+    }
+  }
+}
