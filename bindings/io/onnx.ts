@@ -6,7 +6,9 @@
 // Layer by layer (the graph is the model in eval mode):
 //   Dense      Gemm(x, W, b, transB = 1)         W [out, in] as stored (PyTorch's layout)
 //   Maxout     Gemm → Reshape [N, out, k] → ReduceMax(axes = [2], keepdims = 0)
-//   Conv2d     Conv(x, W, b)                      pads [top, left, bottom, right], strides, dilations
+//   Conv2d     Conv(x, W, b)                      pads [top, left, bottom, right] ('same': PyTorch's
+//                                                 split), strides, dilations, group
+//   GlobalAvgPool2d  GlobalAveragePool
 //   MaxPool2d  MaxPool                            padded cells never win, as PyTorch
 //   AvgPool2d  AveragePool(count_include_pad = 1) padded zeros count in the divisor, as PyTorch
 //   ReLU, LeakyReLU(alpha), ELU(alpha), Sigmoid, Tanh, Flatten(axis = 1); Dropout is left out
@@ -16,7 +18,8 @@ import { Tensor, tidy, zeros, shapeStr, describe } from '../tensor.js';
 import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from '../nn/layers.js';
-import { Conv2d, MaxPool2d, AvgPool2d, Dropout } from '../nn/conv.js';
+import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from '../nn/conv.js';
+import { samePadding } from '../ops/conv2d.js';
 import { heapF32 } from '../runtime.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -154,7 +157,7 @@ interface Graph {
 
 function unsupported(m: Module, path: string): never {
   const what = m.constructor.name;
-  throw new Error(`toOnnx: cannot export ${path || 'the model'} (${what}): ONNX export covers Sequential, Dense, Maxout, Conv2d, MaxPool2d, AvgPool2d, Flatten, Dropout and the activations, not custom modules`);
+  throw new Error(`toOnnx: cannot export ${path || 'the model'} (${what}): ONNX export covers Sequential, Dense, Maxout, Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Dropout and the activations, not custom modules`);
 }
 
 /** Adds the nodes for module m reading tensor `x`; returns the name of its output. */
@@ -199,9 +202,10 @@ function emit(m: Module, x: string, path: string, g: Graph, params: Map<Tensor, 
     const inputs = [x, param(m.weight)];
     if (m.bias) inputs.push(param(m.bias));
     const y = out('Conv');
-    const [ph, pw] = m.padding;
+    const { lead, trail } = m.padding === 'same' ? samePadding(m.kernelSize, m.dilation) : { lead: m.padding, trail: m.padding };
     g.nodes.push(node('Conv', name('Conv'), inputs, [y], [
-      ['kernel_shape', [...m.kernelSize]], ['pads', [ph, pw, ph, pw]], ['strides', [...m.stride]], ['dilations', [...m.dilation]], ['group', 1],
+      ['kernel_shape', [...m.kernelSize]], ['pads', [lead[0], lead[1], trail[0], trail[1]]], ['strides', [...m.stride]],
+      ['dilations', [...m.dilation]], ['group', m.groups],
     ]));
     return y;
   }
@@ -211,6 +215,7 @@ function emit(m: Module, x: string, path: string, g: Graph, params: Map<Tensor, 
     if (m instanceof AvgPool2d) return simple('AveragePool', [...attrs, ['count_include_pad', 1]]);
     return simple('MaxPool', attrs);
   }
+  if (m instanceof GlobalAvgPool2d) return simple('GlobalAveragePool');
   if (m instanceof ReLU) return simple('Relu');
   if (m instanceof LeakyReLU) return simple('LeakyRelu', [['alpha', m.slope, 'float']]);
   if (m instanceof ELU) return simple('Elu', [['alpha', m.alpha, 'float']]);

@@ -6,9 +6,10 @@
 
 import { Module, type ModuleJSON } from './module.js';
 import { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from './layers.js';
-import { Conv2d, MaxPool2d, AvgPool2d, Dropout } from './conv.js';
+import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from './conv.js';
 import { pair, poolParams } from '../ops/window.js';
 import { checkDropP } from '../ops/dropout.js';
+import { checkGroups } from '../ops/conv2d.js';
 import type { Init } from './init.js';
 
 export type { ModuleJSON };
@@ -131,25 +132,32 @@ const kinds: Record<string, LayerKind> = {
   Tanh: { keys: [], plan: none, build: () => new Tanh() },
   Flatten: { keys: [], plan: none, build: () => new Flatten() },
   Conv2d: {
-    keys: ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'bias'],
+    keys: ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'dilation', 'groups', 'bias'],
     plan: (s, at) => {
       const inC = int(s, 'inChannels', at), outC = int(s, 'outChannels', at);
       size2(s, 'kernelSize', at, 1);
       size2(s, 'stride', at, 1, 1);
-      size2(s, 'padding', at, 0, 0);
+      if (s.padding !== 'same') size2(s, 'padding', at, 0, 0);
       size2(s, 'dilation', at, 1, 1);
+      const groups = s.groups === undefined ? 1 : int(s, 'groups', at);
+      checked(at, () => checkGroups('Conv2d', groups, inC, outC));
+      if (s.padding === 'same') {
+        const st = pair('Conv2d', 'stride', s.stride ?? 1, 1);
+        if (st[0] !== 1 || st[1] !== 1) fail(at, `padding 'same' needs stride 1, got stride ${st[0]},${st[1]}`);
+      }
       const [kh, kw] = pair('Conv2d', 'kernelSize', s.kernelSize, 1);
-      const out: Planned = [param(at, 'weight', [outC, inC, kh, kw])];
+      const out: Planned = [param(at, 'weight', [outC, inC / groups, kh, kw])];
       if (bool(s, 'bias', at, true)) out.push(param(at, 'bias', [outC]));
       return out;
     },
     build: (s, init) => new Conv2d(s.inChannels as number, s.outChannels as number, s.kernelSize as number, {
-      stride: (s.stride ?? 1) as number, padding: (s.padding ?? 0) as number, dilation: (s.dilation ?? 1) as number,
-      bias: (s.bias ?? true) as boolean, init,
+      stride: (s.stride ?? 1) as number, padding: (s.padding ?? 0) as number | 'same', dilation: (s.dilation ?? 1) as number,
+      groups: (s.groups ?? 1) as number, bias: (s.bias ?? true) as boolean, init,
     }),
   },
   MaxPool2d: poolKind('MaxPool2d', MaxPool2d),
   AvgPool2d: poolKind('AvgPool2d', AvgPool2d),
+  GlobalAvgPool2d: { keys: [], plan: none, build: () => new GlobalAvgPool2d() },
   Dropout: {
     keys: ['p'],
     plan: (s, at) => { checked(at, () => checkDropP('Dropout', s.p ?? 0.5)); return []; },

@@ -8,7 +8,8 @@
 import { Tensor, tensor, zeros } from '../tensor.js';
 import { Module, parameter, type ModuleJSON } from './module.js';
 import { initValues, type Init } from './init.js';
-import { conv2d } from '../ops/conv2d.js';
+import { conv2d, checkGroups, checkKeys } from '../ops/conv2d.js';
+import { globalAvgPool2d } from '../ops/globalAvgPool2d.js';
 import { maxPool2d } from '../ops/maxPool2d.js';
 import { avgPool2d } from '../ops/avgPool2d.js';
 import { dropout, checkDropP } from '../ops/dropout.js';
@@ -23,21 +24,25 @@ function checkChannels(op: string, values: Record<string, unknown>): void {
 export interface Conv2dLayerOptions {
   /** Step between windows (default 1): a number or [h, w]. */
   stride?: Size2;
-  /** Zeros added on each side (default 0). */
-  padding?: Size2;
+  /** Zeros added on each side (default 0), or 'same' (stride 1): the output keeps the input's size, as PyTorch. */
+  padding?: Size2 | 'same';
   /** Spacing between kernel taps (default 1). */
   dilation?: Size2;
+  /** Channel groups (default 1), dividing both channel counts; groups = inChannels is depthwise. */
+  groups?: number;
   /** Add a learned bias per output channel (default true). */
   bias?: boolean;
-  /** Weight initialisation (default 'he', fan-in in·kh·kw, fan-out out·kh·kw); the bias starts at zero. */
+  /** Weight initialisation (default 'he', fan-in in/groups·kh·kw, fan-out out·kh·kw as PyTorch); the bias starts at zero. */
   init?: Init;
 }
+
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init'];
 
 /**
  * A 2-D convolution layer: [batch, inChannels, H, W] → [batch, outChannels, outH, outW] with
  * outH = floor((H + 2·padding − dilation·(kh − 1) − 1) / stride) + 1 (likewise outW; input rows
  * the last window does not reach are dropped, as PyTorch). Parameters `weight`
- * [outChannels, inChannels, kh, kw] and `bias` [outChannels]: PyTorch's state_dict layout.
+ * [outChannels, inChannels/groups, kh, kw] and `bias` [outChannels]: PyTorch's state_dict layout.
  */
 export class Conv2d extends Module {
   weight: Tensor;
@@ -46,34 +51,44 @@ export class Conv2d extends Module {
   readonly outChannels: number;
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
-  readonly padding: [number, number];
+  /** [h, w], or 'same' (PyTorch's split: see ops/conv2d.ts samePadding). */
+  readonly padding: [number, number] | 'same';
   readonly dilation: [number, number];
+  readonly groups: number;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2,
-              { stride = 1, padding = 0, dilation = 1, bias = true, init = 'he' }: Conv2dLayerOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2dLayerOptions = {}) {
     super();
     const op = 'Conv2d';
+    if (options !== null && typeof options === 'object') checkKeys(op, options, CONV_KEYS);
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, init = 'he' } = options ?? {};
     checkChannels(op, { inChannels, outChannels });
     this.kernelSize = pair(op, 'kernelSize', kernelSize, 1);
     this.stride = pair(op, 'stride', stride, 1);
-    this.padding = pair(op, 'padding', padding, 0);
     this.dilation = pair(op, 'dilation', dilation, 1);
+    if (padding === 'same') {
+      if (this.stride[0] !== 1 || this.stride[1] !== 1) throw new Error(`${op}: padding 'same' needs stride 1 (as PyTorch), got stride ${this.stride[0]},${this.stride[1]}`);
+      this.padding = 'same';
+    } else {
+      this.padding = pair(op, 'padding', padding, 0);
+    }
+    this.groups = checkGroups(op, groups, inChannels, outChannels);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    const [kh, kw] = this.kernelSize;
-    const size = outChannels * inChannels * kh * kw;
-    this.weight = parameter(tensor(initValues(init, size, inChannels * kh * kw, outChannels * kh * kw, op), [outChannels, inChannels, kh, kw]));
+    const [kh, kw] = this.kernelSize, perGroup = inChannels / this.groups;
+    const size = outChannels * perGroup * kh * kw;
+    this.weight = parameter(tensor(initValues(init, size, perGroup * kh * kw, outChannels * kh * kw, op), [outChannels, perGroup, kh, kw]));
     this.bias = bias ? parameter(zeros([outChannels])) : null;
   }
 
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 
   override toJSON(): ModuleJSON {
     return {
       type: 'Conv2d', inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: [...this.kernelSize],
-      stride: [...this.stride], padding: [...this.padding], dilation: [...this.dilation], bias: this.bias !== null,
+      stride: [...this.stride], padding: this.padding === 'same' ? 'same' : [...this.padding], dilation: [...this.dilation],
+      ...(this.groups !== 1 ? { groups: this.groups } : {}), bias: this.bias !== null,
     };
   }
 }
@@ -129,6 +144,20 @@ export class AvgPool2d extends Module {
 
   override toJSON(): ModuleJSON {
     return { type: 'AvgPool2d', kernelSize: [...this.kernelSize], stride: [...this.stride], padding: [...this.padding] };
+  }
+}
+
+/**
+ * Global average pooling: [batch, C, H, W] → [batch, C, 1, 1], the mean of each channel's plane
+ * (PyTorch's AdaptiveAvgPool2d(1); follow it with Flatten for a [batch, C] head).
+ */
+export class GlobalAvgPool2d extends Module {
+  forward(x: Tensor): Tensor {
+    return globalAvgPool2d(x);
+  }
+
+  override toJSON(): ModuleJSON {
+    return { type: 'GlobalAvgPool2d' };
   }
 }
 

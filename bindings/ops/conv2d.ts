@@ -1,28 +1,108 @@
-// 2-D convolution (PyTorch's Conv2d, a cross-correlation), NCHW:
-//   y[n, o, i, j] = b[o] + Σ_{c, u, v} w[o, c, u, v] · xpad[n, c, i·sh + u·dh, j·sw + v·dw]
-// with x [batch, in, H, W], w [out, in, kh, kw], b [out] and y [batch, out, outH, outW],
-// outH = floor((H + 2·ph − dh·(kh − 1) − 1) / sh) + 1 (likewise outW; rows that do not fit are dropped).
-// Vector-Jacobian products: dx = the transposed convolution of dy with w (conv2dBackwardInput),
-// dw = Σ_n dy ⋆ x (conv2dBackwardWeight), db[o] = Σ_{n, i, j} dy[n, o, i, j].
+// 2-D convolution (PyTorch's Conv2d, a cross-correlation), NCHW, with channel groups:
+//   y[n, o, i, j] = b[o] + Σ_{c ∈ group(o), u, v} w[o, c − c0(o), u, v] · xpad[n, c, i·sh + u·dh, j·sw + v·dw]
+// with x [batch, in, H, W], w [out, in/groups, kh, kw], b [out] and y [batch, out, outH, outW];
+// output channel o belongs to group g = o / (out/groups), which reads input channels
+// [g·in/groups, (g + 1)·in/groups). outH = floor((H + 2·ph − dh·(kh − 1) − 1) / sh) + 1 (likewise
+// outW; rows that do not fit are dropped).
+// Vector-Jacobian products: dx = the transposed convolution of dy with w, dw = Σ_n dy ⋆ x,
+// db[o] = Σ_{n, i, j} dy[n, o, i, j].
+//
+// Three paths: groups = 1 is the im2col + GEMM kernels (conv.ts); groups = in (depthwise) is the
+// direct kernel of depthwise.ts (a GEMM of depth kh·kw per channel would be all packing);
+// other groups run the GEMM kernels once per image and group, on pointer offsets into the planes.
+// padding 'same' (stride 1) pads (dilation·(k − 1)) / 2 on the leading side and the rest on the
+// trailing side, as PyTorch; for an odd total it convolves with the trailing padding on both
+// sides and drops the first output row/column (cropLeading).
 
-import { Tensor, output, empty, assertLive, shapeError } from '../tensor.js';
+import { Tensor, output, empty, assertLive, shapeError, type Shape } from '../tensor.js';
 import { needsGrad, record, addGrad, setGrad } from '../autograd.js';
-import { wasm, heapF32 } from '../runtime.js';
+import { wasm, heapF32, type Kernels } from '../runtime.js';
 import { pair, checkNCHW, windowOutput, type Size2 } from './window.js';
 
 export interface Conv2dOptions {
   /** Step between windows (default 1). */
   stride?: Size2;
-  /** Zeros added on each side (default 0). */
-  padding?: Size2;
+  /** Zeros added on each side (default 0), or 'same' (stride 1): the output keeps the input's size, as PyTorch. */
+  padding?: Size2 | 'same';
   /** Spacing between kernel taps (default 1). */
   dilation?: Size2;
+  /** Channel groups (default 1): in and out must both be multiples; groups = in is a depthwise convolution. */
+  groups?: number;
+}
+
+const OPTION_KEYS = ['stride', 'padding', 'dilation', 'groups'];
+
+/** Throws on an option key the op does not know (a typo must not be silently ignored). */
+export function checkKeys(op: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new Error(`${op}: unknown option '${key}' (it takes ${known.join(', ')})`);
+  }
+}
+
+/** PyTorch's padding='same' per axis: [leading, trailing] = [⌊t/2⌋, t − ⌊t/2⌋] with t = dilation·(k − 1). */
+export function samePadding(k: readonly number[], d: readonly number[]): { lead: [number, number]; trail: [number, number] } {
+  const th = d[0] * (k[0] - 1), tw = d[1] * (k[1] - 1);
+  return { lead: [th >> 1, tw >> 1], trail: [th - (th >> 1), tw - (tw >> 1)] };
+}
+
+/** `groups` checked against the channel counts. */
+export function checkGroups(op: string, groups: unknown, cIn: number, cOut: number, ...shapes: Shape[]): number {
+  if (typeof groups !== 'number' || !Number.isInteger(groups) || groups < 1) throw shapeError(op, `groups must be a positive integer, got ${String(groups)}`, ...shapes);
+  if (cIn % groups !== 0 || cOut % groups !== 0) {
+    throw shapeError(op, `groups ${groups} must divide both the input channels (${cIn}) and the output channels (${cOut})`, ...shapes);
+  }
+  return groups;
+}
+
+type Geometry = readonly [number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** The three kernels of one convolution, on pointers (bias / dbias 0: none). */
+interface ConvKernels {
+  forward(x: number, w: number, b: number, y: number): void;
+  backwardInput(dy: number, w: number, dx: number): void;
+  backwardWeight(x: number, dy: number, dw: number, db: number, acc: number): void;
+}
+
+/** The kernels for geometry `geo` = [n, in, H, W, out, kh, kw, sh, sw, ph, pw, dh, dw] and `groups`. */
+function convKernels(K: Kernels, geo: Geometry, groups: number, oh: number, ow: number): ConvKernels {
+  const [n, cIn, h, w, cOut, kh, kw, ...rest] = geo;
+  if (groups === 1) {
+    return {
+      forward: (x, wt, b, y) => K.conv2dForward(x, wt, b, y, ...geo),
+      backwardInput: (dy, wt, dx) => K.conv2dBackwardInput(dy, wt, dx, ...geo),
+      backwardWeight: (x, dy, dw, db, acc) => K.conv2dBackwardWeight(x, dy, dw, db, ...geo, acc),
+    };
+  }
+  if (groups === cIn) {
+    const dgeo = [n, cIn, h, w, cOut / cIn, kh, kw, ...rest] as const;
+    return {
+      forward: (x, wt, b, y) => K.depthwiseConv2dForward(x, wt, b, y, ...dgeo),
+      backwardInput: (dy, wt, dx) => K.depthwiseConv2dBackwardInput(dy, wt, dx, ...dgeo),
+      backwardWeight: (x, dy, dw, db, acc) => K.depthwiseConv2dBackwardWeight(x, dy, dw, db, ...dgeo, acc),
+    };
+  }
+  // One GEMM convolution per image and group: byte offsets of group g of image i in x, w, b, y.
+  const cg = cIn / groups, og = cOut / groups, plane = h * w, P = oh * ow, wGroup = og * cg * kh * kw;
+  const ggeo = [1, cg, h, w, og, kh, kw, ...rest] as const;
+  const each = (f: (i: number, g: number, xo: number, wo: number, bo: number, yo: number) => void): void => {
+    for (let i = 0; i < n; i++) {
+      for (let g = 0; g < groups; g++) f(i, g, 4 * (i * cIn + g * cg) * plane, 4 * g * wGroup, 4 * g * og, 4 * (i * cOut + g * og) * P);
+    }
+  };
+  return {
+    forward: (x, wt, b, y) => each((_i, _g, xo, wo, bo, yo) => K.conv2dForward(x + xo, wt + wo, b ? b + bo : 0, y + yo, ...ggeo)),
+    backwardInput: (dy, wt, dx) => each((_i, _g, xo, wo, _bo, yo) => K.conv2dBackwardInput(dy + yo, wt + wo, dx + xo, ...ggeo)),
+    backwardWeight: (x, dy, dw, db, acc) => each((i, _g, xo, wo, bo, yo) => {
+      K.conv2dBackwardWeight(x + xo, dy + yo, dw + wo, db ? db + bo : 0, ...ggeo, i > 0 ? 1 : acc);
+    }),
+  };
 }
 
 /**
- * conv2d(x [batch, in, H, W], w [out, in, kh, kw], b [out] or null, { stride, padding, dilation })
- * → [batch, out, outH, outW]. Each option is a number or [h, w]. The output size floors:
- * input rows and columns the last window does not reach are dropped, as in PyTorch.
+ * conv2d(x [batch, in, H, W], w [out, in/groups, kh, kw], b [out] or null, { stride, padding, dilation, groups })
+ * → [batch, out, outH, outW]. stride, padding and dilation are each a number or [h, w]; padding
+ * may be 'same' (stride 1). The output size floors: input rows and columns the last window does
+ * not reach are dropped, as in PyTorch.
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
   const op = 'conv2d';
@@ -31,51 +111,84 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
   else b = null;
   const shapes = b ? [x._shape, w._shape, b._shape] : [x._shape, w._shape];
   checkNCHW(op, x, ...shapes);
-  if (w.rank !== 4) throw shapeError(op, 'weight must be 4-D [out, in, kh, kw]', ...shapes);
-  const { stride = 1, padding = 0, dilation = 1 } = options ?? {};
+  if (w.rank !== 4) throw shapeError(op, 'weight must be 4-D [out, in/groups, kh, kw]', ...shapes);
+  if (options !== null && typeof options === 'object') checkKeys(op, options, OPTION_KEYS);
+  const { stride = 1, padding = 0, dilation = 1, groups: groupsOpt = 1 } = options ?? {};
   const s = pair(op, 'stride', stride, 1, ...shapes);
-  const p = pair(op, 'padding', padding, 0, ...shapes);
   const d = pair(op, 'dilation', dilation, 1, ...shapes);
   const [n, cIn, h, wIn] = x._shape, [cOut, wIn_, kh, kw] = w._shape;
-  if (wIn_ !== cIn) throw shapeError(op, `input has ${cIn} channels but the weight expects ${wIn_}`, ...shapes);
+  const groups = checkGroups(op, groupsOpt, cIn, cOut, ...shapes);
+  let p: [number, number], crop: [number, number] = [0, 0];
+  if (padding === 'same') {
+    if (s[0] !== 1 || s[1] !== 1) throw shapeError(op, `padding 'same' needs stride 1 (as PyTorch), got stride ${s[0]},${s[1]}`, ...shapes);
+    const { lead, trail } = samePadding([kh, kw], d);
+    p = trail;
+    crop = [trail[0] - lead[0], trail[1] - lead[1]];
+  } else {
+    p = pair(op, 'padding', padding, 0, ...shapes);
+  }
+  if (wIn_ * groups !== cIn) {
+    throw shapeError(op, groups === 1
+      ? `input has ${cIn} channels but the weight expects ${wIn_}`
+      : `input has ${cIn} channels but the weight expects ${wIn_} per group × ${groups} groups = ${wIn_ * groups}`, ...shapes);
+  }
   if (b && (b.rank !== 1 || b._shape[0] !== cOut)) throw shapeError(op, `bias must be [${cOut}]`, ...shapes);
   const [oh, ow] = windowOutput(op, h, wIn, [kh, kw], s, p, d, ...shapes);
 
-  const y = output([n, cOut, oh, ow], op);
   const K = wasm(op);
-  // The geometry every kernel takes after its pointers.
   const geo = [n, cIn, h, wIn, cOut, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1]] as const;
-  K.conv2dForward(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo);
+  const kern = convKernels(K, geo, groups, oh, ow);
+  const cropped = crop[0] > 0 || crop[1] > 0;
+  const y = output([n, cOut, oh - crop[0], ow - crop[1]], op);
+  if (cropped) {
+    // padding 'same' with an odd total: the full output once, then the rows and columns kept.
+    const full = empty([n, cOut, oh, ow], op, false);
+    try {
+      kern.forward(x.ptr, w.ptr, b ? b.ptr : 0, full.ptr);
+      moveCrop(full.ptr, y.ptr, n * cOut, oh, ow, crop, true);
+    } finally {
+      full.dispose();
+    }
+  } else {
+    kern.forward(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr);
+  }
   const bias = b;
   if (needsGrad(x, w) || (bias !== null && needsGrad(bias))) {
     record(y, op, bias ? [x, w, bias] : [x, w], (dy) => {
-      setGrad(x, (dx) => K.conv2dBackwardInput(dy.ptr, w.ptr, dx, ...geo));
-      weightGrads(x, w, bias, dy, geo);
+      let g = dy;
+      if (cropped) {
+        g = empty([n, cOut, oh, ow], 'backward', false);
+        K.fill(g.ptr, 0, g.size);
+        moveCrop(g.ptr, dy.ptr, n * cOut, oh, ow, crop, false);
+      }
+      try {
+        setGrad(x, (dx) => kern.backwardInput(g.ptr, w.ptr, dx));
+        weightGrads(kern, x, w, bias, g, n, cOut);
+      } finally {
+        if (g !== dy) g.dispose();
+      }
     });
   }
   return y;
 }
-
-type Geometry = readonly [number, number, number, number, number, number, number, number, number, number, number, number, number];
 
 /**
  * dw and db into w's and b's gradients, each only when it requires grad. One kernel call gives
  * both, with one accumulate flag; when one gradient already holds a value (a branch) and the
  * other does not, the bias goes through a zeroed scratch buffer.
  */
-function weightGrads(x: Tensor, w: Tensor, b: Tensor | null, dy: Tensor, geo: Geometry): void {
+function weightGrads(kern: ConvKernels, x: Tensor, w: Tensor, b: Tensor | null, dy: Tensor, n: number, cOut: number): void {
   const K = wasm('backward');
-  const cOut = geo[4];
   const bNeeds = b !== null && b.requiresGrad;
   if (w.requiresGrad) {
     addGrad(w, (dw, accW) => {
-      if (!bNeeds) return K.conv2dBackwardWeight(x.ptr, dy.ptr, dw, 0, ...geo, accW);
+      if (!bNeeds) return kern.backwardWeight(x.ptr, dy.ptr, dw, 0, accW);
       addGrad(b!, (db, accB) => {
-        if (accB === accW) return K.conv2dBackwardWeight(x.ptr, dy.ptr, dw, db, ...geo, accW);
+        if (accB === accW) return kern.backwardWeight(x.ptr, dy.ptr, dw, db, accW);
         const tmp = empty([cOut], 'backward', false);
         try {
           K.fill(tmp.ptr, 0, cOut);
-          K.conv2dBackwardWeight(x.ptr, dy.ptr, dw, tmp.ptr, ...geo, accW);
+          kern.backwardWeight(x.ptr, dy.ptr, dw, tmp.ptr, accW);
           if (accB) K.axpy(tmp.ptr, db, 1, cOut);
           else heapF32().copyWithin(db >>> 2, tmp.ptr >>> 2, (tmp.ptr >>> 2) + cOut);
         } finally {
@@ -85,7 +198,7 @@ function weightGrads(x: Tensor, w: Tensor, b: Tensor | null, dy: Tensor, geo: Ge
     });
   } else if (bNeeds) {
     // Frozen weights, trained bias: db[o] = Σ_n Σ_P dy[n, o, P] without computing dw.
-    const n = geo[0], plane = dy.size / (n * cOut);
+    const plane = dy.size / (n * cOut);
     addGrad(b!, (db, acc) => {
       const perImage = empty([n, cOut], 'backward', false);
       try {
@@ -95,5 +208,20 @@ function weightGrads(x: Tensor, w: Tensor, b: Tensor | null, dy: Tensor, geo: Ge
         perImage.dispose();
       }
     });
+  }
+}
+
+/**
+ * Between a full [planes, fh, fw] output and its crop [planes, fh − top, fw − left] (rows and
+ * columns from top/left on): full → crop when toCrop, else crop → the same place in full.
+ */
+function moveCrop(full: number, crop: number, planes: number, fh: number, fw: number, [top, left]: [number, number], toCrop: boolean): void {
+  const heap = heapF32(), oh = fh - top, ow = fw - left;
+  for (let q = 0; q < planes; q++) {
+    for (let r = 0; r < oh; r++) {
+      const f = (full >>> 2) + (q * fh + r + top) * fw + left, c = (crop >>> 2) + (q * oh + r) * ow;
+      if (toCrop) heap.copyWithin(c, f, f + ow);
+      else heap.copyWithin(f, c, c + ow);
+    }
   }
 }

@@ -23,11 +23,13 @@ import { l1, l2 } from './penalty.js';
 import { conv2d } from './conv2d.js';
 import { maxPool2d } from './maxPool2d.js';
 import { avgPool2d } from './avgPool2d.js';
+import { globalAvgPool2d } from './globalAvgPool2d.js';
 import { dropout } from './dropout.js';
 
 export {
   matmul, linear, add, sub, mul, scale, sum, mean, relu, leakyRelu, elu, sigmoid, tanh, maxout,
   softmax, reshape, softmaxCrossEntropy, svm, mse, l1, l2, conv2d, maxPool2d, avgPool2d, dropout,
+  globalAvgPool2d,
 };
 export type { Labels } from './labels.js';
 export type { Conv2dOptions } from './conv2d.js';

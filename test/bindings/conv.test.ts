@@ -395,7 +395,7 @@ describe('bad input: a clear Error naming the op and shapes, before anything is 
     expectRejectedCleanly(() => ops.avgPool2d(uniformTensor([1, 1, 1, 8, 8], 133), { kernelSize: 2 }),
       /^avgPool2d: input must be 4-D .*, got 5-D; shape \[1,1,1,8,8\]$/);
     expectRejectedCleanly(() => ops.conv2d(uniformTensor([1, 1, 8, 8], 134), uniformTensor([4, 9], 135)),
-      /^conv2d: weight must be 4-D \[out, in, kh, kw\]; shapes \[1,1,8,8\] and \[4,9\]$/);
+      /^conv2d: weight must be 4-D \[out, in\/groups, kh, kw\]; shapes \[1,1,8,8\] and \[4,9\]$/);
   });
 
   it('dropout p outside [0, 1)', () => {

@@ -71,6 +71,19 @@ describe('toOnnx, run in onnxruntime-node', () => {
     model.dispose();
   });
 
+  it('grouped and depthwise Conv2d (group), padding same (odd and even kernels), GlobalAvgPool2d → GlobalAveragePool', async () => {
+    seed(4);
+    const model = new nn.Sequential(
+      new nn.Conv2d(4, 6, 3, { groups: 2, padding: 'same' }), new nn.ReLU(),
+      new nn.Conv2d(6, 12, 3, { groups: 6, padding: 1, bias: false }),
+      new nn.Conv2d(12, 12, [4, 2], { groups: 12, padding: 'same', dilation: [1, 3] }), new nn.ReLU(),
+      new nn.Conv2d(12, 12, 3, { groups: 12, stride: 2 }),
+      new nn.GlobalAvgPool2d(), new nn.Flatten(), new nn.Dense(12, 3),
+    );
+    expect(await agree(model, [4, 9, 10], { batch: 3 })).toBeLessThan(1e-5);
+    model.dispose();
+  });
+
   it('the MNIST-sized CNN of the examples exports and agrees', async () => {
     seed(3);
     const model = new nn.Sequential(
