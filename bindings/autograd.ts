@@ -8,6 +8,7 @@
 
 import { Tensor, empty, assertLive, shapeError, sameShape, shapeStr } from './tensor.js';
 import { wasm, heapF32 } from './runtime.js';
+import { options as checkOptions } from './options.js';
 
 export interface GradNode {
   /** The op's name, for error messages. */
@@ -180,8 +181,12 @@ function topoOrder(root: Tensor): Tensor[] {
  * Backpropagates from `root`: a one-element tensor (seeded with 1) or any tensor with an
  * explicit `gradient` of its shape. Leaves' gradients accumulate in their .grad.
  */
-export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+export function backward(root: Tensor, gradientArg?: Tensor | BackwardOptions, optionsArg?: BackwardOptions): void {
   assertLive(root, 'backward');
+  // loss.backward({ retainGraph: true }), as PyTorch's loss.backward(retain_graph=True): options in the gradient's place.
+  const optionsFirst = gradientArg !== null && typeof gradientArg === 'object' && !(gradientArg instanceof Tensor) && optionsArg === undefined;
+  const gradient = optionsFirst ? undefined : (gradientArg as Tensor | undefined);
+  const options = checkOptions<BackwardOptions>('backward', optionsFirst ? gradientArg : optionsArg, ['retainGraph']);
   if (root._released) throw shapeError('backward', 'the graph of this tensor was already freed by an earlier backward(); run the forward pass again (or pass { retainGraph: true })', root._shape);
   if (!root.requiresGrad) {
     throw shapeError('backward', 'this tensor does not require grad (no input of the ops that made it requires grad, or it was computed under noGrad())', root._shape);
@@ -223,9 +228,10 @@ declare module './tensor.js' {
   interface Tensor {
     /**
      * Backpropagates from this tensor (one element, or pass `gradient` of its shape). Adds into
-     * the .grad of every leaf that requires grad; frees the graph unless { retainGraph: true }.
+     * the .grad of every leaf that requires grad; frees the graph unless { retainGraph: true }
+     * (which may also come first: `loss.backward({ retainGraph: true })`).
      */
-    backward(gradient?: Tensor, options?: BackwardOptions): void;
+    backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void;
     /** Disposes this leaf's gradient (the next backward() starts from zero). */
     zeroGrad(): void;
     /** Marks this leaf as needing gradients (parameters); returns it. */
@@ -233,7 +239,7 @@ declare module './tensor.js' {
   }
 }
 
-Tensor.prototype.backward = function (this: Tensor, gradient?: Tensor, options?: BackwardOptions): void {
+Tensor.prototype.backward = function (this: Tensor, gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
   backward(this, gradient, options);
 };
 

@@ -12,6 +12,7 @@
 import { Tensor, tensor, tidy, assertLive, shapeError, describe } from './tensor.js';
 import { noGrad } from './autograd.js';
 import { heapF32 } from './runtime.js';
+import { options as checkOptions } from './options.js';
 
 export interface GradcheckOptions {
   /** Step of the centred difference (default 1e-2). */
@@ -62,7 +63,8 @@ function checkOutput(y: unknown): Tensor {
  * differences. The inputs' values, requiresGrad flags and .grad are restored afterwards.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
-  const { eps = 1e-2, atol = 1e-3, rtol = 1e-2, throwOnFailure = false } = options;
+  const { eps = 1e-2, atol = 1e-3, rtol = 1e-2, throwOnFailure = false } =
+    checkOptions<GradcheckOptions>('gradcheck', options, ['eps', 'atol', 'rtol', 'throwOnFailure']);
   if (typeof fn !== 'function') throw new Error('gradcheck: fn must be a function of the input tensors');
   if (!Array.isArray(inputs) || inputs.length === 0) throw new Error('gradcheck: inputs must be a non-empty array of tensors');
   for (const t of inputs) {

@@ -3,7 +3,8 @@
 // best embedded build for this engine; everything else is the same API as 'simdnet'.
 // (Not for Cloudflare Workers: they forbid compiling bytes at run time; use 'simdnet' there.)
 
-import { load, supportedVariants, type InitOptions, type RuntimeInfo } from './runtime.js';
+import { load, supportedVariants, INIT_KEYS, type InitOptions, type RuntimeInfo } from './runtime.js';
+import { options as checkOptions } from './options.js';
 import { embedded } from './embedded.js';
 
 export * from './index.js';
@@ -17,7 +18,8 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 
 /** As 'simdnet' init(), but with no module/bytes/url it loads an embedded build (runtimeInfo().source is 'inline'). */
 export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
-  if (options === null || typeof options !== 'object' || options.module !== undefined || options.bytes !== undefined || options.url !== undefined) {
+  checkOptions<InitOptions>('init', options, INIT_KEYS);
+  if (options.module !== undefined || options.bytes !== undefined || options.url !== undefined) {
     return load(options);
   }
   const supported = supportedVariants();

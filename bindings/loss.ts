@@ -8,6 +8,7 @@ import { mse as meanSquared } from './ops/mse.js';
 import { l1 as penaltyL1, l2 as penaltyL2 } from './ops/penalty.js';
 import { add } from './ops/add.js';
 import type { Labels } from './ops/labels.js';
+import { options } from './options.js';
 
 export type { Labels };
 
@@ -17,7 +18,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Labels): Tensor {
 }
 
 /** Multiclass SVM (hinge) loss, mean over rows of Σ_{j≠y} max(0, s_j − s_y + margin). */
-export function svm(scores: Tensor, labels: Labels, { margin = 1 }: { margin?: number } = {}): Tensor {
+export function svm(scores: Tensor, labels: Labels, opts: { margin?: number } = {}): Tensor {
+  const { margin = 1 } = options<{ margin?: number }>('svm', opts, ['margin']);
   return hinge(scores, labels, margin);
 }
 
@@ -37,6 +39,7 @@ export function l1(params: readonly Tensor[], lambda: number): Tensor {
 }
 
 /** l1·Σ|w| + l2·Σw². */
-export function elasticNet(params: readonly Tensor[], { l1: a = 0, l2: b = 0 }: { l1?: number; l2?: number }): Tensor {
+export function elasticNet(params: readonly Tensor[], opts: { l1?: number; l2?: number }): Tensor {
+  const { l1: a = 0, l2: b = 0 } = options<{ l1?: number; l2?: number }>('elasticNet', opts, ['l1', 'l2']);
   return add(penaltyL1(params, a), penaltyL2(params, b));
 }

@@ -11,6 +11,7 @@
 // Web Workers and workerd run the same code. node:fs is imported only to read a file: URL.
 
 import { wasmUrl } from './wasm-url.js';
+import { options as checkOptions } from './options.js';
 
 export type Variant = 'relaxed' | 'simd' | 'scalar';
 
@@ -57,6 +58,9 @@ const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 
 const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
 
 const VARIANTS: readonly Variant[] = ['relaxed', 'simd', 'scalar'];
+
+/** The keys of InitOptions (simdnet/inline checks them too, before it picks an embedded build). */
+export const INIT_KEYS = ['module', 'bytes', 'url', 'variant'];
 
 /** What the engine supports, best first. */
 export function supportedVariants(): Variant[] {
@@ -116,9 +120,7 @@ export function init(options: InitOptions = {}): Promise<RuntimeInfo> {
 
 /** init() with a label for runtimeInfo().source when the bytes come from somewhere known (inline). */
 export async function load(options: InitOptions, bytesLabel = 'bytes'): Promise<RuntimeInfo> {
-  if (options === null || typeof options !== 'object') {
-    throw new Error(`init: expected an options object ({ module, bytes, url, variant }), got ${options === null ? 'null' : typeof options}`);
-  }
+  checkOptions<InitOptions>('init', options, INIT_KEYS);
   const supported = supportedVariants();
   const wanted = options.variant;
   if (wanted !== undefined && !(VARIANTS as readonly string[]).includes(wanted)) {

@@ -10,6 +10,7 @@
 import { wasm, heapF32, allocBytes, freeBytes, onInit } from './runtime.js';
 import { normal, uniform } from './random.js';
 import type { GradNode } from './autograd.js';
+import { options } from './options.js';
 
 export type Shape = readonly number[];
 
@@ -365,13 +366,23 @@ function fromGenerator(shape: number[], op: string, gen: () => number): Tensor {
   return t;
 }
 
+function checkFiniteOption(op: string, values: Record<string, unknown>): void {
+  for (const [name, v] of Object.entries(values)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describe(v) === 'number' ? v : describe(v)}`);
+  }
+}
+
 /** Normal samples (seeded: see seed()). */
-export function randn(shape: number[], { mean = 0, std = 1 }: { mean?: number; std?: number } = {}): Tensor {
+export function randn(shape: number[], opts: { mean?: number; std?: number } = {}): Tensor {
+  const { mean = 0, std = 1 } = options<{ mean?: number; std?: number }>('randn', opts, ['mean', 'std']);
+  checkFiniteOption('randn', { mean, std });
   return fromGenerator(shape, 'randn', () => mean + std * normal());
 }
 
 /** Uniform samples in [low, high) (seeded: see seed()). */
-export function rand(shape: number[], { low = 0, high = 1 }: { low?: number; high?: number } = {}): Tensor {
+export function rand(shape: number[], opts: { low?: number; high?: number } = {}): Tensor {
+  const { low = 0, high = 1 } = options<{ low?: number; high?: number }>('rand', opts, ['low', 'high']);
+  checkFiniteOption('rand', { low, high });
   return fromGenerator(shape, 'rand', () => low + (high - low) * uniform());
 }
 

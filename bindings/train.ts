@@ -12,6 +12,7 @@ import type { LRScheduler } from './optim/schedule.js';
 import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
 import { svm } from './ops/svm.js';
 import { mse } from './ops/mse.js';
+import { options as checkOptions } from './options.js';
 
 /** Samples: x row-major (n × prod(shape)), y class labels or float targets. */
 export interface Dataset {
@@ -50,6 +51,8 @@ export interface FitOptions {
   verbose?: boolean | 'auto';
 }
 
+const FIT_KEYS = ['epochs', 'optimizer', 'batchSize', 'loss', 'validation', 'scheduler', 'shuffle', 'onEpoch', 'verbose'];
+
 export interface History {
   loss: number[];
   /** Training accuracy per epoch (classification only; empty for regression). */
@@ -80,6 +83,10 @@ function prepare(data: Dataset, op: string, lossSpec: LossSpec): Prepared {
   if (xIsTensor) assertLive(x, op);
   else if (!(x instanceof Float32Array)) throw new Error(`${op}: data.x must be a Float32Array or a Tensor, got ${describe(x)}`);
   const wantsTargets = lossSpec === 'mse' || y instanceof Float32Array || y instanceof Tensor;
+  if (wantsTargets && typeof lossSpec === 'string' && lossSpec !== 'mse') {
+    throw new Error(`${op}: data.y is a ${describe(y)} of float targets, but loss '${lossSpec}' needs class labels: `
+      + `pass loss: 'mse' for regression, or an Int32Array of labels (Int32Array.from(y)) for classification`);
+  }
   let labels: Int32Array | null = null;
   let targets: Float32Array | Tensor | null = null;
   let n: number;
@@ -102,6 +109,7 @@ function prepare(data: Dataset, op: string, lossSpec: LossSpec): Prepared {
     }
     n = labels.length;
   }
+  if (n === 0) throw new Error(`${op}: the data set is empty (data.y holds 0 samples); pass at least one sample`);
   const total = xIsTensor ? (x as Tensor).size : (x as Float32Array).length;
   let shape = data.shape ? data.shape.slice() : xIsTensor ? (x as Tensor)._shape.slice(1) : [total / n];
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
@@ -227,7 +235,7 @@ function progress(verbose: boolean | 'auto'): Progress {
 export async function fit(model: Module, data: Dataset, options: FitOptions): Promise<History> {
   const op = 'fit';
   if (!(model instanceof Module)) throw new Error(`fit: expected an nn.Module, got ${describe(model)}`);
-  if (options === null || typeof options !== 'object') throw new Error('fit: options { epochs, optimizer } are required');
+  checkOptions<FitOptions>(op, options, FIT_KEYS, { required: ['epochs', 'optimizer'], example: '{ epochs: 10, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }) }' });
   const { optimizer, scheduler, onEpoch, loss: lossSpec = 'softmaxCrossEntropy', shuffle = true, verbose = 'auto' } = options;
   const epochs = checkPositiveInt(op, 'epochs', options.epochs);
   const batchSize = checkPositiveInt(op, 'batchSize', options.batchSize ?? 32);
@@ -364,8 +372,9 @@ function evaluateOn(model: Module, d: Prepared, batchSize: number, lossSpec: Los
 }
 
 /** Mean loss and accuracy of `model` on `data`, in eval mode without recording gradients. */
-export function evaluate(model: Module, data: Dataset, { batchSize = 256, loss = 'softmaxCrossEntropy' }: { batchSize?: number; loss?: LossSpec } = {}): { loss: number; accuracy: number } {
+export function evaluate(model: Module, data: Dataset, options: { batchSize?: number; loss?: LossSpec } = {}): { loss: number; accuracy: number } {
   const op = 'evaluate';
+  const { batchSize = 256, loss = 'softmaxCrossEntropy' } = checkOptions<{ batchSize?: number; loss?: LossSpec }>(op, options, ['batchSize', 'loss']);
   if (!(model instanceof Module)) throw new Error(`evaluate: expected an nn.Module, got ${describe(model)}`);
   checkPositiveInt(op, 'batchSize', batchSize);
   const d = prepare(data, op, loss);
@@ -377,8 +386,9 @@ export function evaluate(model: Module, data: Dataset, { batchSize = 256, loss =
  * The model's outputs for every sample of `x` (a Tensor [n, ...], or a Float32Array with the
  * per-sample `shape`), computed in batches in eval mode without recording gradients.
  */
-export function predict(model: Module, x: Float32Array | Tensor, { shape, batchSize = 256 }: { shape?: number[]; batchSize?: number } = {}): Tensor {
+export function predict(model: Module, x: Float32Array | Tensor, options: { shape?: number[]; batchSize?: number } = {}): Tensor {
   const op = 'predict';
+  const { shape, batchSize = 256 } = checkOptions<{ shape?: number[]; batchSize?: number }>(op, options, ['shape', 'batchSize']);
   if (!(model instanceof Module)) throw new Error(`predict: expected an nn.Module, got ${describe(model)}`);
   checkPositiveInt(op, 'batchSize', batchSize);
   let n: number, features: number, sampleShape: number[];

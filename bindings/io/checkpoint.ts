@@ -20,6 +20,7 @@ import { parseJson, isObject, show, type JsonObject, type JsonValue } from './js
 import {
   checkModule, describeModel, parameterEntries, matchParameters, rejectExtra, writeMatches, MODEL_KEY, type Bytes,
 } from './weights.js';
+import { options as checkOptions } from '../options.js';
 
 export const CHECKPOINT_KEY = 'simdnet.checkpoint';
 const OPT_PREFIX = 'optimizer/';
@@ -78,8 +79,8 @@ function checkEpoch(v: unknown, op: string, what = 'epoch'): number {
  */
 export function checkpoint(options: CheckpointOptions): Uint8Array {
   const op = 'checkpoint';
-  if (options === null || typeof options !== 'object') throw new Error(`${op}: expected { model, optimizer, epoch, rngState }`);
-  const { model, optimizer, scheduler, epoch = 0, rngState = getRngState(), metadata } = options;
+  const { model, optimizer, scheduler, epoch = 0, rngState = getRngState(), metadata } = checkOptions<CheckpointOptions>(op, options,
+    ['model', 'optimizer', 'scheduler', 'epoch', 'rngState', 'metadata'], { required: ['model'], example: '{ model, optimizer, scheduler, epoch }' });
   checkModule(model, op);
   checkEpoch(epoch, op);
   if (optimizer !== undefined && !(optimizer instanceof Optimizer)) throw new Error(`${op}: optimizer must be an optimiser (optim.SGD, optim.Adam, ...)`);
@@ -176,8 +177,8 @@ function checkOptimizer(opt: Optimizer, section: JsonValue | undefined, op: stri
 }
 
 function restoreBytes(source: unknown, options: RestoreOptions, op: string): Restored {
-  if (options === null || typeof options !== 'object') throw new Error(`${op}: expected { model, optimizer }`);
-  const { model, optimizer, scheduler, strict = true, allowNonFinite = false } = options;
+  const { model, optimizer, scheduler, strict = true, allowNonFinite = false } = checkOptions<RestoreOptions>(op, options,
+    ['model', 'optimizer', 'scheduler', 'strict', 'allowNonFinite'], { required: ['model'], example: '{ model, optimizer, scheduler }' });
   checkModule(model, op);
   if (optimizer !== undefined && !(optimizer instanceof Optimizer)) throw new Error(`${op}: optimizer must be an optimiser (optim.SGD, optim.Adam, ...)`);
   if (scheduler !== undefined && !(scheduler instanceof LRScheduler)) throw new Error(`${op}: scheduler must be a learning-rate scheduler (optim.StepLR, ...)`);

@@ -21,6 +21,7 @@ import { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential
 import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from '../nn/conv.js';
 import { samePadding } from '../ops/conv2d.js';
 import { heapF32 } from '../runtime.js';
+import { options as checkOptions } from '../options.js';
 
 // ---------------------------------------------------------------------------------------------
 // Protobuf: wire type 0 = varint, 2 = length-delimited, 5 = 32-bit.
@@ -233,8 +234,8 @@ function emit(m: Module, x: string, path: string, g: Graph, params: Map<Tensor, 
 export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
   const op = 'toOnnx';
   if (!(model instanceof Module)) throw new Error(`${op}: expected an nn.Module, got ${describe(model)}`);
-  if (options === null || typeof options !== 'object') throw new Error(`${op}: options { inputShape } are required`);
-  const { inputShape, batchSize, softmax = false, inputName = 'input', outputName = 'output' } = options;
+  const { inputShape, batchSize, softmax = false, inputName = 'input', outputName = 'output' } = checkOptions<OnnxOptions>(op, options,
+    ['inputShape', 'batchSize', 'softmax', 'inputName', 'outputName'], { required: ['inputShape'], example: '{ inputShape: [784] }' });
   if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new Error(`${op}: inputShape must be the shape of one sample (positive integers, without the batch dimension), got ${Array.isArray(inputShape) ? shapeStr(inputShape) : describe(inputShape)}`);
   }

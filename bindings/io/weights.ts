@@ -14,6 +14,7 @@ import {
   type SafetensorsFile, type TensorInfo, type DType,
 } from './safetensors.js';
 import { parseJson } from './json.js';
+import { options as checkOptions } from '../options.js';
 
 /** The metadata key that holds the model's description (its toJSON(), as JSON text). */
 export const MODEL_KEY = 'simdnet.model';
@@ -31,6 +32,8 @@ export interface LoadOptions {
   /** Load NaN/±Infinity weights instead of refusing the file (default false). */
   allowNonFinite?: boolean;
 }
+
+const LOAD_KEYS = ['strict', 'allowNonFinite'];
 
 export function checkModule(model: unknown, op: string): Module {
   if (!(model instanceof Module)) throw new Error(`${op}: expected an nn.Module, got ${describe(model)}`);
@@ -63,7 +66,7 @@ export function parameterEntries(model: Module, op: string): Array<{ name: strin
 export function save(model: Module, options: SaveOptions = {}): Uint8Array {
   const op = 'save';
   checkModule(model, op);
-  const user = checkMetadata(options?.metadata, op);
+  const user = checkMetadata(checkOptions<SaveOptions>(op, options, ['metadata']).metadata, op);
   if (MODEL_KEY in user) throw new Error(`${op}: metadata key '${MODEL_KEY}' is reserved for the model's description`);
   const metadata: Record<string, string> = { format: 'pt', ...user };
   const description = describeModel(model);
@@ -119,7 +122,7 @@ export function writeMatches(file: SafetensorsFile, params: Map<string, Tensor>,
 
 function loadBytes(model: Module, source: unknown, options: LoadOptions | undefined, op: string): void {
   checkModule(model, op);
-  const { strict = true, allowNonFinite = false } = options ?? {};
+  const { strict = true, allowNonFinite = false } = checkOptions<LoadOptions>(op, options, LOAD_KEYS);
   const file = parse(toBytes(source, op), op);
   const named = model.namedParameters();
   const { matches, extra } = matchParameters(file, named, op, { allowNonFinite });
@@ -140,7 +143,7 @@ export function load(model: Module, source: Bytes | Blob, options?: LoadOptions)
 }
 
 function loadModelBytes(source: unknown, options: LoadOptions | undefined, op: string): Module {
-  const { strict = true, allowNonFinite = false } = options ?? {};
+  const { strict = true, allowNonFinite = false } = checkOptions<LoadOptions>(op, options, LOAD_KEYS);
   const file = parse(toBytes(source, op), op);
   const text = file.metadata[MODEL_KEY];
   if (text === undefined) {

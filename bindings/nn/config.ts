@@ -11,6 +11,7 @@ import { pair, poolParams } from '../ops/window.js';
 import { checkDropP } from '../ops/dropout.js';
 import { checkGroups } from '../ops/conv2d.js';
 import type { Init } from './init.js';
+import { options } from '../options.js';
 
 export type { ModuleJSON };
 
@@ -212,7 +213,8 @@ export function describeParameters(json: unknown): Array<[string, number[]]> {
  * weights drawn by `init` (default each layer's own: He). Checks the whole description first and
  * throws an Error naming the layer and the problem.
  */
-export function fromJSON(json: ModuleJSON | string, { init }: { init?: Init } = {}): Module {
+export function fromJSON(json: ModuleJSON | string, opts: { init?: Init } = {}): Module {
+  const { init } = options<{ init?: Init }>('fromJSON', opts, ['init']);
   let value: unknown = json;
   if (typeof json === 'string') {
     try {

@@ -5,15 +5,16 @@
 // so input rows and columns that the last window does not reach are dropped (the course notes'
 // "must be an integer" becomes: what does not fit is ignored); an output < 1 is an Error.
 
-import { Tensor, tensor, zeros } from '../tensor.js';
-import { Module, parameter, type ModuleJSON } from './module.js';
-import { initValues, type Init } from './init.js';
-import { conv2d, checkGroups, checkKeys } from '../ops/conv2d.js';
+import { Tensor } from '../tensor.js';
+import { Module, type ModuleJSON } from './module.js';
+import { initParameter, zeroParameter, type Init } from './init.js';
+import { conv2d, checkGroups } from '../ops/conv2d.js';
 import { globalAvgPool2d } from '../ops/globalAvgPool2d.js';
 import { maxPool2d } from '../ops/maxPool2d.js';
 import { avgPool2d } from '../ops/avgPool2d.js';
 import { dropout, checkDropP } from '../ops/dropout.js';
 import { pair, poolParams, type Size2 } from '../ops/window.js';
+import { options } from '../options.js';
 
 function checkChannels(op: string, values: Record<string, unknown>): void {
   for (const [name, v] of Object.entries(values)) {
@@ -56,11 +57,10 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   readonly groups: number;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2dLayerOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2, opts: Conv2dLayerOptions = {}) {
     super();
     const op = 'Conv2d';
-    if (options !== null && typeof options === 'object') checkKeys(op, options, CONV_KEYS);
-    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, init = 'he' } = options ?? {};
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, init = 'he' } = options<Conv2dLayerOptions>(op, opts, CONV_KEYS);
     checkChannels(op, { inChannels, outChannels });
     this.kernelSize = pair(op, 'kernelSize', kernelSize, 1);
     this.stride = pair(op, 'stride', stride, 1);
@@ -75,9 +75,8 @@ export class Conv2d extends Module {
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     const [kh, kw] = this.kernelSize, perGroup = inChannels / this.groups;
-    const size = outChannels * perGroup * kh * kw;
-    this.weight = parameter(tensor(initValues(init, size, perGroup * kh * kw, outChannels * kh * kw, op), [outChannels, perGroup, kh, kw]));
-    this.bias = bias ? parameter(zeros([outChannels])) : null;
+    this.weight = initParameter(op, [outChannels, perGroup, kh, kw], init, perGroup * kh * kw, outChannels * kh * kw);
+    this.bias = bias ? zeroParameter(op, [outChannels], this.weight) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -92,6 +91,8 @@ export class Conv2d extends Module {
     };
   }
 }
+
+const POOL_KEYS = ['stride', 'padding'];
 
 export interface Pool2dLayerOptions {
   /** Step between windows (default: the kernel size). */
@@ -110,8 +111,9 @@ export class MaxPool2d extends Module {
   readonly stride: [number, number];
   readonly padding: [number, number];
 
-  constructor(kernelSize: Size2, { stride, padding = 0 }: Pool2dLayerOptions = {}) {
+  constructor(kernelSize: Size2, opts: Pool2dLayerOptions = {}) {
     super();
+    const { stride, padding = 0 } = options<Pool2dLayerOptions>('MaxPool2d', opts, POOL_KEYS);
     ({ k: this.kernelSize, s: this.stride, p: this.padding } = poolParams('MaxPool2d', kernelSize, stride, padding));
   }
 
@@ -133,8 +135,9 @@ export class AvgPool2d extends Module {
   readonly stride: [number, number];
   readonly padding: [number, number];
 
-  constructor(kernelSize: Size2, { stride, padding = 0 }: Pool2dLayerOptions = {}) {
+  constructor(kernelSize: Size2, opts: Pool2dLayerOptions = {}) {
     super();
+    const { stride, padding = 0 } = options<Pool2dLayerOptions>('AvgPool2d', opts, POOL_KEYS);
     ({ k: this.kernelSize, s: this.stride, p: this.padding } = poolParams('AvgPool2d', kernelSize, stride, padding));
   }
 

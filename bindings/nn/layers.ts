@@ -1,8 +1,8 @@
 // Layers: compositions of ops, no kernels of their own.
 
-import { Tensor, tensor, zeros } from '../tensor.js';
-import { Module, parameter, type ModuleJSON } from './module.js';
-import { initValues, type Init } from './init.js';
+import { Tensor } from '../tensor.js';
+import { Module, type ModuleJSON } from './module.js';
+import { initParameter, zeroParameter, type Init } from './init.js';
 import { linear } from '../ops/matmul.js';
 import { relu } from '../ops/relu.js';
 import { leakyRelu } from '../ops/leakyRelu.js';
@@ -11,6 +11,7 @@ import { sigmoid } from '../ops/sigmoid.js';
 import { tanh } from '../ops/tanh.js';
 import { maxout } from '../ops/maxout.js';
 import { reshape } from '../ops/reshape.js';
+import { options } from '../options.js';
 
 function checkFeatures(op: string, values: Record<string, unknown>): void {
   for (const [name, v] of Object.entries(values)) {
@@ -25,8 +26,10 @@ export interface DenseOptions {
   init?: Init;
 }
 
+const DENSE_KEYS = ['bias', 'init'];
+
 function weights(op: string, out: number, inF: number, init: Init, fanOut = out): Tensor {
-  return parameter(tensor(initValues(init, out * inF, inF, fanOut, op), [out, inF]));
+  return initParameter(op, [out, inF], init, inF, fanOut);
 }
 
 /** A fully connected layer y = x·Wᵀ + b, with W [outFeatures, inFeatures] and b [outFeatures] (PyTorch's layout). */
@@ -36,13 +39,14 @@ export class Dense extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, { bias = true, init = 'he' }: DenseOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, opts: DenseOptions = {}) {
     super();
+    const { bias = true, init = 'he' } = options<DenseOptions>('Dense', opts, DENSE_KEYS);
     checkFeatures('Dense', { inFeatures, outFeatures });
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = weights('Dense', outFeatures, inFeatures, init);
-    this.bias = bias ? parameter(zeros([outFeatures])) : null;
+    this.bias = bias ? zeroParameter('Dense', [outFeatures], this.weight) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -63,12 +67,13 @@ export class Maxout extends Module {
   bias: Tensor | null;
   readonly k: number;
 
-  constructor(inFeatures: number, outFeatures: number, k: number, { bias = true, init = 'he' }: DenseOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, k: number, opts: DenseOptions = {}) {
     super();
+    const { bias = true, init = 'he' } = options<DenseOptions>('Maxout', opts, DENSE_KEYS);
     checkFeatures('Maxout', { inFeatures, outFeatures, k });
     this.k = k;
     this.weight = weights('Maxout', outFeatures * k, inFeatures, init, outFeatures);
-    this.bias = bias ? parameter(zeros([outFeatures * k])) : null;
+    this.bias = bias ? zeroParameter('Maxout', [outFeatures * k], this.weight) : null;
   }
 
   forward(x: Tensor): Tensor {

@@ -18,6 +18,7 @@ import { Tensor, output, empty, assertLive, shapeError, type Shape } from '../te
 import { needsGrad, record, addGrad, setGrad } from '../autograd.js';
 import { wasm, heapF32, type Kernels } from '../runtime.js';
 import { pair, checkNCHW, windowOutput, type Size2 } from './window.js';
+import { options as checkOptions } from '../options.js';
 
 export interface Conv2dOptions {
   /** Step between windows (default 1). */
@@ -31,13 +32,6 @@ export interface Conv2dOptions {
 }
 
 const OPTION_KEYS = ['stride', 'padding', 'dilation', 'groups'];
-
-/** Throws on an option key the op does not know (a typo must not be silently ignored). */
-export function checkKeys(op: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`${op}: unknown option '${key}' (it takes ${known.join(', ')})`);
-  }
-}
 
 /** PyTorch's padding='same' per axis: [leading, trailing] = [⌊t/2⌋, t − ⌊t/2⌋] with t = dilation·(k − 1). */
 export function samePadding(k: readonly number[], d: readonly number[]): { lead: [number, number]; trail: [number, number] } {
@@ -112,8 +106,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
   const shapes = b ? [x._shape, w._shape, b._shape] : [x._shape, w._shape];
   checkNCHW(op, x, ...shapes);
   if (w.rank !== 4) throw shapeError(op, 'weight must be 4-D [out, in/groups, kh, kw]', ...shapes);
-  if (options !== null && typeof options === 'object') checkKeys(op, options, OPTION_KEYS);
-  const { stride = 1, padding = 0, dilation = 1, groups: groupsOpt = 1 } = options ?? {};
+  const { stride = 1, padding = 0, dilation = 1, groups: groupsOpt = 1 } = checkOptions<Conv2dOptions>(op, options, OPTION_KEYS);
   const s = pair(op, 'stride', stride, 1, ...shapes);
   const d = pair(op, 'dilation', dilation, 1, ...shapes);
   const [n, cIn, h, wIn] = x._shape, [cOut, wIn_, kh, kw] = w._shape;

@@ -8,6 +8,7 @@ import { Tensor, output, empty, assertLive, shapeError, type Shape } from '../te
 import { needsGrad, record, setGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
 import { uniform } from '../random.js';
+import { options } from '../options.js';
 
 export interface DropoutOptions {
   /** Drop (true, the default) or pass x through unchanged (false: evaluation). */
@@ -24,8 +25,9 @@ export function checkDropP(op: string, p: unknown, ...shapes: Shape[]): number {
   return p;
 }
 
-export function dropout(x: Tensor, p: number, { training = true, seed }: DropoutOptions = {}): Tensor {
+export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor {
   const op = 'dropout';
+  const { training = true, seed } = options<DropoutOptions>(op, opts, ['training', 'seed']);
   assertLive(x, op);
   checkDropP(op, p, x._shape);
   if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed))) {

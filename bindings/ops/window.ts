@@ -6,6 +6,7 @@
 // allocates; every check throws before an op touches memory.
 
 import { Tensor, shapeError, type Shape } from '../tensor.js';
+import { options as checkOptions } from '../options.js';
 
 /** A size per spatial axis: one number for both, or [height, width]. */
 export type Size2 = number | readonly [number, number];
@@ -85,7 +86,8 @@ export interface PoolGeometry {
 /** Checks a pooling op's input and options (throws before anything is allocated). */
 export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): PoolGeometry {
   checkNCHW(op, x);
-  const { kernelSize, stride, padding = 0 } = options ?? ({} as Pool2dOptions);
+  const { kernelSize, stride, padding = 0 } = checkOptions<Pool2dOptions>(op, options, ['kernelSize', 'stride', 'padding'],
+    { required: ['kernelSize'], example: '{ kernelSize: 2, stride, padding }' });
   const { k, s, p } = poolParams(op, kernelSize, stride, padding, x._shape);
   const [n, c, h, w] = x._shape;
   const [oh, ow] = windowOutput(op, h, w, k, s, p, [1, 1], x._shape);

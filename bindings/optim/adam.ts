@@ -5,6 +5,7 @@
 import { Tensor } from '../tensor.js';
 import { wasm, heapF32 } from '../runtime.js';
 import { Optimizer, checkNumber } from './optimizer.js';
+import { options as checkOptions } from '../options.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -24,7 +25,8 @@ export class Adam extends Optimizer {
   private readonly moments = new Map<Tensor, Moments>();
 
   constructor(params: readonly Tensor[], options: AdamOptions = {}, name = 'Adam', decoupled = false, defaultDecay = 0) {
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = defaultDecay } = options ?? {};
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = defaultDecay } =
+      checkOptions<AdamOptions>(name, options, ['lr', 'betas', 'eps', 'weightDecay']);
     super(name, params, lr);
     if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${name}: betas must be [beta1, beta2]`);
     this.beta1 = checkNumber(name, 'betas[0]', betas[0], 0, 1, true);

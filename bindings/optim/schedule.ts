@@ -5,6 +5,7 @@
 //   CosineAnnealingLR  etaMin + (base − etaMin)·(1 + cos(π·epoch/tMax))/2
 
 import { Optimizer, checkNumber } from './optimizer.js';
+import { options } from '../options.js';
 
 export abstract class LRScheduler {
   readonly optimizer: Optimizer;
@@ -35,8 +36,10 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
-  constructor(optimizer: Optimizer, { stepSize, gamma = 0.1 }: { stepSize: number; gamma?: number }) {
+  constructor(optimizer: Optimizer, opts: { stepSize: number; gamma?: number }) {
     super('StepLR', optimizer);
+    const { stepSize, gamma = 0.1 } = options<{ stepSize: number; gamma?: number }>('StepLR', opts, ['stepSize', 'gamma'],
+      { required: ['stepSize'], example: '{ stepSize: 10, gamma: 0.1 }' });
     if (!Number.isInteger(stepSize) || stepSize < 1) throw new Error(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
     this.stepSize = stepSize;
     this.gamma = checkNumber('StepLR', 'gamma', gamma);
@@ -48,8 +51,9 @@ export class StepLR extends LRScheduler {
 
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
-  constructor(optimizer: Optimizer, { gamma }: { gamma: number }) {
+  constructor(optimizer: Optimizer, opts: { gamma: number }) {
     super('ExponentialLR', optimizer);
+    const { gamma } = options<{ gamma: number }>('ExponentialLR', opts, ['gamma'], { required: ['gamma'], example: '{ gamma: 0.95 }' });
     this.gamma = checkNumber('ExponentialLR', 'gamma', gamma);
   }
   lrAt(epoch: number): number {
@@ -60,8 +64,10 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
-  constructor(optimizer: Optimizer, { tMax, etaMin = 0 }: { tMax: number; etaMin?: number }) {
+  constructor(optimizer: Optimizer, opts: { tMax: number; etaMin?: number }) {
     super('CosineAnnealingLR', optimizer);
+    const { tMax, etaMin = 0 } = options<{ tMax: number; etaMin?: number }>('CosineAnnealingLR', opts, ['tMax', 'etaMin'],
+      { required: ['tMax'], example: '{ tMax: 50, etaMin: 0 }' });
     if (!Number.isInteger(tMax) || tMax < 1) throw new Error(`CosineAnnealingLR: tMax must be a positive integer, got ${tMax}`);
     this.tMax = tMax;
     this.etaMin = checkNumber('CosineAnnealingLR', 'etaMin', etaMin);

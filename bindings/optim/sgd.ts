@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor.js';
 import { wasm, heapF32 } from '../runtime.js';
 import { Optimizer, checkNumber } from './optimizer.js';
+import { options as checkOptions } from '../options.js';
 
 export interface SGDOptions {
   lr: number;
@@ -19,7 +20,8 @@ export class SGD extends Optimizer {
   private readonly velocity = new Map<Tensor, Tensor>();
 
   constructor(params: readonly Tensor[], options: SGDOptions) {
-    const { lr, momentum = 0, nesterov = false, weightDecay = 0 } = options ?? ({} as SGDOptions);
+    const { lr, momentum = 0, nesterov = false, weightDecay = 0 } = checkOptions<SGDOptions>('SGD', options,
+      ['lr', 'momentum', 'nesterov', 'weightDecay'], { required: ['lr'], example: '{ lr: 0.01, momentum: 0.9 }' });
     super('SGD', params, lr);
     this.momentum = checkNumber('SGD', 'momentum', momentum);
     this.weightDecay = checkNumber('SGD', 'weightDecay', weightDecay);

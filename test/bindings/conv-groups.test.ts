@@ -157,7 +157,7 @@ describe('bad input: a named Error, nothing allocated', () => {
       /^conv2d: padding 'same' needs stride 1 \(as PyTorch\), got stride 1,2/);
     rejects(() => ops.conv2d(uniformTensor([1, 4, 6, 6], 6), uniformTensor([2, 4, 3, 3], 7), null, { padding: 'valid' as any }),
       /^conv2d: padding must be a non-negative integer or an \[h, w\] pair of them, got string/);
-    rejects(() => new nn.Conv2d(4, 4, 3, { group: 2 } as any), /^Conv2d: unknown option 'group' \(it takes stride, padding, dilation, groups, bias, init\)$/);
+    rejects(() => new nn.Conv2d(4, 4, 3, { group: 2 } as any), /^Conv2d: unknown option 'group'; did you mean 'groups'\? \(it takes stride, padding, dilation, groups, bias, init\)$/);
     rejects(() => ops.conv2d(uniformTensor([1, 4, 6, 6], 8), uniformTensor([2, 4, 3, 3], 9), null, { grups: 2 } as any), /^conv2d: unknown option 'grups'/);
   });
   it('globalAvgPool2d on a non-4-D input; fromJSON with bad groups', () => {

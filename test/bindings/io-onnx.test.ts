@@ -107,7 +107,7 @@ describe('toOnnx, run in onnxruntime-node', () => {
     expect(() => toOnnx(mlp, { inputShape: [5] })).toThrow(/^toOnnx: the model does not run on inputShape \[5\]: linear: input has 5 features but the weight expects 4/);
     expect(() => toOnnx(mlp, { inputShape: [1, 4] as number[] })).toThrow(/^toOnnx: the model does not run on inputShape \[1,4\]/);
     expect(() => toOnnx(mlp, { inputShape: 4 as any })).toThrow(/^toOnnx: inputShape must be the shape of one sample/);
-    expect(() => toOnnx(mlp, {} as any)).toThrow(/^toOnnx: inputShape must be the shape of one sample/);
+    expect(() => toOnnx(mlp, {} as any)).toThrow(/^toOnnx: missing required option 'inputShape': pass \{ inputShape: \[784\] \}$/);
     const conv = new nn.Sequential(new nn.Conv2d(1, 2, 3));
     expect(() => toOnnx(conv, { inputShape: [1, 5, 5], softmax: true })).toThrow(/^toOnnx: softmax needs a \[batch, classes\] output/);
     for (const m of [wrapped, mlp, conv]) m.dispose();

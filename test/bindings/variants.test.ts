@@ -19,7 +19,7 @@ describe('before init()', () => {
     expect(() => tensor([1, 2])).toThrow(/^simdnet: tensor\(\) called before init\(\); call `await init\(\)` first$/);
     expect(() => zeros([2])).toThrow(/^simdnet: zeros\(\) called before init\(\)/);
     expect(() => memory()).toThrow(/^simdnet: memory\(\) called before init\(\)/);
-    expect(() => new nn.Dense(2, 2)).toThrow(/called before init\(\)/);
+    expect(() => new nn.Dense(2, 2)).toThrow(/^simdnet: Dense\(\) called before init\(\); call `await init\(\)` first$/);
   });
 });
 
