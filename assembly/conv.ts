@@ -13,7 +13,7 @@
 // A padded input is copied once per image into a zero-bordered buffer, so every gather is in bounds
 // and the packers need no bounds checks; backward input likewise scatters into a padded dx buffer.
 
-import { workspace } from './workspace';
+import { workspace, laneOffsets } from './workspace';
 import { GEMM_MR, GEMM_NR, gemmPackA, gemmPackB, gemmPacked } from './gemm';
 
 const MR: i32 = GEMM_MR;
@@ -23,14 +23,12 @@ const KC: i32 = 512;
 // Bound on the dcol block of backward input (floats): K × (columns per block).
 const DCOL_FLOATS: i32 = 1 << 17;
 
-// Geometry of the current call, shared by the packers (set by setGeometry).
+// Geometry of the current call, shared by the packers (set by setGeometry). These are wasm
+// globals, which belong to one instance, so each thread of the threads builds has its own set.
 let gC: i32 = 0, gH: i32 = 0, gW: i32 = 0;
 let gKh: i32 = 0, gKw: i32 = 0, gSh: i32 = 0, gSw: i32 = 0, gPh: i32 = 0, gPw: i32 = 0, gDh: i32 = 0, gDw: i32 = 0;
 let gOh: i32 = 0, gOw: i32 = 0;
 let gHp: i32 = 0, gWp: i32 = 0; // the (padded) image the packers read: h + 2·padH, w + 2·padW
-
-// Per-lane element offsets of one panel (at most 8 lanes).
-const laneOff: usize = memory.data(8 * 4, 16);
 
 @inline function bytes(floats: i32): usize {
   return <usize>floats << 2;
@@ -156,6 +154,7 @@ function packRowsA(a: usize, ld: i32, m: i32, kc: i32, dst: usize): void {
  * img is the padded image (gHp × gWp planes).
  */
 function packColPanel(img: usize, j0: i32, k0: i32, kc: i32, dst: usize): void {
+  const laneOff = laneOffsets();
   const ow = gOw, p = gOh * gOw, sw = gSw, rowStride = gSh * gWp;
   let oy = j0 / ow, ox = j0 - oy * ow;
   for (let t = 0; t < NR; t++) {
@@ -224,6 +223,7 @@ function packColPanel(img: usize, j0: i32, k0: i32, kc: i32, dst: usize): void {
  * col rows [k0, k0 + NR) (the columns) into dst as [p][NR]. Rows past K read element 0.
  */
 function packColTPanel(img: usize, k0: i32, p0: i32, kc: i32, dst: usize): void {
+  const laneOff = laneOffsets();
   const kk = gKh * gKw, kw = gKw, K = gC * kk;
   const plane = gHp * gWp, rowStep = gDh * gWp;
   for (let t = 0; t < NR; t++) {
@@ -313,15 +313,45 @@ function col2im(dcol: usize, ldd: i32, j0: i32, nc: i32, img: usize): void {
   }
 }
 
+/** The first of `count` work units that part `part` of `parts` takes (a balanced split, in order). */
+@inline function splitAt(count: i32, part: i32, parts: i32): i32 {
+  return <i32>(<i64>count * part / parts);
+}
+
+/** Bytes of workspace one part of conv2dForwardPart needs: packed weights, a padded image, one B panel. */
+export function conv2dForwardWorkspace(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                       cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                       padH: i32, padW: i32, dilH: i32, dilW: i32): usize {
+  if (n <= 0 || cOut <= 0) return 0;
+  if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
+  const depth = cIn * kh * kw + (bias != 0 ? 1 : 0);
+  const xpFloats = padH > 0 || padW > 0 ? roundUp(cIn * gHp * gWp, 4) : 0;
+  return bytes(roundUp(cOut, MR) * depth + xpFloats + min(depth, KC) * NR);
+}
+
 /**
  * y[n, cOut, outH, outW] = conv2d(x[n, cIn, h, w], w[cOut, cIn, kh, kw]) + bias[cOut] (bias = 0: none).
  */
 export function conv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                               cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                               padH: i32, padW: i32, dilH: i32, dilW: i32): void {
+  conv2dForwardPart(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 0, 1);
+}
+
+/**
+ * Part `part` of `parts` of conv2dForward: the work units are (image, NR-column panel of output
+ * positions) in order, split into `parts` contiguous runs; every part packs the weights into its
+ * own workspace. Each output element is computed the same way for any `parts` (bit-identical).
+ */
+export function conv2dForwardPart(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                  cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                  padH: i32, padW: i32, dilH: i32, dilW: i32, part: i32, parts: i32): void {
   if (n <= 0 || cOut <= 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
   const P = gOh * gOw, K = cIn * kh * kw;
+  const panels = (P + NR - 1) / NR;
+  const u0 = splitAt(n * panels, part, parts), u1 = splitAt(n * panels, part + 1, parts);
+  if (u0 >= u1) return;
   // The bias rides in the GEMM as one more depth row: a column of biases in the packed weights
   // against a row of ones in the packed im2col, so y needs no separate fill or accumulate pass.
   const depth = bias != 0 ? K + 1 : K;
@@ -340,7 +370,8 @@ export function conv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32,
       }
     }
   }
-  for (let img = 0; img < n; img++) {
+  for (let img = u0 / panels; img * panels < u1; img++) {
+    const q0 = max(u0 - img * panels, 0) * NR, q1 = min(P, (u1 - img * panels) * NR);
     let src = x + bytes(img * cIn * h * wIn);
     const yn = y + bytes(img * cOut * P);
     if (padded) {
@@ -349,7 +380,7 @@ export function conv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32,
     }
     for (let pc = 0; pc < depth; pc += KC) {
       const kc = min(KC, depth - pc), rows = min(kc, K - pc), wblock = wp + bytes(mPad * pc);
-      for (let j0 = 0; j0 < P; j0 += NR) {
+      for (let j0 = q0; j0 < q1; j0 += NR) {
         packColPanel(src, j0, pc, rows, bp);
         if (rows < kc) fillValue(bp + bytes(rows * NR), 1, NR);
         gemmPacked(wblock, bp, yn + bytes(j0), P, cOut, min(NR, P - j0), kc, pc > 0);
@@ -358,16 +389,40 @@ export function conv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32,
   }
 }
 
+/** Bytes of workspace one part of conv2dBackwardInputPart needs: packed Wᵀ, a padded image, a B block, a dcol block. */
+export function conv2dBackwardInputWorkspace(dy: usize, w: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                             cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                             padH: i32, padW: i32, dilH: i32, dilW: i32): usize {
+  if (n <= 0 || cIn <= 0 || h <= 0 || wIn <= 0 || cOut <= 0) return 0;
+  if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
+  const P = gOh * gOw, K = cIn * kh * kw;
+  const ncb = min(roundUp(P, NR), max(NR, DCOL_FLOATS / K / NR * NR));
+  const xpFloats = padH > 0 || padW > 0 ? roundUp(cIn * gHp * gWp, 4) : 0;
+  return bytes(roundUp(K, MR) * cOut + xpFloats + min(cOut, KC) * ncb + K * ncb);
+}
+
 /**
  * dx[n, cIn, h, w] = gradient of conv2dForward wrt x, given dy[n, cOut, outH, outW] (overwrites dx).
  */
 export function conv2dBackwardInput(dy: usize, w: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                     cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                     padH: i32, padW: i32, dilH: i32, dilW: i32): void {
+  conv2dBackwardInputPart(dy, w, dx, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 0, 1);
+}
+
+/**
+ * Part `part` of `parts` of conv2dBackwardInput: a contiguous run of images (col2im adds
+ * overlapping windows into one image, so an image is never split). Bit-identical for any `parts`.
+ */
+export function conv2dBackwardInputPart(dy: usize, w: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                        cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                        padH: i32, padW: i32, dilH: i32, dilW: i32, part: i32, parts: i32): void {
   if (n <= 0 || cIn <= 0 || h <= 0 || wIn <= 0) return;
+  const img0 = splitAt(n, part, parts), img1 = splitAt(n, part + 1, parts);
+  if (img0 >= img1) return;
   const imageFloats = cIn * h * wIn;
   if (cOut <= 0 || !setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) {
-    memory.fill(dx, 0, bytes(n * imageFloats));
+    memory.fill(dx + bytes(img0 * imageFloats), 0, bytes((img1 - img0) * imageFloats));
     return;
   }
   const P = gOh * gOw, K = cIn * kh * kw;
@@ -381,7 +436,7 @@ export function conv2dBackwardInput(dy: usize, w: usize, dx: usize, n: i32, cIn:
   for (let pc = 0; pc < cOut; pc += KC) {
     gemmPackA(w + bytes(pc * K), 1, <usize>K, K, min(KC, cOut - pc), wp + bytes(mPad * pc));
   }
-  for (let img = 0; img < n; img++) {
+  for (let img = img0; img < img1; img++) {
     const dxn = dx + bytes(img * imageFloats), dyn = dy + bytes(img * cOut * P);
     const dst = padded ? xp : dxn;
     memory.fill(dst, 0, bytes(padded ? cIn * gHp * gWp : imageFloats));
@@ -398,6 +453,17 @@ export function conv2dBackwardInput(dy: usize, w: usize, dx: usize, n: i32, cIn:
   }
 }
 
+/** Bytes of workspace one part of conv2dBackwardWeightPart needs: a padded image, packed dy rows, one B panel. */
+export function conv2dBackwardWeightWorkspace(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                              cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                              padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32): usize {
+  if (cOut <= 0 || n <= 0) return 0;
+  if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
+  const kcMax = min(gOh * gOw, KC);
+  const xpFloats = padH > 0 || padW > 0 ? roundUp(cIn * gHp * gWp, 4) : 0;
+  return bytes(xpFloats + roundUp(cOut, MR) * kcMax + kcMax * NR);
+}
+
 /**
  * dw[cOut, cIn, kh, kw] and dbias[cOut] (dbias = 0: none) = gradients of conv2dForward given x and dy,
  * summed over the batch; added to the existing values when accumulate != 0, else overwritten.
@@ -405,24 +471,41 @@ export function conv2dBackwardInput(dy: usize, w: usize, dx: usize, n: i32, cIn:
 export function conv2dBackwardWeight(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                      cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                      padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32): void {
+  conv2dBackwardWeightPart(x, dy, dw, dbias, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, accumulate, 0, 1);
+}
+
+/**
+ * Part `part` of `parts` of conv2dBackwardWeight. The weight gradient is a sum over the batch, so
+ * the batch is never split: a part owns a run of NR-column panels of dw (and a run of dbias
+ * entries) and sums every image into them in the same order as one thread would, so the results
+ * are bit-identical for any `parts`. Each part packs the dy rows of every image itself.
+ */
+export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                         cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                         padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32,
+                                         part: i32, parts: i32): void {
   if (cOut <= 0) return;
   const K = max(0, cIn) * max(0, kh) * max(0, kw);
+  const panels = (K + NR - 1) / NR;
+  const k0 = splitAt(panels, part, parts) * NR, k1 = min(K, splitAt(panels, part + 1, parts) * NR);
+  const co0 = splitAt(cOut, part, parts), co1 = splitAt(cOut, part + 1, parts);
   const live = n > 0 && setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
   if (!live) {
     if (accumulate == 0) {
-      memory.fill(dw, 0, bytes(cOut * K));
-      if (dbias != 0) memory.fill(dbias, 0, bytes(cOut));
+      for (let co = 0; co < cOut && k0 < k1; co++) memory.fill(dw + bytes(co * K + k0), 0, bytes(k1 - k0));
+      if (dbias != 0 && co0 < co1) memory.fill(dbias + bytes(co0), 0, bytes(co1 - co0));
     }
     return;
   }
   const P = gOh * gOw;
   if (dbias != 0) {
-    for (let co = 0; co < cOut; co++) {
+    for (let co = co0; co < co1; co++) {
       let s: f32 = accumulate != 0 ? load<f32>(dbias + bytes(co)) : 0;
       for (let img = 0; img < n; img++) s += sum(dy + bytes((img * cOut + co) * P), P);
       store<f32>(dbias + bytes(co), s);
     }
   }
+  if (k0 >= k1) return;
   const padded = padH > 0 || padW > 0;
   const mPad = roundUp(cOut, MR), kcMax = min(P, KC);
   const xpFloats = padded ? roundUp(cIn * gHp * gWp, 4) : 0;
@@ -438,9 +521,9 @@ export function conv2dBackwardWeight(x: usize, dy: usize, dw: usize, dbias: usiz
     for (let p0 = 0; p0 < P; p0 += KC) {
       const kc = min(KC, P - p0), acc = accumulate != 0 || img > 0 || p0 > 0;
       packRowsA(dyn + bytes(p0), P, cOut, kc, ap);
-      for (let k0 = 0; k0 < K; k0 += NR) {
-        packColTPanel(src, k0, p0, kc, bp);
-        gemmPacked(ap, bp, dw + bytes(k0), K, cOut, min(NR, K - k0), kc, acc);
+      for (let kb = k0; kb < k1; kb += NR) {
+        packColTPanel(src, kb, p0, kc, bp);
+        gemmPacked(ap, bp, dw + bytes(kb), K, cOut, min(NR, K - kb), kc, acc);
       }
     }
   }

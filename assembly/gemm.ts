@@ -12,7 +12,7 @@
 // Edge tiles run the same kernel into a small scratch tile and merge the valid part,
 // so the micro-kernel has no branches on tile size.
 
-import { workspace } from './workspace';
+import { workspace, edgeTile } from './workspace';
 
 const NR: i32 = ASC_FEATURE_SIMD ? 8 : 4;
 const MR: i32 = 4;
@@ -160,39 +160,77 @@ function packB(b: usize, rs: usize, cs: usize, kc: i32, nc: i32, dst: usize): vo
   }
 }
 
+/** Bytes of workspace one part of gemmPart needs (the same for every part): a packed B block and a packed A block. */
+export function gemmWorkspace(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
+                              transA: bool, transB: bool, accumulate: bool, bias: usize): usize {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;
+  const kcMax = min(KC, k), ncMax = min(NC, n);
+  return (<usize>(kcMax * ((ncMax + NR - 1) / NR * NR)) << 2) + (<usize>(kcMax * MC) << 2);
+}
+
 /**
  * C[m,n] = op(A)[m,k] · op(B)[k,n] (+ C when accumulate) (+ bias[n] broadcast over rows when bias != 0).
  * A is stored [m,k] (or [k,m] when transA), B is [k,n] (or [n,k] when transB), C is [m,n]; all dense row-major.
  */
 export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
                      transA: bool, transB: bool, accumulate: bool, bias: usize): void {
+  gemmPart(a, b, c, m, n, k, transA, transB, accumulate, bias, 0, 1);
+}
+
+/**
+ * Part `part` of `parts` of gemm(): one block of C's columns (or rows), cut on NR-column (MR-row)
+ * tile boundaries, so every element of C is computed by the same tile and the same sequence of
+ * operations whatever the number of parts: the results are bit-identical for any `parts`. Columns
+ * are split when n ≥ m (each part then packs all of A, the smaller operand to repeat), rows
+ * otherwise, and always the side with at least `parts` tiles when one has fewer.
+ */
+export function gemmPart(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
+                         transA: bool, transB: bool, accumulate: bool, bias: usize, part: i32, parts: i32): void {
   if (m <= 0 || n <= 0) return;
+  let i0 = 0, i1 = m, j0 = 0, j1 = n;
+  if (parts > 1) {
+    const tm = (m + MR - 1) / MR, tn = (n + NR - 1) / NR;
+    if ((n >= m && tn >= parts) || tm < parts) {
+      j0 = min(n, <i32>(<i64>tn * part / parts) * NR);
+      j1 = min(n, <i32>(<i64>tn * (part + 1) / parts) * NR);
+    } else {
+      i0 = min(m, <i32>(<i64>tm * part / parts) * MR);
+      i1 = min(m, <i32>(<i64>tm * (part + 1) / parts) * MR);
+    }
+    if (i0 >= i1 || j0 >= j1) return;
+  }
+  const mb = i1 - i0, nb = j1 - j0;
   if (bias != 0) {
-    for (let i = 0; i < m; i++) {
-      const row = c + (<usize>i * n << 2);
-      if (accumulate) addRow(row, bias, n); else memory.copy(row, bias, <usize>n << 2);
+    for (let i = i0; i < i1; i++) {
+      const row = c + ((<usize>i * n + j0) << 2);
+      if (accumulate) addRow(row, bias + (<usize>j0 << 2), nb); else memory.copy(row, bias + (<usize>j0 << 2), <usize>nb << 2);
     }
     accumulate = true;
   }
   if (k <= 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>m * n << 2);
+    if (!accumulate) {
+      for (let i = i0; i < i1; i++) memory.fill(c + ((<usize>i * n + j0) << 2), 0, <usize>nb << 2);
+    }
     return;
   }
   // Element strides of op(A) (rows, depth) and op(B) (depth, columns).
   const ars = <usize>(transA ? 1 : k), acs = <usize>(transA ? m : 1);
   const brs = <usize>(transB ? 1 : n), bcs = <usize>(transB ? k : 1);
-  const kcMax = min(KC, k), ncMax = min(NC, n);
+  const kcMax = min(KC, k), ncMax = min(NC, nb);
   const bBytes = <usize>(kcMax * ((ncMax + NR - 1) / NR * NR)) << 2;
   const ws = workspace(bBytes + (<usize>(kcMax * MC) << 2));
   const bp = ws, ap = ws + bBytes;
+  a += <usize>i0 * ars << 2;
+  b += <usize>j0 * bcs << 2;
+  c += (<usize>i0 * n + j0) << 2;
 
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
+  for (let jc = 0; jc < nb; jc += NC) {
+    const nc = min(NC, nb - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       packB(b + ((<usize>pc * brs + <usize>jc * bcs) << 2), brs, bcs, kc, nc, bp);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = 0; ic < mb; ic += MC) {
+        const mc = min(MC, mb - ic);
         packA(a + ((<usize>ic * ars + <usize>pc * acs) << 2), ars, acs, mc, kc, ap);
         gemmPacked(ap, bp, c + ((<usize>ic * n + jc) << 2), n, mc, nc, kc, accumulate || pc > 0);
       }
@@ -244,15 +282,14 @@ export function gemmPackB(b: usize, rs: usize, cs: usize, k: i32, n: i32, dst: u
   packB(b, rs, cs, k, n, dst);
 }
 
-// Edge-tile scratch for gemmPacked (MR×8 floats covers both tiles), static so it needs no workspace.
-const packedTile: usize = memory.data(4 * 8 * 4, 16);
-
 /**
  * C[m, n] (row stride ldc floats) (+ C when accumulate) = packed A [m × kc] · packed B [kc × n].
- * Runs the micro-kernel over every B panel (outer) and A panel (inner); no packing, no workspace.
+ * Runs the micro-kernel over every B panel (outer) and A panel (inner); no packing. Edge tiles go
+ * through this thread's edge-tile scratch (in front of its workspace, see workspace.ts).
  */
 export function gemmPacked(ap: usize, bp: usize, c: usize, ldc: i32, m: i32, n: i32, kc: i32, accumulate: bool): void {
   const ldcBytes = <usize>ldc << 2;
+  const tile = edgeTile();
   for (let jr = 0; jr < n; jr += NR) {
     const cols = min(NR, n - jr);
     const bpanel = bp + (<usize>jr * kc << 2);
@@ -263,8 +300,8 @@ export function gemmPacked(ap: usize, bp: usize, c: usize, ldc: i32, m: i32, n: 
       if (rows == MR && cols == NR) {
         microKernel(kc, apanel, bpanel, ct, ldcBytes, accumulate);
       } else {
-        microKernel(kc, apanel, bpanel, packedTile, <usize>NR << 2, false);
-        mergeTile(packedTile, ct, ldcBytes, rows, cols, accumulate);
+        microKernel(kc, apanel, bpanel, tile, <usize>NR << 2, false);
+        mergeTile(tile, ct, ldcBytes, rows, cols, accumulate);
       }
     }
   }

@@ -1,8 +1,14 @@
 // The exports of the compute core, nothing else. Every export takes pointers into linear
 // memory, sizes and scalars; no managed objects cross the boundary.
+//
+// Kernels that the threads builds split across threads come in three exports with one argument
+// list: `foo(args)` runs all of it on this thread; `fooPart(args, part, parts)` runs part `part`
+// of `parts` (bit-identical results for any `parts`); `fooWorkspace(args)` is the scratch in
+// bytes that one part takes from workspace(), which the calling thread allocates for each
+// worker before dispatch (workers never allocate).
 export { alloc, free } from './memory';
-export { workspaceBytes } from './workspace';
-export { gemm } from './gemm';
+export { workspace, workspaceBytes, assignWorkspace } from './workspace';
+export { gemm, gemmPart, gemmWorkspace } from './gemm';
 export {
   add, sub, mul, scale, addScalar, axpy, signAxpy, fill, exp,
   relu, reluBackward, leakyRelu, leakyReluBackward, elu, eluBackward,
@@ -12,7 +18,11 @@ export {
 export {
   softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward, svm, svmBackward, mse, mseBackward,
 } from './loss';
-export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight } from './conv';
+export {
+  conv2dForward, conv2dForwardPart, conv2dForwardWorkspace,
+  conv2dBackwardInput, conv2dBackwardInputPart, conv2dBackwardInputWorkspace,
+  conv2dBackwardWeight, conv2dBackwardWeightPart, conv2dBackwardWeightWorkspace,
+} from './conv';
 export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './pool';
 export { dropoutForward, dropoutBackward } from './dropout';
 export { sgdStep, adamStep } from './optim';

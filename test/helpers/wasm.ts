@@ -15,12 +15,18 @@ export interface RawCore {
   getI32(ptr: number, n: number): Int32Array;
 }
 
-export function loadCore(variant: Variant): RawCore {
-  const bytes = readFileSync(new URL(`../../dist/simdnet-${variant}.wasm`, import.meta.url));
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-    env: { abort: () => { throw new Error(`abort in ${variant} build`); } },
-  });
-  const exports = instance.exports as RawCore['exports'];
+/**
+ * One instance of a build. `threads`: the shared-memory build of the variant (relaxed and simd
+ * only), on a fresh shared memory, started as the runtime starts the first instance.
+ */
+export function loadCore(variant: Variant, threads = false): RawCore {
+  const file = threads ? `simdnet-${variant}-threads.wasm` : `simdnet-${variant}.wasm`;
+  const bytes = readFileSync(new URL(`../../dist/${file}`, import.meta.url));
+  const env: Record<string, unknown> = { abort: () => { throw new Error(`abort in ${file}`); } };
+  if (threads) env.memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: env as WebAssembly.ModuleImports });
+  if (threads) (instance.exports._start as () => void)();
+  const exports = { ...instance.exports, memory: (env.memory ?? instance.exports.memory) } as RawCore['exports'];
   const f32 = () => new Float32Array(exports.memory.buffer);
   const core: RawCore = {
     variant,
@@ -48,6 +54,9 @@ export function loadCore(variant: Variant): RawCore {
 
 /** Every build this Node can run: simd and scalar always, relaxed when the engine validates it. */
 export const variants: Variant[] = supportedVariants();
+
+/** The variants that also come as threads builds. */
+export const threadVariants: Variant[] = variants.filter((v) => v !== 'scalar');
 
 /** A deterministic uniform(-1, 1) generator for test data (mulberry32). */
 export function rng(seed: number): () => number {

@@ -1,0 +1,155 @@
+// The split kernels (fooPart(args, part, parts)) against the whole call, to the bit: running every
+// part of 1..8 once (in reverse order, so no part can lean on another having run first) must give
+// exactly what foo(args) gives, in every build, and the threads builds must give the single-thread
+// builds' bits. Worker threads run the same parts concurrently (test/bindings/threads.test.ts).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadCore, variants, threadVariants, rng, randomArray, type RawCore } from '../helpers/wasm';
+
+const PARTS = [1, 2, 3, 4, 5, 6, 7, 8];
+
+interface Case {
+  label: string;
+  kernel: string;
+  /** Inputs (copied in), and outputs with their starting contents (accumulate reads them). */
+  inputs: Float32Array[];
+  outputs: Float32Array[];
+  /** The argument list, given the pointers of inputs then outputs. */
+  args(ptrs: number[]): number[];
+}
+
+function gemmCases(): Case[] {
+  const random = rng(11);
+  const out: Case[] = [];
+  const shapes: Array<[number, number, number]> = [[1, 1, 1], [3, 5, 7], [13, 27, 9], [64, 256, 40], [37, 19, 300],
+    [200, 9, 33], [5, 1030, 3], [129, 65, 17], [8, 8, 8]];
+  for (const [m, n, k] of shapes) {
+    for (const [tA, tB] of [[0, 0], [1, 0], [0, 1]]) {
+      for (const [acc, withBias] of [[0, 0], [1, 1]]) {
+        out.push({
+          label: `gemm ${m}x${n}x${k} tA=${tA} tB=${tB} acc=${acc} bias=${withBias}`,
+          kernel: 'gemm',
+          inputs: [randomArray(m * k, random), randomArray(k * n, random), randomArray(n, random)],
+          outputs: [randomArray(m * n, random)],
+          args: ([a, b, bias, c]) => [a, b, c, m, n, k, tA, tB, acc, withBias ? bias : 0],
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function convCases(): Case[] {
+  const random = rng(12);
+  const out: Case[] = [];
+  // [n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw]
+  const geos = [
+    [3, 1, 28, 28, 8, 5, 5, 1, 1, 2, 2, 1, 1],
+    [5, 3, 9, 11, 7, 3, 3, 2, 2, 1, 1, 1, 1],
+    [1, 4, 12, 12, 6, 3, 3, 1, 1, 0, 0, 2, 2],
+    [2, 2, 7, 5, 3, 2, 3, 1, 2, 0, 1, 1, 1],
+    [4, 8, 6, 6, 16, 1, 1, 1, 1, 0, 0, 1, 1],
+  ];
+  for (const g of geos) {
+    const [n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw] = g;
+    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+    const xN = n * cIn * h * w, wN = cOut * cIn * kh * kw, yN = n * cOut * oh * ow;
+    const label = `[${g.join(',')}]`;
+    out.push({
+      label: `conv2dForward ${label}`, kernel: 'conv2dForward',
+      inputs: [randomArray(xN, random), randomArray(wN, random), randomArray(cOut, random)],
+      outputs: [new Float32Array(yN)],
+      args: ([x, wt, b, y]) => [x, wt, b, y, ...g],
+    });
+    out.push({
+      label: `conv2dBackwardInput ${label}`, kernel: 'conv2dBackwardInput',
+      inputs: [randomArray(yN, random), randomArray(wN, random)],
+      outputs: [randomArray(xN, random)],
+      args: ([dy, wt, dx]) => [dy, wt, dx, ...g],
+    });
+    for (const acc of [0, 1]) {
+      out.push({
+        label: `conv2dBackwardWeight ${label} acc=${acc}`, kernel: 'conv2dBackwardWeight',
+        inputs: [randomArray(xN, random), randomArray(yN, random)],
+        outputs: [randomArray(wN, random), randomArray(cOut, random)],
+        args: ([x, dy, dwt, db]) => [x, dy, dwt, db, ...g, acc],
+      });
+    }
+  }
+  return out;
+}
+
+const cases = [...gemmCases(), ...convCases()];
+
+/** Runs `c` with `parts` parts (0 = the whole call) and returns its outputs. */
+function run(core: RawCore, c: Case, parts: number): Float32Array[] {
+  const ptrs = [...c.inputs, ...c.outputs].map((a) => core.put(a));
+  const args = c.args(ptrs);
+  if (parts === 0) {
+    core.exports[c.kernel](...args);
+  } else {
+    // The workspace the runtime would hand each worker: what the kernel says one part needs.
+    expect(core.exports[`${c.kernel}Workspace`](...args)).toBeGreaterThanOrEqual(0);
+    for (let p = parts - 1; p >= 0; p--) core.exports[`${c.kernel}Part`](...args, p, parts);
+  }
+  const outs = c.outputs.map((o, i) => core.get(ptrs[c.inputs.length + i], o.length));
+  ptrs.forEach((p) => core.exports.free(p));
+  return outs;
+}
+
+function sameBits(a: Float32Array[], b: Float32Array[], label: string): void {
+  for (let i = 0; i < a.length; i++) {
+    const x = new Uint32Array(a[i].buffer, a[i].byteOffset, a[i].length), y = new Uint32Array(b[i].buffer, b[i].byteOffset, b[i].length);
+    const at = x.findIndex((v, j) => v !== y[j]);
+    if (at >= 0) throw new Error(`${label}: output ${i} element ${at} is ${a[i][at]}, the whole call gives ${b[i][at]}`);
+  }
+}
+
+describe.each(variants)('split kernels (%s build)', (variant) => {
+  const core = loadCore(variant);
+  it('every part count 1..8 gives the whole call\'s bits (gemm NN/TN/NT, conv forward, backward input, backward weight)', () => {
+    for (const c of cases) {
+      const whole = run(core, c, 0);
+      for (const parts of PARTS) sameBits(run(core, c, parts), whole, `${variant} ${c.label} parts=${parts}`);
+    }
+  });
+});
+
+describe.each(threadVariants)('threads build (%s)', (variant) => {
+  it('gives the single-thread build\'s bits, whole and split', () => {
+    const single = loadCore(variant), shared = loadCore(variant, true);
+    expect(shared.exports.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const c of cases) {
+      const whole = run(single, c, 0);
+      sameBits(run(shared, c, 0), whole, `${variant}-threads ${c.label}`);
+      sameBits(run(shared, c, 3), whole, `${variant}-threads ${c.label} parts=3`);
+    }
+  });
+
+  it('a worker instance on the same memory uses the workspace it is given and never allocates', () => {
+    const main = loadCore(variant, true);
+    const memory = main.exports.memory;
+    const file = new URL(`../../dist/simdnet-${variant}-threads.wasm`, import.meta.url);
+    const module = new WebAssembly.Module(readFileSync(file));
+    let aborted = '';
+    const worker = new WebAssembly.Instance(module, { env: { memory, abort: () => { aborted = 'abort'; throw new Error('abort'); } } });
+    const w = worker.exports as Record<string, any>;
+    const [m, n, k] = [40, 70, 30];
+    const random = rng(3);
+    const a = main.put(randomArray(m * k, random)), b = main.put(randomArray(k * n, random));
+    const c1 = main.zeros(m * n), c2 = main.zeros(m * n);
+    main.exports.gemm(a, b, c1, m, n, k, 0, 0, 0, 0);
+    const need = main.exports.gemmWorkspace(a, b, c2, m, n, k, 0, 0, 0, 0) + 256;
+    // Too small: the worker traps instead of allocating.
+    const small = main.exports.alloc(256);
+    w.assignWorkspace(small, 256);
+    expect(() => w.gemmPart(a, b, c2, m, n, k, 0, 0, 0, 0, 1, 2)).toThrow();
+    expect(aborted).toBe('abort');
+    const ws = main.exports.alloc(need);
+    w.assignWorkspace(ws, need);
+    w.gemmPart(a, b, c2, m, n, k, 0, 0, 0, 0, 1, 2);
+    main.exports.gemmPart(a, b, c2, m, n, k, 0, 0, 0, 0, 0, 2);
+    sameBits([main.get(c2, m * n)], [main.get(c1, m * n)], 'two instances, one memory');
+    expect(w.workspaceBytes()).toBe(need);
+  });
+});
