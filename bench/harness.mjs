@@ -17,11 +17,13 @@ const STRICT = args.includes('--strict');
  * toUnit:   per-call ms summary → the row's unit (default: ms as is)
  * checkSpec: when given, the check runs on a separate instance prepared from it (the training rows
  *           check with dropout off, then time with dropout on)
+ * only:     (column name) => whether to run that column (default: all)
  */
-export async function measureCase(row, kind, spec, { expected, toUnit = (t) => t, checkSpec, variants, timing = {} }) {
+export async function measureCase(row, kind, spec, { expected, toUnit = (t) => t, checkSpec, variants, timing = {}, only = () => true }) {
   row.results ??= {};
   row.notes ??= {};
   for (const impl of await implementations(variants)) {
+    if (!only(impl.name)) continue;
     const entry = impl.cases[kind];
     if (entry === undefined || typeof entry === 'string') {
       row.results[impl.name] = { unsupported: entry ?? 'not available' };

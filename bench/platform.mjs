@@ -2,6 +2,7 @@
 // browser's; the Chromium bundle swaps it in (bench/browser/run.mjs), so every group, the harness
 // and the adapters run unchanged in both.
 import { readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -49,4 +50,9 @@ export function packageVersion(pkg) {
 /** Where a package's WebAssembly files are, for libraries that must be told (undefined: they find them). */
 export function assetDir(pkg) {
   return path.join(packageDir(pkg), 'dist') + path.sep;
+}
+
+/** The cores the threads group scales to (what init({ threads: 'auto' }) uses in Node). */
+export function cores() {
+  return os.availableParallelism?.() ?? os.cpus().length;
 }

@@ -3,7 +3,10 @@
 // process (one thread each), checks each output against a float64 reference, then times it. Prints
 // medians with their spread and simdnet ÷ peer speed ratios, checks the issue's targets, and writes
 // <out>/<date>.json (raw figures, environment, versions) and <out>/<date>.svg (the ratio chart).
-//   --filter <s>  only the groups whose name contains s (gemm, elementwise, conv, pool, train, infer, size)
+//   --filter <s>  only the groups whose name contains s (gemm, elementwise, conv, pool, train, infer,
+//                 threads, size)
+//   threads       1 and N threads side by side, in Node and in cross-origin-isolated Chromium
+//                 (bench/threads.mjs); every other group runs one thread per library
 //   --quick       short timing budget per measurement, for development (figures are noisier)
 //   --out <dir>   where the JSON and SVG go (default bench/results)
 //   --chromium    also run the groups (not size) in headless Chromium (bench/browser/) and record both
@@ -17,7 +20,7 @@ import { implementations } from './peers/index.mjs';
 import { chartSvg } from './chart.mjs';
 
 const started = performance.now();
-const groups = ['gemm', 'elementwise', 'conv', 'pool', 'train', 'infer', 'size'];
+const groups = ['gemm', 'elementwise', 'conv', 'pool', 'train', 'infer', 'threads', 'size'];
 const args = process.argv.slice(2);
 const opt = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
 const filter = opt('--filter');
@@ -50,18 +53,24 @@ for (const i of impls.filter((i) => i.role !== 'simdnet')) console.log(`  ${i.na
 console.log(`timing: adaptive, ~${budget.ms} ms per measurement after warm-up; cells are median ±half-range of the samples\n`);
 
 const rows = [];
+const groupTargets = [];
 for (const name of groups) {
   if (filter && !name.includes(filter)) continue;
   const t0 = performance.now();
   const group = await import(`./${name}.mjs`);
-  const out = await group.run({ variants });
-  for (const r of out) r.ratios = ratios(r);
-  if (name === 'size') printSize(out); else printGroup(name, out);
+  const out = await group.run({ variants, args });
+  if (group.report) {
+    env.cores = out[0]?.threads ?? env.cores;
+    groupTargets.push(...group.report(out, { fmt, table }));
+  } else {
+    for (const r of out) r.ratios = ratios(r);
+    if (name === 'size') printSize(out); else printGroup(name, out);
+  }
   console.log(`(${name}: ${((performance.now() - t0) / 1e3).toFixed(1)} s)\n`);
   rows.push(...out);
 }
 
-const targets = checkTargets(rows);
+const targets = [...checkTargets(rows.filter((r) => r.group !== 'threads')), ...regroup(groupTargets)];
 if (targets.length) printTargets(targets);
 
 let chromium;
@@ -100,6 +109,8 @@ mkdirSync(outDir, { recursive: true });
 const stem = path.join(outDir, env.date.slice(0, 10) + (filter ? `-${filter}` : ''));
 writeFileSync(`${stem}.json`, JSON.stringify({ env, rows, targets, ...(chromium ? { chromium } : {}) }, null, 2) + '\n');
 writeFileSync(`${stem}.svg`, chartSvg(rows, { title: `simdnet bench ${env.date.slice(0, 10)} — node ${env.node}, ${env.cpu}, one thread` }));
+const threadRows = rows.filter((r) => r.group === 'threads' && r.ratios);
+if (threadRows.length) writeFileSync(`${stem}-threads.svg`, chartSvg(threadRows, { title: `simdnet bench ${env.date.slice(0, 10)} — ${env.cores} threads, simdnet and peers at the same count`, base: `simdnet-simd ×${env.cores}` }));
 if (chromium?.rows) writeFileSync(`${stem}-chromium.svg`, chartSvg(chromium.rows, { title: `simdnet bench ${env.date.slice(0, 10)} — ${chromium.env.browser}, ${env.cpu}, one thread` }));
 console.log(`raw figures: ${path.relative(process.cwd(), stem)}.json, chart: ${path.relative(process.cwd(), stem)}.svg (${env.seconds.toFixed(0)} s in all)`);
 
@@ -211,8 +222,19 @@ function checkTargets(rows) {
   return out;
 }
 
+/** A group's own targets (one entry per case) in checkTargets' form (cases under one target). */
+function regroup(list) {
+  const out = new Map();
+  for (const t of list) {
+    const e = out.get(t.target) ?? { target: t.target, min: t.min, peer: t.ratio ? 'ratio' : null, cases: [] };
+    e.cases.push({ case: t.case, values: t.values, met: t.met });
+    out.set(t.target, e);
+  }
+  return [...out.values()];
+}
+
 function printTargets(targets, where = '') {
-  console.log(`## targets (issue 5)${where ? ` — ${where}` : ''}`);
+  console.log(`## targets (issues 5 and 10)${where ? ` — ${where}` : ''}`);
   const lines = [];
   for (const t of targets) for (const c of t.cases) {
     lines.push([t.target, c.case, ...Object.entries(c.values).map(([b, v]) => `${b.replace('simdnet-', '')}: ${v == null ? 'n/a' : fmt(v) + (t.peer ? '×' : '')} ${v == null ? '' : c.met[b] ? 'met' : 'SHORT'}`)]);

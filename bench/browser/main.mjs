@@ -9,8 +9,10 @@ import * as conv from '../conv.mjs';
 import * as pool from '../pool.mjs';
 import * as train from '../train.mjs';
 import * as infer from '../infer.mjs';
+import { measure as threads } from '../threads-cases.mjs';
 
-const groups = { gemm, elementwise, conv, pool, train, infer };
+// threads runs only when asked for (bench/threads.mjs opens one isolated page per thread count)
+const groups = { gemm, elementwise, conv, pool, train, infer, threads: { run: threads } };
 
 async function main() {
   const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : undefined;
@@ -26,7 +28,7 @@ async function main() {
   };
   const rows = [];
   for (const [name, group] of Object.entries(groups)) {
-    if (filter && !name.includes(filter)) continue;
+    if (filter ? !name.includes(filter) : name === 'threads') continue;
     const t0 = performance.now();
     const out = await group.run({ variants });
     rows.push(...out);

@@ -28,3 +28,8 @@ export function packageVersion(pkg) {
 export function assetDir(pkg) {
   return `/node_modules/${pkg}/dist/`;
 }
+
+/** The cores the page reports (the threads group runs its configurations from Node, not from here). */
+export function cores() {
+  return globalThis.navigator?.hardwareConcurrency ?? 1;
+}

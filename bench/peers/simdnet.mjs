@@ -4,13 +4,16 @@
 // kernels the API reaches only inside backward(). Every timed unit ends with the result copied out
 // of linear memory into a JS Float32Array, as the peers' dataSync()/session.run() do.
 import { rawCore } from '../lib.mjs';
-import { simdnetEntry, packageVersion } from '../platform.mjs';
+import { simdnetEntry, packageVersion, envVar } from '../platform.mjs';
 import { describe } from '../models.mjs';
 import { outSize } from '../reference.mjs';
 
 const lib = await import(/* @vite-ignore */ simdnetEntry);
 const { init, seed, tensor, nn, ops, loss, optim, tidy, noGrad, memory } = lib;
 const version = packageVersion('simdnet');
+
+// The threads group (bench/threads.mjs) sets BENCH_THREADS; every other group runs one thread.
+const initOptions = (variant) => ({ variant, threads: Number(envVar('BENCH_THREADS') ?? 1) });
 
 const cores = new Map();
 const core = async (variant) => {
@@ -32,7 +35,7 @@ export function simdnet(variant) {
     },
 
     async dense({ rows, inF, outF, x, w, b }) {
-      await init({ variant });
+      await init(initOptions(variant));
       const layer = new nn.Dense(inF, outF);
       layer.loadStateDict({ weight: w, bias: b });
       const xt = tensor(x, [rows, inF]);
@@ -45,7 +48,7 @@ export function simdnet(variant) {
     },
 
     async activation({ op, rows, cols, x }) {
-      await init({ variant });
+      await init(initOptions(variant));
       const xt = tensor(x, [rows, cols]);
       const f = ops[op];
       let out;
@@ -57,7 +60,7 @@ export function simdnet(variant) {
     },
 
     async convForward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias }) {
-      await init({ variant });
+      await init(initOptions(variant));
       const xt = tensor(x, [n, cIn, h, w]), wt = tensor(weight, [cOut, cIn, k, k]), bt = tensor(bias, [cOut]);
       let out;
       return {
@@ -68,7 +71,7 @@ export function simdnet(variant) {
     },
 
     async convBackward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias, dy }) {
-      await init({ variant });
+      await init(initOptions(variant));
       const xt = tensor(x, [n, cIn, h, w]).requireGrad(), wt = tensor(weight, [cOut, cIn, k, k]).requireGrad();
       const bt = tensor(bias, [cOut]).requireGrad();
       const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
@@ -108,7 +111,7 @@ export function simdnet(variant) {
     },
 
     async train({ model, params, x, labels, lr, momentum, dropout }) {
-      await init({ variant });
+      await init(initOptions(variant));
       seed(1);
       const net = build(model, dropout);
       net.loadStateDict(params);
@@ -138,7 +141,7 @@ export function simdnet(variant) {
     },
 
     async infer({ model, params, x }) {
-      await init({ variant });
+      await init(initOptions(variant));
       const net = build(model, false);
       net.loadStateDict(params);
       net.eval();

@@ -11,7 +11,7 @@
 // the threaded build anyway, see WASM_HAS_MULTITHREAD_SUPPORT), the SIMD binary chosen by its own
 // feature test, and tf.enableProdMode() (no per-op correctness checks, as in a deployment).
 import { describe, flattenPerm, followsFlatten } from '../models.mjs';
-import { packageVersion, assetDir } from '../platform.mjs';
+import { packageVersion, assetDir, envVar, name as host } from '../platform.mjs';
 import { toNHWC, toNCHW, oihwToHwio, hwioToOihw, transpose, outSize } from '../reference.mjs';
 import { loadTfjsModule } from './tfjs-load.mjs';
 
@@ -30,13 +30,17 @@ export async function loadTfjs() {
   const wasm = tf.wasm;
   tf.enableProdMode();
   wasm.setWasmPaths(assetDir('@tensorflow/tfjs-backend-wasm'));
-  wasm.setThreadsCount(1);
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // the threads group (bench/threads.mjs) asks for BENCH_THREADS threads, in a cross-origin
+  // isolated page only: Node never gets the threaded build
+  const threads = Number(envVar('BENCH_THREADS') ?? 1);
+  if (threads > 1 && host === 'node') throw new Error('tfjs-wasm has no threaded build in Node (its threaded rows come from the Chromium pages)');
+  wasm.setThreadsCount(threads);
+  if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   registerBackpropFilterWorkaround();
   await tf.setBackend('wasm');
   versions.wasmSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   versions.wasmThreads = wasm.getThreadsCount();
-  if (versions.wasmThreads !== 1) throw new Error(`tfjs-wasm runs ${versions.wasmThreads} threads, expected 1`);
+  if (versions.wasmThreads !== threads) throw new Error(`tfjs-wasm runs ${versions.wasmThreads} threads, expected ${threads}`);
   return { tf, versions };
 }
 

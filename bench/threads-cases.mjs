@@ -1,0 +1,100 @@
+// Thread scaling (issue 10), the cases: the same cases at 1 thread and at N threads (N = this machine's
+// cores, recorded in the JSON), for simdnet and the peers that have threads, side by side in one
+// run. Each (library set, thread count) runs in a fresh process (Node) or a fresh cross-origin
+// isolated page (Chromium), because ONNX Runtime and TensorFlow.js fix their thread count the first
+// time they load and cannot change it afterwards; inside one configuration every library runs the
+// case one after another, as in the other groups.
+//   Node:     simdnet (relaxed, simd) and onnxruntime-web (numThreads = T).
+//   Chromium: the same plus tfjs-wasm (setThreadsCount(T)). tfjs-wasm 4.22 caps its pool at
+//             navigator.hardwareConcurrency / 2, so the page reports 2·N cores to it (an init
+//             script); without that it would run one thread on a 2-core machine.
+// Also measured: pool start-up, init({ threads: N }) minus init({ threads: 1 }) in the same
+// process (median of 7, after a reset() each).
+//
+// This file is measure(), the part that runs inside one configuration (a Node process started by
+// bench/threads.mjs through threads-child.mjs, or a Chromium page); bench/threads.mjs spawns the
+// configurations and merges their rows: column `<library> ×<T>`.
+import { measureCase } from './harness.mjs';
+import { rate, randomData } from './lib.mjs';
+import { gemmJs, outSize, convJs, convBackwardJs } from './reference.mjs';
+import { mlp, cnn, initialParams, batchData, referenceStep, referenceLogits } from './models.mjs';
+import { envVar, simdnetEntry } from './platform.mjs';
+
+const GEMMS = [
+  ['512x512x512', 512, 512, 512, false, false],
+  ['64x784 · 784x256 (A·B)', 64, 256, 784, false, false],
+  ['784x64ᵀ · 64x256 (Aᵀ·B)', 784, 256, 64, true, false],
+  ['64x256 · 784x256ᵀ (A·Bᵀ)', 64, 784, 256, false, true],
+];
+const CONV = ['32×32×13×13 → 64, 3×3 (MNIST conv2)', 32, 32, 13, 13, 64, 3, 1, 0];
+// the columns of this group: simdnet's SIMD builds and the threaded peers
+const COLUMNS = ['simdnet-relaxed', 'simdnet-simd', 'ort-web', 'tfjs-wasm'];
+
+/** The cases, inside one configuration (BENCH_THREADS = T set by run()). */
+export async function measure({ variants }) {
+  const only = (name) => COLUMNS.includes(name);
+  const rows = [];
+  const add = async (row, kind, spec, opts) => { await measureCase(row, kind, spec, { variants, only, ...opts }); rows.push(row); };
+  for (const [label, m, n, k, tA, tB] of GEMMS) {
+    const a = randomData(m * k, 1), b = randomData(k * n, 2);
+    const ref = gemmJs(a, b, new Float64Array(m * n), m, n, k, tA, tB);
+    await add({ group: 'threads', case: `GEMM ${label}`, unit: 'GFLOP/s', higherIsBetter: true, tags: { threads: m === 512 ? 'gemm512' : 'gemm' } },
+      'gemm', { m, n, k, tA, tB, a, b, api: true }, { expected: { c: [ref, 1e-4] }, toUnit: (t) => rate(t, 2 * m * n * k, 1e6) });
+  }
+  {
+    const [label, n, cIn, h, w, cOut, k, s, p] = CONV;
+    const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
+    const nx = n * cIn * h * w, nw = cOut * cIn * k * k, ny = n * cOut * oh * ow;
+    const x = randomData(nx, 1), weight = randomData(nw, 2), bias = randomData(cOut, 3), dy = randomData(ny, 4);
+    const y = convJs(x, weight, bias, new Float64Array(ny), n, cIn, h, w, cOut, k, s, p);
+    const dx = new Float64Array(nx), dw = new Float64Array(nw), db = new Float64Array(cOut);
+    convBackwardJs(x, weight, dy, dx, dw, db, n, cIn, h, w, cOut, k, s, p);
+    const spec = { n, cIn, h, w, cOut, k, s, p, x, weight, bias, dy };
+    const sumTol = 1e-4 * Math.sqrt(ny / cOut);
+    await add({ group: 'threads', case: `conv ${label} forward`, unit: 'GFLOP/s', higherIsBetter: true, tags: { threads: 'conv' } },
+      'convForward', spec, { expected: { y: [y, 1e-4] }, toUnit: (t) => rate(t, 2 * ny * cIn * k * k, 1e6) });
+    await add({ group: 'threads', case: `conv ${label} fwd+bwd`, unit: 'ms', higherIsBetter: false, tags: { threads: 'conv' } },
+      'convBackward', spec, { expected: { dx: [dx, 1e-4], dw: [dw, sumTol], db: [db, sumTol] } });
+  }
+  for (const model of [mlp, cnn]) {
+    const params = initialParams(model), { x, labels } = batchData(model);
+    const ref = referenceStep(model, params, x, labels, { lr: 0.01 });
+    const expected = { loss: [Float64Array.of(ref.loss), 1e-5] };
+    for (const [name, q] of Object.entries(ref.params)) expected[name] = [q, 1e-5];
+    const spec = { model, params, x, labels, lr: 0.01, momentum: 0.9, dropout: true };
+    await add({ group: 'threads', case: `${model.name} training step, batch ${model.batch}`, unit: 'ms/step', higherIsBetter: false, tags: { threads: model === mlp ? 'mlp' : 'cnn-step' } },
+      'train', spec, { expected, checkSpec: { ...spec, dropout: false } });
+  }
+  {
+    const params = initialParams(cnn), { x } = batchData(cnn);
+    const logits = referenceLogits(cnn, params, x);
+    await add({ group: 'threads', case: `${cnn.name} inference, batch ${cnn.batch}`, unit: 'images/s', higherIsBetter: true, tags: { threads: 'cnn-infer' } },
+      'infer', { model: cnn, params, x }, {
+        expected: { logits: [logits, 1e-4] },
+        toUnit: (t) => ({ median: cnn.batch / t.median * 1e3, min: cnn.batch / t.max * 1e3, max: cnn.batch / t.min * 1e3 }),
+      });
+  }
+  if (threadCount() > 1) rows.push(await poolStartup());
+  return rows;
+}
+
+/** init({ threads: T }) − init({ threads: 1 }), ms: what starting the pool adds (simdnet only). */
+async function poolStartup() {
+  const T = threadCount();
+  const row = { group: 'threads', case: 'pool start-up: init({ threads: N }) − init({ threads: 1 })', unit: 'ms', higherIsBetter: false, tags: { threads: 'startup' }, results: {} };
+  const { init, reset } = await import(/* @vite-ignore */ simdnetEntry);
+  const once = async (threads) => { reset(); const t0 = performance.now(); await init({ variant: 'simd', threads }); return performance.now() - t0; };
+  const diffs = [];
+  await once(T); // the first init also compiles; not counted
+  for (let i = 0; i < 7; i++) diffs.push((await once(T)) - (await once(1)));
+  diffs.sort((a, b) => a - b);
+  row.results['simdnet-simd'] = { median: diffs[3], min: diffs[0], max: diffs[6], samples: 7, reps: 1 };
+  reset();
+  return row;
+}
+
+/** The thread count of this configuration (run() sets it). */
+export function threadCount() {
+  return Number(envVar('BENCH_THREADS') ?? 1);
+}
+
