@@ -25,6 +25,6 @@ export {
 } from './conv';
 export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './pool';
 export { dropoutForward, dropoutBackward } from './dropout';
-export { sgdStep, adamStep } from './optim';
+export { sgdStep, adamStep, rmspropStep, adagradStep, adadeltaStep } from './optim';
 export { depthwiseConv2dForward, depthwiseConv2dBackwardInput, depthwiseConv2dBackwardWeight } from './depthwise';
 export { globalAvgPool2dForward, globalAvgPool2dBackward } from './globalpool';

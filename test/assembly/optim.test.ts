@@ -86,6 +86,70 @@ describe.each(variants)('optim (%s build)', (variant) => {
     });
   }
 
+  /**
+   * A kernel with `states` state arrays against its reference over STEPS steps at every tail
+   * length; `init` is the state's starting value (Adagrad's initialAccumulatorValue), `stateAtol`
+   * the absolute tolerance of the state (RMSprop's momentum buffer sums terms d/avg of size up to
+   * 1/√(1 − α) ≈ 3 that cancel, so its f32 error is absolute, ~1e-7 per term).
+   */
+  function sweepStates(name: string, states: number, call: (pp: number, pg: number, ps: number[], n: number, step: number) => void,
+                       reference: (p: Float64Array, g: Float32Array, s: Float64Array[], step: number) => void, init = 0, stateAtol = 1e-7): void {
+    const random = rng(33);
+    for (const n of sizes) {
+      const bufs = new Buffers(core, n % 3);
+      const p0 = randomArray(n, random);
+      const pp = bufs.put(p0), ps = Array.from({ length: states }, () => bufs.put(new Float32Array(n).fill(init)));
+      const p = Float64Array.from(p0), s = Array.from({ length: states }, () => new Float64Array(n).fill(Math.fround(init)));
+      for (let step = 1; step <= STEPS; step++) {
+        const g = randomArray(n, random, step);
+        if (n > 2) g[2] = 0;
+        const pg = bufs.put(g);
+        call(pp, pg, ps, n, step);
+        reference(p, g, s, step);
+        const label = `${variant} ${name} n=${n} step ${step}`;
+        expectClose(core.get(pp, n), p, 1e-6, 1e-5, `${label} p`);
+        s.forEach((ref, k) => expectClose(core.get(ps[k], n), ref, stateAtol, 1e-5, `${label} state ${k}`));
+        [pp, ...ps].forEach((ptr) => bufs.checkGuards(ptr, n, label));
+      }
+      bufs.free();
+    }
+  }
+
+  const rmspropCases: ref.RmspropOptions[] = [
+    { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, weightDecay: 0 },
+    { lr: 0.01, alpha: 0.9, eps: 1e-6, momentum: 0.9, centered: false, weightDecay: 1e-2 },
+    { lr: 0.005, alpha: 0.95, eps: 1e-3, momentum: 0, centered: true, weightDecay: 0 },
+    { lr: 0.02, alpha: 0.8, eps: 1e-8, momentum: 0.5, centered: true, weightDecay: 0.1 },
+  ];
+  for (const o of rmspropCases) {
+    it(`rmspropStep ${JSON.stringify(o)} over ${STEPS} steps and every tail length`, () => {
+      sweepStates('rmsprop', 3, (pp, pg, [sq, ga, buf], n) => e.rmspropStep(pp, pg, sq, ga, buf, n, o.lr, o.alpha, o.eps, o.momentum, o.weightDecay, o.centered ? 1 : 0),
+        (p, g, s) => ref.rmspropStep(p, g, s, f32(o)), 0, 2e-6);
+    });
+  }
+
+  const adagradCases: Array<ref.AdagradOptions & { init: number }> = [
+    { lr: 0.01, lrDecay: 0, eps: 1e-10, weightDecay: 0, init: 0 },
+    { lr: 0.1, lrDecay: 0.05, eps: 1e-6, weightDecay: 1e-2, init: 0.1 },
+  ];
+  for (const o of adagradCases) {
+    it(`adagradStep ${JSON.stringify(o)} over ${STEPS} steps and every tail length`, () => {
+      sweepStates('adagrad', 1, (pp, pg, [sum], n, step) => e.adagradStep(pp, pg, sum, n, o.lr / (1 + (step - 1) * o.lrDecay), o.eps, o.weightDecay),
+        (p, g, s, step) => ref.adagradStep(p, g, s, step, f32(o)), o.init);
+    });
+  }
+
+  const adadeltaCases: ref.AdadeltaOptions[] = [
+    { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 },
+    { lr: 0.5, rho: 0.95, eps: 1e-4, weightDecay: 1e-2 },
+  ];
+  for (const o of adadeltaCases) {
+    it(`adadeltaStep ${JSON.stringify(o)} over ${STEPS} steps and every tail length`, () => {
+      sweepStates('adadelta', 2, (pp, pg, [sq, acc], n) => e.adadeltaStep(pp, pg, sq, acc, n, o.lr, o.rho, o.eps, o.weightDecay),
+        (p, g, s) => ref.adadeltaStep(p, g, s, f32(o)));
+    });
+  }
+
   it('SGD momentum and Nesterov by hand: constant gradient 1, lr 0.1, momentum 0.9', () => {
     const bufs = new Buffers(core);
     for (const [nesterov, expected] of [[0, [-0.1, -0.29]], [1, [-0.19, -0.461]]] as const) {
