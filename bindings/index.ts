@@ -20,6 +20,7 @@ export * as ops from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as loss from './loss.js';
 export * as optim from './optim/index.js';
+export { clipGradNorm } from './optim/clip.js';
 export {
   save, load, loadModel, readSafetensors, writeSafetensors, checkpoint, restore,
   saveFile, loadFile, loadModelFile, writeFileAtomic, toOnnx,

@@ -9,6 +9,7 @@ import { permutation } from './random.js';
 import { Module } from './nn/module.js';
 import { Optimizer } from './optim/optimizer.js';
 import type { LRScheduler } from './optim/schedule.js';
+import { ReduceLROnPlateau } from './optim/plateau.js';
 import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
 import { svm } from './ops/svm.js';
 import { mse } from './ops/mse.js';
@@ -43,6 +44,7 @@ export interface FitOptions {
   batchSize?: number;
   loss?: LossSpec;
   validation?: Dataset;
+  /** Stepped after every epoch (ReduceLROnPlateau with the validation loss, so it needs `validation`). */
   scheduler?: LRScheduler;
   shuffle?: boolean;
   /** Called after every epoch; returning false stops training. May be async. */
@@ -245,6 +247,7 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
   if (val && val.features !== d.features) throw shapeError(op, 'validation samples differ in size from training samples', [d.n, ...d.shape], [val.n, ...val.shape]);
   checkLabelRange(model, d, op);
   if (val) checkLabelRange(model, val, 'fit (validation)');
+  if (scheduler instanceof ReduceLROnPlateau && !val) throw new Error('fit: ReduceLROnPlateau steps on the validation loss; pass options.validation');
 
   const history: History = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], time: [] };
   const show = progress(verbose);
@@ -318,7 +321,7 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
         history.valLoss.push(r.loss);
         if (val.labels) history.valAccuracy.push(r.accuracy);
       }
-      scheduler?.step();
+      scheduler?.step(logs.valLoss); // the validation loss: ReduceLROnPlateau's metric, ignored by the others
       logs.time = (now() - t0) / 1000;
       history.time.push(logs.time);
       show.done(`epoch ${epoch}/${epochs} loss ${logs.loss.toFixed(4)}${d.labels ? ` accuracy ${logs.accuracy.toFixed(4)}` : ''}` +

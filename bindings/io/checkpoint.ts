@@ -1,6 +1,7 @@
 // Checkpoints: everything training needs to continue exactly where it stopped — the weights, the
-// optimiser's state (momentum buffers, Adam moments and step counts, hyperparameters and the
-// current lr), the scheduler's epoch count, the epoch and the random generator's state — in one
+// optimiser's state (momentum buffers, Adam moments, RMSprop/Adagrad/Adadelta accumulators, step
+// counts, hyperparameters and the current lr), the scheduler's epoch count (and ReduceLROnPlateau's
+// best metric and counters), the epoch and the random generator's state — in one
 // safetensors file. The weights keep their state_dict names (so the file is also a weights file
 // for load(…, { strict: false }) or PyTorch); optimiser tensors are named 'optimizer/<i>.<field>'
 // and the rest is JSON in the 'simdnet.checkpoint' metadata.
@@ -65,7 +66,7 @@ function optimizerKind(opt: Optimizer): string {
 function hyperparameters(opt: Optimizer): Record<string, number | boolean | number[]> {
   if (opt instanceof Adam) return { lr: opt.lr, betas: [opt.beta1, opt.beta2], eps: opt.eps, weightDecay: opt.weightDecay };
   if (opt instanceof SGD) return { lr: opt.lr, momentum: opt.momentum, nesterov: opt.nesterov, weightDecay: opt.weightDecay };
-  return { lr: opt.lr };
+  return { lr: opt.lr, ...opt.hyperparameters() };
 }
 
 function checkEpoch(v: unknown, op: string, what = 'epoch'): number {
@@ -109,7 +110,7 @@ export function checkpoint(options: CheckpointOptions): Uint8Array {
     }
     state.optimizer = { type: optimizerKind(optimizer), ...hyperparameters(optimizer), counts } as JsonObject;
   }
-  if (scheduler) state.scheduler = { type: scheduler.constructor.name, lastEpoch: scheduler.lastEpoch, baseLr: scheduler.baseLr };
+  if (scheduler) state.scheduler = { type: scheduler.constructor.name, lastEpoch: scheduler.lastEpoch, baseLr: scheduler.baseLr, ...scheduler.extraState() };
   const names = new Set(entries.map((e) => e.name));
   if (entries.length !== names.size) throw new Error(`${op}: a model parameter's name starts with '${OPT_PREFIX}', which checkpoints use for the optimiser's state`);
   const meta: Record<string, string> = { format: 'pt', ...user, [CHECKPOINT_KEY]: JSON.stringify(state) };
@@ -172,6 +173,11 @@ function checkOptimizer(opt: Optimizer, section: JsonValue | undefined, op: stri
     if (typeof nesterov !== 'boolean') throw new Error(`${where}: nesterov must be true or false`);
     if (nesterov && momentum <= 0) throw new Error(`${where}: nesterov needs momentum > 0`);
     apply = () => { opt.lr = lr; opt.momentum = momentum; opt.nesterov = nesterov; opt.weightDecay = wd; };
+  } else {
+    const values: Record<string, unknown> = {};
+    for (const key of Object.keys(opt.hyperparameters())) values[key] = field(section, key, op, 'optimizer');
+    const set = opt.checkHyperparameters(values, where);
+    apply = () => { opt.lr = lr; set(); };
   }
   return { apply, counts };
 }
@@ -226,6 +232,7 @@ function restoreBytes(source: unknown, options: RestoreOptions, op: string): Res
 
   // The scheduler's epoch count.
   let lastEpoch = -1;
+  let applyScheduler = (): void => {};
   if (scheduler) {
     const s = state.scheduler;
     if (!isObject(s)) throw new Error(`${op}: the checkpoint holds no scheduler state (it was made without a scheduler)`);
@@ -234,6 +241,9 @@ function restoreBytes(source: unknown, options: RestoreOptions, op: string): Res
     if (s.baseLr !== scheduler.baseLr) {
       throw new Error(`${op}: the scheduler's base lr ${scheduler.baseLr} differs from the checkpoint's ${show(s.baseLr)} (make the optimiser with the original lr, then the scheduler, then restore)`);
     }
+    const extra: Record<string, unknown> = {};
+    for (const key of Object.keys(scheduler.extraState())) extra[key] = field(s, key, op, 'scheduler');
+    applyScheduler = scheduler.checkExtraState(extra, `${op}: the checkpoint's scheduler`);
   }
 
   // Everything checked: load the optimiser's state (it allocates first, so out-of-memory changes
@@ -247,7 +257,7 @@ function restoreBytes(source: unknown, options: RestoreOptions, op: string): Res
   }
   writeMatches(file, new Map(named), matches);
   applyOptimizer();
-  if (scheduler) scheduler.lastEpoch = lastEpoch;
+  if (scheduler) { scheduler.lastEpoch = lastEpoch; applyScheduler(); }
   const metadata: Record<string, string> = Object.fromEntries(Object.entries(file.metadata).filter(([k]) => k !== CHECKPOINT_KEY));
   return { epoch, rngState, metadata };
 }

@@ -53,6 +53,19 @@ export abstract class Optimizer {
   /** Frees the state tensors. */
   abstract dispose(): void;
 
+  /** @internal The hyperparameters besides lr that a checkpoint stores, by option name. */
+  hyperparameters(): Record<string, number | boolean> {
+    return {};
+  }
+
+  /**
+   * @internal Checks hyperparameters read from a checkpoint (the keys of hyperparameters()),
+   * throwing an Error that starts with `where`; returns the function that sets them.
+   */
+  checkHyperparameters(_values: Record<string, unknown>, _where: string): () => void {
+    return () => {};
+  }
+
   /**
    * Replaces the state with a stateDict() (of an optimiser of the same kind over the same
    * parameters). Checks every entry first and allocates before writing, so a bad state dict or
@@ -64,10 +77,10 @@ export abstract class Optimizer {
 
   /**
    * @internal Checks a state dict whose entries are '<i>.<field>' (i a parameter index, fields
-   * as given: 'tensor' entries hold one value per parameter element, 'count' entries a
-   * non-negative integer). Returns the entries per parameter index.
+   * as given: 'tensor' entries hold one value per parameter element ('tensor?': and may be
+   * missing), 'count' entries a non-negative integer). Returns the entries per parameter index.
    */
-  protected checkState(state: unknown, fields: Record<string, 'tensor' | 'count'>): Map<number, Record<string, Float32Array | number>> {
+  protected checkState(state: unknown, fields: Record<string, 'tensor' | 'count' | 'tensor?'>): Map<number, Record<string, Float32Array | number>> {
     const op = `${this.name}.loadStateDict`;
     if (state === null || typeof state !== 'object') throw new Error(`${op}: expected an object from stateDict(), got ${state === null ? 'null' : typeof state}`);
     const out = new Map<number, Record<string, Float32Array | number>>();
@@ -96,7 +109,7 @@ export abstract class Optimizer {
       entry[m[2]] = value;
     }
     for (const [i, entry] of out) {
-      for (const f of names) if (!(f in entry)) throw new Error(`${op}: parameter ${i} has ${Object.keys(entry).map((k) => `'${i}.${k}'`).join(', ')} but no '${i}.${f}'`);
+      for (const f of names) if (!(f in entry) && fields[f] !== 'tensor?') throw new Error(`${op}: parameter ${i} has ${Object.keys(entry).map((k) => `'${i}.${k}'`).join(', ')} but no '${i}.${f}'`);
     }
     return out;
   }

@@ -22,10 +22,20 @@ export abstract class LRScheduler {
   /** The learning rate for a given epoch. */
   abstract lrAt(epoch: number): number;
 
-  /** Advances one epoch and sets the optimiser's lr. */
-  step(): void {
+  /** Advances one epoch and sets the optimiser's lr (ReduceLROnPlateau takes the epoch's metric). */
+  step(_metric?: number): void {
     this.lastEpoch++;
     this.optimizer.lr = this.lrAt(this.lastEpoch);
+  }
+
+  /** @internal State besides lastEpoch that a checkpoint stores (JSON numbers or null). */
+  extraState(): Record<string, number | null> {
+    return {};
+  }
+
+  /** @internal Checks extraState() values read from a checkpoint; returns the function that sets them. */
+  checkExtraState(_values: Record<string, unknown>, _where: string): () => void {
+    return () => {};
   }
 
   getLastLr(): number {
