@@ -1,9 +1,12 @@
 // What a browser downloads: `npm run size` prints, raw and gzip (-9), the browser entry
 // (dist/browser.js) plus the one .wasm it fetches, and simdnet/inline (dist/inline.js, the builds
-// embedded). JS is shown as shipped and minified by esbuild, as an app's bundler would; the whole
+// embedded), and the playground page (examples/playground/) as it is served. JS is shown as shipped and minified by esbuild, as an app's bundler would; the whole
 // API is counted (an app that imports less gets less after tree-shaking).
 import { transform } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPlayground } from '../examples/playground/build.mjs';
 import { gzipSync } from 'node:zlib';
 
 const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
@@ -46,3 +49,25 @@ const table = (t) => [
 console.log(table(rows));
 console.log();
 console.log(table(totals));
+
+// The playground as a browser loads it: page, styles, page script, training Worker (with
+// simdnet bundled in) and the one .wasm the Worker fetches (Chromium: relaxed). MNIST data
+// loads only when picked and is not counted.
+const out = await mkdtemp(join(tmpdir(), 'simdnet-size-'));
+try {
+  await buildPlayground(out);
+  const files = ['index.html', 'style.css', 'main.js', 'worker.js', 'simdnet-relaxed.wasm'];
+  const sizes = await Promise.all(files.map(async (f) => {
+    const bytes = await readFile(join(out, f));
+    return [f, bytes.length, gz(bytes)];
+  }));
+  const sum = (i) => sizes.reduce((s, r) => s + r[i], 0);
+  console.log();
+  console.log(table([
+    ['playground (npm run playground:build)', 'raw', 'gzip'],
+    ...sizes.map(([f, raw, g]) => [f, kb(raw), kb(g)]),
+    ['total: what the page downloads before MNIST', kb(sum(1)), kb(sum(2))],
+  ]));
+} finally {
+  await rm(out, { recursive: true, force: true });
+}
