@@ -6,7 +6,7 @@
 // intermediate tensors are freed as soon as they have been passed on, and the graph (with any
 // buffers an op saved for its backward) is freed when backward() finishes.
 
-import { Tensor, empty, assertLive, shapeError, sameShape, shapeStr } from './tensor.js';
+import { Tensor, empty, assertLive, shapeError, sameShape, shapeStr, describe } from './tensor.js';
 import { wasm, heapF32 } from './runtime.js';
 import { options as checkOptions } from './options.js';
 
@@ -46,6 +46,7 @@ export function anyNeedsGrad(ts: readonly Tensor[]): boolean {
  * promise settles — for everything that runs meanwhile, as with tidy().
  */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new Error(`noGrad: expected a function, got ${describe(fn)}`);
   disabled++;
   let result: T;
   try {

@@ -350,6 +350,7 @@ export function ones(shape: number[]): Tensor {
 
 /** A tensor filled with `value`. */
 export function full(shape: number[], value: number): Tensor {
+  checkShape(shape, 'full');
   if (!Number.isFinite(value)) throw shapeError('full', `value must be finite, got ${value}`, shape);
   return filled(shape, value, 'full');
 }

@@ -2,6 +2,7 @@
 // so bundles for browsers and workers never load it. save/load themselves work on bytes.
 
 import type { Module } from '../nn/module.js';
+import { describe } from '../tensor.js';
 import { save, load, loadModel, type SaveOptions, type LoadOptions } from './weights.js';
 
 async function fs(): Promise<typeof import('node:fs/promises')> {
@@ -14,20 +15,25 @@ async function fs(): Promise<typeof import('node:fs/promises')> {
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new Error(`writeFileAtomic: path must be a non-empty string, got ${typeof path}`);
+  if (!(bytes instanceof Uint8Array)) throw new Error(`writeFileAtomic: bytes must be a Uint8Array (what save() returns), got ${describe(bytes)}`);
   const { open, rename, unlink } = await fs();
   const tmp = `${path}.${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}.tmp`;
-  const fh = await open(tmp, 'wx');
   try {
+    const fh = await open(tmp, 'wx');
     try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await fh.writeFile(bytes);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
     }
-    await rename(tmp, path);
   } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
+    throw new Error(`writeFileAtomic: cannot write ${path}: ${(err as Error).message}`);
   }
 }
 

@@ -200,6 +200,7 @@ export function writeSafetensors(
   tensors: Record<string, Tensor | { shape: number[]; data: Float32Array }>, metadata?: Record<string, string>,
 ): Uint8Array {
   const op = 'writeSafetensors';
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) throw new Error(`${op}: expected an object of tensors by name, got ${describe(tensors)}`);
   const entries = Object.entries(tensors).map(([name, t]) => {
     if (t instanceof Tensor) { assertLive(t, op); return { name, shape: t.shape, data: t }; }
     if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) throw new Error(`${op}: tensor ${q(name)} must be a Tensor or { shape, data: Float32Array }`);

@@ -6,7 +6,7 @@
 //     forward(x) { return this.fc2.forward(this.fc1.forward(x).relu()); } }
 // and namedParameters() gives PyTorch state_dict names ('fc1.weight', '0.bias', ...).
 
-import { Tensor, assertLive, shapeError, sameShape, shapeStr } from '../tensor.js';
+import { Tensor, assertLive, shapeError, sameShape, shapeStr, describe } from '../tensor.js';
 import { heapF32 } from '../runtime.js';
 
 /** Marks `t` as a parameter: requires grad, survives every tidy(), found by Module.parameters(). */
@@ -75,6 +75,7 @@ export abstract class Module {
 
   /** Sets training mode here and in every child. */
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new Error(`train: mode must be true or false, got ${describe(mode)}`);
     this.training = mode;
     for (const [, child] of this.namedChildren()) child.train(mode);
     return this;
@@ -99,6 +100,7 @@ export abstract class Module {
 
   /** Overwrites parameters from stateDict()-shaped data; checks every name and size first. */
   loadStateDict(state: Record<string, Float32Array | number[]>): void {
+    if (state === null || typeof state !== 'object') throw new Error(`loadStateDict: expected an object of parameter values by name (a stateDict()), got ${describe(state)}`);
     const named = this.namedParameters();
     for (const [name, p] of named) {
       assertLive(p, 'loadStateDict');
