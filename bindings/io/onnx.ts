@@ -1,7 +1,8 @@
 // ONNX export: the model as an ONNX graph (opset 13) that ONNX Runtime — and through it the rest of
 // the ecosystem — can serve. The protobuf is written by hand: a varint / length-delimited writer
 // and the few messages ONNX needs (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
-// ValueInfoProto), with the field numbers of onnx/onnx.proto.
+// ValueInfoProto), with the field numbers of onnx/onnx.proto; the codec (onnx-proto.ts) is shared
+// with the importer.
 //
 // Layer by layer (the graph is the model in eval mode):
 //   Dense      Gemm(x, W, b, transB = 1)         W [out, in] as stored (PyTorch's layout)
@@ -22,78 +23,10 @@ import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from '../nn/co
 import { samePadding } from '../ops/conv2d.js';
 import { heapF32 } from '../runtime.js';
 import { options as checkOptions } from '../options.js';
+import { ProtoWriter as Proto, DT, AT } from './onnx-proto.js';
 
-// ---------------------------------------------------------------------------------------------
-// Protobuf: wire type 0 = varint, 2 = length-delimited, 5 = 32-bit.
-
-class Proto {
-  private parts: Uint8Array[] = [];
-  private scratch: number[] = [];
-
-  private flush(): void {
-    if (this.scratch.length) { this.parts.push(Uint8Array.from(this.scratch)); this.scratch = []; }
-  }
-
-  private varint(v: number | bigint): void {
-    // int64 fields: negatives are ten-byte two's complement.
-    let n = BigInt.asUintN(64, BigInt(v));
-    while (n >= 0x80n) { this.scratch.push(Number(n & 0x7fn) | 0x80); n >>= 7n; }
-    this.scratch.push(Number(n));
-  }
-
-  private key(field: number, wire: number): void {
-    this.varint((field << 3) | wire);
-  }
-
-  int(field: number, v: number): this {
-    this.key(field, 0);
-    this.varint(v);
-    return this;
-  }
-
-  float(field: number, v: number): this {
-    this.key(field, 5);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
-    this.scratch.push(...b);
-    return this;
-  }
-
-  bytes(field: number, b: Uint8Array): this {
-    this.key(field, 2);
-    this.varint(b.length);
-    this.flush();
-    this.parts.push(b);
-    return this;
-  }
-
-  string(field: number, s: string): this {
-    return this.bytes(field, new TextEncoder().encode(s));
-  }
-
-  message(field: number, m: Proto): this {
-    return this.bytes(field, m.finish());
-  }
-
-  packedInts(field: number, vs: readonly number[]): this {
-    const inner = new Proto();
-    for (const v of vs) inner.varint(v);
-    return this.bytes(field, inner.finish());
-  }
-
-  finish(): Uint8Array {
-    this.flush();
-    let n = 0;
-    for (const p of this.parts) n += p.length;
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const p of this.parts) { out.set(p, at); at += p.length; }
-    return out;
-  }
-}
-
-const FLOAT = 1, INT64 = 7;
-const ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_INTS = 7;
+const FLOAT = DT.FLOAT, INT64 = DT.INT64;
+const ATTR_FLOAT = AT.FLOAT, ATTR_INT = AT.INT, ATTR_INTS = AT.INTS;
 
 type Attr = [name: string, value: number | number[], kind?: 'float' | 'int'];
 
