@@ -23,6 +23,6 @@ export * as optim from './optim/index.js';
 export { clipGradNorm } from './optim/clip.js';
 export {
   save, load, loadModel, readSafetensors, writeSafetensors, checkpoint, restore,
-  saveFile, loadFile, loadModelFile, writeFileAtomic, toOnnx,
+  saveFile, loadFile, loadModelFile, writeFileAtomic, toOnnx, fromOnnx,
 } from './io/index.js';
-export type { SaveOptions, LoadOptions, SafetensorsTensor, CheckpointOptions, RestoreOptions, Restored, OnnxOptions } from './io/index.js';
+export type { SaveOptions, LoadOptions, SafetensorsTensor, CheckpointOptions, RestoreOptions, Restored, OnnxOptions, FromOnnxOptions } from './io/index.js';

@@ -5,4 +5,6 @@ export { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential
 export type { DenseOptions } from './layers.js';
 export { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from './conv.js';
 export type { Conv2dLayerOptions, Pool2dLayerOptions } from './conv.js';
+export { Graph, Reshape, ConstantPad2d, Softmax, Elementwise } from './graph.js';
+export type { GraphNode, GraphOp, ElementwiseOp } from './graph.js';
 export type { Init, InitName } from './init.js';
