@@ -13,7 +13,8 @@
 //
 // Mapping (PyTorch's layouts throughout, so state dicts move between the two):
 //   Gemm (transB or not), MatMul [+ Add]  → Dense        Conv         → Conv2d (+ ConstantPad2d when asymmetric)
-//   MaxPool, AveragePool, GlobalAveragePool → MaxPool2d / AvgPool2d (ceil_mode and
+//   GlobalAveragePool → GlobalAvgPool2d    Conv group → Conv2d groups
+//   MaxPool, AveragePool → MaxPool2d / AvgPool2d (ceil_mode and
 //   count_include_pad = 0 by explicit padding / a constant correction)
 //   Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax → the layers        Flatten → Flatten
 //   Reshape/Squeeze/Unsqueeze with a foldable shape → Reshape        Dropout → Dropout, Identity → nothing
@@ -23,7 +24,7 @@
 
 import { Module } from '../nn/module.js';
 import { Dense, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from '../nn/layers.js';
-import { Conv2d, MaxPool2d, AvgPool2d, Dropout } from '../nn/conv.js';
+import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from '../nn/conv.js';
 import { Graph, Reshape, ConstantPad2d, Softmax, Elementwise, type GraphNode, type GraphOp, type ElementwiseOp } from '../nn/graph.js';
 import { heapF32 } from '../runtime.js';
 import { describe as describeValue, shapeStr } from '../tensor.js';
@@ -212,7 +213,10 @@ function plan(model: OnnxModel, batch: number, sample: number[], opset: number, 
       if (!v) problem(`input '${name}' is not produced by an earlier node, an initializer or the graph input`);
       return v;
     });
-    const setOut = (v: Val, k = 0): void => { if (n.outputs[k]) env.set(n.outputs[k], v); };
+    const setOut = (v: Val, k = 0): void => {
+      if (v.kind === 'dyn') checkDynShape(v.shape);
+      if (n.outputs[k]) env.set(n.outputs[k], v);
+    };
     const bad = (): void => { for (let k = 0; k < n.outputs.length; k++) setOut({ kind: 'bad' }, k); };
     if (failed || ins.some((v) => v?.kind === 'bad')) { bad(); return; }
     if (n.domain !== '' && n.domain !== 'ai.onnx') { problem(`operator domain '${n.domain}' is not supported`); bad(); return; }
@@ -265,6 +269,13 @@ interface Ctx {
   gelu: Map<OnnxNode, GeluMatch>;
   env: Map<string, Val>;
   foldCap: number;
+}
+
+/** The largest value a layer may produce: 2^28 float32 (1 GiB), each dimension a positive integer. */
+const MAX_VALUE = 2 ** 28;
+
+function checkDynShape(shape: readonly number[]): void {
+  if (shape.some((d) => !Number.isInteger(d) || d < 1) || prod(shape) > MAX_VALUE) refuse(`its output would be ${shapeStr(shape)}: empty or more than 2^28 values`);
 }
 
 function refuse(what: string): never {
@@ -700,7 +711,8 @@ function layer(c: Ctx): void {
       const x = c.materialise(dynIn(c, 0));
       if (x.shape.length !== 4) refuse(`input is ${x.shape.length}-D; only NCHW (4-D) is supported`);
       const [, ch, h, w] = x.shape;
-      const v = c.emit({ op: 'layer', inputs: [x.v], node: n.name, layer: { label: 'AvgPool2d', make: () => new AvgPool2d([h, w]) } });
+      if (h < 1 || w < 1) refuse(`input ${shapeStr(x.shape)} is empty`);
+      const v = c.emit({ op: 'layer', inputs: [x.v], node: n.name, layer: { label: 'GlobalAvgPool2d', make: () => new GlobalAvgPool2d() } });
       c.setOut({ kind: 'dyn', shape: [x.shape[0], ch, 1, 1], v });
       return;
     }
@@ -860,8 +872,8 @@ function conv(c: Ctx): void {
   const ks = attrs.ints('kernel_shape');
   if (ks && (ks.length !== 2 || ks[0] !== kh || ks[1] !== kw)) refuse(`attribute 'kernel_shape' = [${ks.join(', ')}] disagrees with the weight ${shapeStr(w.dims)}`);
   const stride = pair2(c, 'strides', 1), dilation = pair2(c, 'dilations', 1);
-  if (group !== 1) refuse(`attribute 'group' = ${group}: grouped and depthwise convolution are not supported yet`);
   const inC = x0.shape[1];
+  if (group < 1 || outC % group !== 0) refuse(`attribute 'group' = ${group} does not divide the ${outC} output channels`);
   if (inC !== inPer * group) refuse(`input has ${inC} channels, the weight ${shapeStr(w.dims)} with group ${group} expects ${inPer * group}`);
   const sym = (p: number[]): boolean => p[0] === p[2] && p[1] === p[3];
   const { x, pads } = absorbPad(c, x0, spatialPads(c, x0, [kh, kw], stride, dilation), sym);
@@ -883,7 +895,7 @@ function conv(c: Ctx): void {
     if (prod(b.dims) !== outC) refuse(`bias ${shapeStr(b.dims)} does not match ${outC} output channels`);
     weights.push(['bias', b.data]);
   }
-  const opts = { stride, padding, dilation, bias: b !== undefined, init: 'zeros' as const };
+  const opts = { stride, padding, dilation, groups: group, bias: b !== undefined, init: 'zeros' as const };
   const v = c.emit({
     op: 'layer', inputs: [src.v], node: c.n.name, name: layerName(w),
     layer: { label: 'Conv2d', make: () => new Conv2d(inC, outC, [kh, kw], opts), weights },
@@ -926,6 +938,7 @@ function pool(c: Ctx): void {
   // ceil_mode: extra rows/columns at the bottom/right so that floor mode gives the same windows.
   const extraH = (oh - 1) * stride[0] + kk[0] - (H + 2 * p[0]), extraW = (ow - 1) * stride[1] + kk[1] - (W + 2 * p[1]);
   let src = x;
+  checkDynShape([x.shape[0], x.shape[1], oh, ow]);
   if (extraH > 0 || extraW > 0) {
     if (!max && include) refuse("attribute 'ceil_mode' = 1 with count_include_pad = 1 is not supported");
     const e: [number, number, number, number] = [0, Math.max(extraW, 0), 0, Math.max(extraH, 0)];

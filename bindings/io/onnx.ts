@@ -13,6 +13,9 @@
 //   MaxPool2d  MaxPool                            padded cells never win, as PyTorch
 //   AvgPool2d  AveragePool(count_include_pad = 1) padded zeros count in the divisor, as PyTorch
 //   ReLU, LeakyReLU(alpha), ELU(alpha), Sigmoid, Tanh, Flatten(axis = 1); Dropout is left out
+//   Graph      its nodes in order; merges as Add / Sub / Mul / Concat(axis)
+//   Reshape    Reshape(x, shape) (0 copies a dimension)   ConstantPad2d  Pad(x, pads, value)
+//   Softmax    Softmax(axis = -1)                 Elementwise  Add/Sub/Mul/Div with the constant
 //   softmax: true appends Softmax(axis = 1) on a [batch, classes] output.
 
 import { Tensor, tidy, zeros, shapeStr, describe } from '../tensor.js';
@@ -20,6 +23,7 @@ import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from '../nn/layers.js';
 import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from '../nn/conv.js';
+import { Graph, Reshape, ConstantPad2d, Softmax, Elementwise } from '../nn/graph.js';
 import { samePadding } from '../ops/conv2d.js';
 import { heapF32 } from '../runtime.js';
 import { options as checkOptions } from '../options.js';
@@ -58,6 +62,10 @@ function floatTensor(name: string, t: Tensor): Proto {
   return new Proto().packedInts(1, t.shape).int(2, FLOAT).string(8, name).bytes(9, raw);
 }
 
+function constantTensor(name: string, dims: readonly number[], values: Float32Array): Proto {
+  return new Proto().packedInts(1, dims).int(2, FLOAT).string(8, name).bytes(9, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
 function int64Tensor(name: string, values: number[]): Proto {
   return new Proto().packedInts(1, [values.length]).int(2, INT64).packedInts(7, values).string(8, name);
 }
@@ -83,7 +91,7 @@ export interface OnnxOptions {
   outputName?: string;
 }
 
-interface Graph {
+interface OnnxGraph {
   nodes: NodeRec[];
   initializers: Proto[];
   count: number;
@@ -95,7 +103,7 @@ function unsupported(m: Module, path: string): never {
 }
 
 /** Adds the nodes for module m reading tensor `x`; returns the name of its output. */
-function emit(m: Module, x: string, path: string, g: Graph, params: Map<Tensor, string>): string {
+function emit(m: Module, x: string, path: string, g: OnnxGraph, params: Map<Tensor, string>): string {
   const name = (op: string): string => `/${path ? `${path.replace(/\./g, '/')}/` : ''}${op}`;
   const out = (op: string): string => `${name(op)}_output_${g.count++}`;
   const param = (t: Tensor): string => {
@@ -116,6 +124,48 @@ function emit(m: Module, x: string, path: string, g: Graph, params: Map<Tensor, 
     let h = x;
     m.layers.forEach((l, i) => { h = emit(l, h, path ? `${path}.${i}` : String(i), g, params); });
     return h;
+  }
+  if (m instanceof Graph) {
+    // Value 0 is x; node k's output is value k + 1.
+    const values = [x];
+    for (const n of m.nodes) {
+      const at = path ? `${path}.${n.name}` : n.name;
+      const ins = n.inputs.map((v) => values[v]);
+      if (n.op === 'layer') {
+        values.push(emit(n.module!, ins[0], at, g, params));
+        continue;
+      }
+      const op = { add: 'Add', sub: 'Sub', mul: 'Mul', concat: 'Concat' }[n.op];
+      const nodeName = `/${at.replace(/\./g, '/')}/${op}`;
+      const y = `${nodeName}_output_${g.count++}`;
+      g.nodes.push(node(op, nodeName, ins, [y], n.op === 'concat' ? [['axis', n.axis as number]] : []));
+      values.push(y);
+    }
+    return values[values.length - 1];
+  }
+  if (m instanceof Reshape) {
+    const shapeName = `${name('Reshape')}_shape`;
+    g.initializers.push(int64Tensor(shapeName, m.shape));
+    const y = out('Reshape');
+    g.nodes.push(node('Reshape', name('Reshape'), [x, shapeName], [y]));
+    return y;
+  }
+  if (m instanceof ConstantPad2d) {
+    const [l, r, t, b] = m.padding;
+    const padsName = `${name('Pad')}_pads`, valueName = `${name('Pad')}_value`;
+    g.initializers.push(int64Tensor(padsName, [0, 0, t, l, 0, 0, b, r]), constantTensor(valueName, [], Float32Array.of(m.value)));
+    const y = out('Pad');
+    g.nodes.push(node('Pad', name('Pad'), [x, padsName, valueName], [y])); // mode 'constant' is the default
+    return y;
+  }
+  if (m instanceof Softmax) return simple('Softmax', [['axis', -1]]);
+  if (m instanceof Elementwise) {
+    const op = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div' }[m.op];
+    const constName = `${name(op)}_constant`;
+    g.initializers.push(constantTensor(constName, m.shape, m.values));
+    const y = out(op);
+    g.nodes.push(node(op, name(op), m.reverse ? [constName, x] : [x, constName], [y]));
+    return y;
   }
   if (m instanceof Dense || m instanceof Maxout) {
     const inputs = [x, param(m.weight)];
@@ -190,7 +240,7 @@ export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
   }
   if (softmax && outShape.length !== 2) throw new Error(`${op}: softmax needs a [batch, classes] output; this model gives ${shapeStr(['batch' as unknown as number, ...outShape.slice(1)])}`);
 
-  const g: Graph = { nodes: [], initializers: [], count: 0 };
+  const g: OnnxGraph = { nodes: [], initializers: [], count: 0 };
   let y = emit(model, inputName, '', g, new Map());
   if (softmax) {
     const s = `/Softmax_output_${g.count++}`;

@@ -10,6 +10,7 @@ import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from './conv.j
 import { pair, poolParams } from '../ops/window.js';
 import { checkDropP } from '../ops/dropout.js';
 import { checkGroups } from '../ops/conv2d.js';
+import { Graph, Reshape, ConstantPad2d, Softmax, Elementwise, type GraphOp } from './graph.js';
 import type { Init } from './init.js';
 import { options } from '../options.js';
 
@@ -163,6 +164,62 @@ const kinds: Record<string, LayerKind> = {
     keys: ['p'],
     plan: (s, at) => { checked(at, () => checkDropP('Dropout', s.p ?? 0.5)); return []; },
     build: (s) => new Dropout((s.p ?? 0.5) as number),
+  },
+  Reshape: {
+    keys: ['shape'],
+    plan: (s, at) => { checked(at, () => new Reshape(s.shape as number[])); return []; },
+    build: (s) => new Reshape(s.shape as number[]),
+  },
+  ConstantPad2d: {
+    keys: ['padding', 'value'],
+    plan: (s, at) => { num(s, 'value', at, 0); checked(at, () => new ConstantPad2d(s.padding as number, (s.value ?? 0) as number)); return []; },
+    build: (s) => new ConstantPad2d(s.padding as number, (s.value ?? 0) as number),
+  },
+  Softmax: { keys: [], plan: none, build: () => new Softmax() },
+  Elementwise: {
+    keys: ['op', 'constant', 'reverse'],
+    plan: (s, at) => {
+      const c = s.constant as { shape?: unknown; values?: unknown } | null;
+      if (c === null || typeof c !== 'object' || !Array.isArray(c.shape) || !Array.isArray(c.values)) fail(at, 'constant must be { shape, values } with two arrays');
+      if ((c.values as unknown[]).length > MAX_ELEMENTS) fail(at, 'constant has too many values');
+      checked(at, () => new Elementwise(s.op as 'add', c as { shape: number[]; values: number[] }, { reverse: bool(s, 'reverse', at, false) }));
+      return [];
+    },
+    build: (s) => new Elementwise(s.op as 'add', s.constant as { shape: number[]; values: number[] }, { reverse: (s.reverse ?? false) as boolean }),
+  },
+  Graph: {
+    keys: ['nodes'],
+    plan: (s, at, depth) => {
+      const nodes = s.nodes;
+      if (!Array.isArray(nodes) || nodes.length === 0) fail(at, `nodes must be a non-empty array, got ${show(nodes)}`);
+      const out: Planned = [];
+      const names = new Set<string>();
+      (nodes as unknown[]).forEach((n, i) => {
+        const where = `${at}.nodes[${i}]`;
+        if (n === null || typeof n !== 'object' || Array.isArray(n)) fail(where, `expected { name, op, inputs, ... }, got ${show(n)}`);
+        const node = n as Spec;
+        for (const key of Object.keys(node)) if (!['name', 'op', 'inputs', 'layer', 'axis'].includes(key)) fail(where, `a graph node has no key '${key}' (it takes name, op, inputs, layer, axis)`);
+        const { name, op, inputs } = node;
+        if (typeof name !== 'string' || !name || names.has(name) || !/^[A-Za-z0-9_.]+$/.test(name)) fail(where, `name must be a unique identifier (letters, digits, _ and .), got ${show(name)}`);
+        names.add(name as string);
+        if (!['layer', 'add', 'sub', 'mul', 'concat'].includes(op as string)) fail(where, `op must be 'layer', 'add', 'sub', 'mul' or 'concat', got ${show(op)}`);
+        const arity = op === 'layer' ? 1 : op === 'concat' ? 0 : 2;
+        if (!Array.isArray(inputs) || inputs.some((v) => !Number.isInteger(v) || v < 0 || v > i) || (arity ? inputs.length !== arity : inputs.length === 0)) {
+          fail(where, `inputs must be ${arity || 'one or more'} value number(s) 0..${i} (the input and earlier nodes), got ${show(inputs)}`);
+        }
+        if (op === 'concat' && (!Number.isInteger(node.axis) || (node.axis as number) < 1 || (node.axis as number) > 8)) fail(where, `concat needs an axis between 1 and 8, got ${show(node.axis)}`);
+        if (op !== 'concat' && node.axis !== undefined) fail(where, `only concat takes an axis`);
+        if (op === 'layer') {
+          for (const [pname, shape] of planModule(node.layer, `${where}.layer`, depth + 1)) out.push([`${name as string}.${pname}`, shape]);
+        } else if (node.layer !== undefined) fail(where, `only a 'layer' node takes a layer`);
+      });
+      return out;
+    },
+    build: (s, init, made) => new Graph((s.nodes as Spec[]).map((n) => ({
+      name: n.name as string, op: n.op as GraphOp, inputs: n.inputs as number[],
+      ...(n.op === 'layer' ? { module: buildModule(n.layer as Spec, init, made) } : {}),
+      ...(n.op === 'concat' ? { axis: n.axis as number } : {}),
+    }))),
   },
   Sequential: {
     keys: ['layers'],

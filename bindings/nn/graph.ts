@@ -226,7 +226,7 @@ export class Graph extends Module {
       const at = `Graph: node ${i}`;
       if (n === null || typeof n !== 'object') throw new Error(`${at} is not an object`);
       if (!['layer', 'add', 'sub', 'mul', 'concat'].includes(n.op)) throw new Error(`${at}: op must be 'layer', 'add', 'sub', 'mul' or 'concat', got ${String(n.op)}`);
-      if (typeof n.name !== 'string' || !n.name || names.has(n.name)) throw new Error(`${at}: name must be a unique non-empty string, got ${JSON.stringify(n.name)}`);
+      if (typeof n.name !== 'string' || !/^[A-Za-z0-9_.]+$/.test(n.name) || names.has(n.name)) throw new Error(`${at}: name must be a unique identifier (letters, digits, _ and .), got ${JSON.stringify(n.name)}`);
       names.add(n.name);
       if (!Array.isArray(n.inputs) || n.inputs.some((v) => !Number.isInteger(v) || v < 0 || v > i)) throw new Error(`${at} (${n.name}): inputs must be values 0..${i} (the input and earlier nodes), got ${JSON.stringify(n.inputs)}`);
       const arity = n.op === 'layer' ? 1 : n.op === 'concat' ? -1 : 2;

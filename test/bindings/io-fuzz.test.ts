@@ -11,6 +11,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { init, seed, nn, optim, tensor, loss, tidy, memory, save, load, loadModel, checkpoint, restore } from '../../bindings/index';
+import { rng, pick } from '../helpers/fuzz';
 
 beforeAll(async () => {
   await init();
@@ -18,17 +19,6 @@ beforeAll(async () => {
 
 const CASES = Number(process.env.FUZZ_CASES ?? 12_000);
 
-/** mulberry32: the test's own seeded generator. */
-function rng(seedValue: number): () => number {
-  let s = seedValue >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // An independent reference decoder (JSON.parse and DataView; no validation beyond what it needs).
@@ -85,7 +75,6 @@ function join(headerText: string, data: Uint8Array, r: () => number): Uint8Array
   return out;
 }
 
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 const ODD_NUMBERS = [0, 1, -1, 2, 3, 4, 7, 8, 12, 48, 92, 0.5, -0.0, 1e300, -1e300, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, 2 ** 64, 1e21, NaN, Infinity];
 const ODD_VALUES: unknown[] = [...ODD_NUMBERS, null, true, 'F32', '', '12', [], {}, [1, 2], { a: 1 }];

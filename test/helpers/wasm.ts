@@ -2,6 +2,7 @@
 // Kernel tests call exports directly (no tensors), so a kernel bug cannot hide behind the binding.
 import { readFileSync } from 'node:fs';
 import { supportedVariants, type Variant } from '../../bindings/runtime';
+import { rng as uniform01 } from './fuzz';
 
 export interface RawCore {
   variant: Variant;
@@ -60,14 +61,8 @@ export const threadVariants: Variant[] = variants.filter((v) => v !== 'scalar');
 
 /** A deterministic uniform(-1, 1) generator for test data (mulberry32). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const u = uniform01(seed);
+  return () => u() * 2 - 1;
 }
 
 export function randomArray(n: number, random: () => number, scale = 1): Float32Array {
