@@ -27,6 +27,7 @@ import { Dense, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from 
 import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from '../nn/conv.js';
 import { Graph, Reshape, ConstantPad2d, Softmax, Elementwise, type GraphNode, type GraphOp, type ElementwiseOp } from '../nn/graph.js';
 import { heapF32 } from '../runtime.js';
+import { options as checkOptions } from '../options.js';
 import { describe as describeValue, shapeStr } from '../tensor.js';
 import { decodeOnnx, tensorFloats, tensorNumbers, DT, DT_NAMES, AT, AT_NAMES, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxAttribute } from './onnx-proto.js';
 
@@ -1070,11 +1071,10 @@ function reshapeTarget(a: { from: number[]; to: number[] }, b: { from: number[];
  * (toOnnx) like one built with nn. Throws one Error listing every node that cannot be imported
  * (its name, op type and the attribute at fault) before allocating anything.
  */
-export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptions = {}): Module {
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options?: FromOnnxOptions): Module {
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   if (!(bytes instanceof Uint8Array)) throw new Error(`${OP}: expected the bytes of an .onnx file (Uint8Array or ArrayBuffer), got ${describeValue(bytes)}`);
-  if (options === null || typeof options !== 'object') throw new Error(`${OP}: options must be an object, got ${describeValue(options)}`);
-  for (const key of Object.keys(options)) if (key !== 'inputShape') throw new Error(`${OP}: unknown option '${key}' (known: inputShape)`);
+  options = checkOptions<FromOnnxOptions>(OP, options, ['inputShape']);
   const model = decodeOnnx(bytes, OP);
   const { opset, problems } = checkModel(model);
   const { sample, problems: ioProblems } = sampleShape(model, options);

@@ -7,6 +7,7 @@ import { Tensor, output, assertLive, shapeError, shapeStr } from '../tensor.js';
 import { needsGrad, record, addGrad } from '../autograd.js';
 import { wasm, heapF32 } from '../runtime.js';
 import { Module, type ModuleJSON } from './module.js';
+import { options as checkOptions } from '../options.js';
 import { reshape } from '../ops/reshape.js';
 import { softmax } from '../ops/softmax.js';
 import { add } from '../ops/add.js';
@@ -75,8 +76,10 @@ export class Elementwise extends Module {
   readonly reverse: boolean;
   private cache: { key: string; layout: AffineLayout; scale: Float32Array; shift: Float32Array } | null = null;
 
-  constructor(op: ElementwiseOp, constant: { shape: number[]; values: ArrayLike<number> }, { reverse = false }: { reverse?: boolean } = {}) {
+  constructor(op: ElementwiseOp, constant: { shape: number[]; values: ArrayLike<number> }, options?: { reverse?: boolean }) {
     super();
+    const { reverse = false } = checkOptions<{ reverse?: boolean }>('Elementwise', options, ['reverse']);
+    if (typeof reverse !== 'boolean') throw new Error(`Elementwise: reverse must be true or false, got ${String(reverse)}`);
     if (!['add', 'sub', 'mul', 'div'].includes(op)) throw new Error(`Elementwise: op must be 'add', 'sub', 'mul' or 'div', got ${String(op)}`);
     if (reverse && op === 'div') throw new Error('Elementwise: constant / x is not supported (no reciprocal op)');
     const { shape, values } = constant ?? {};
