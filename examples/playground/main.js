@@ -5,7 +5,7 @@ import { Series, PALETTE, drawChart, drawField, drawPoints, drawFilters } from '
 import { drawingPad } from './digit.js';
 
 const $ = (id) => document.getElementById(id);
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+const worker = window.trainingWorker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 const send = (msg, transfer) => worker.postMessage(msg, transfer ?? []);
 
 const TOY_DEFAULTS = {
@@ -328,6 +328,7 @@ function progress(m) {
 worker.onmessage = ({ data: m }) => {
   switch (m.type) {
     case 'ready':
+      performance.mark('simdnet-ready'); // the Worker has loaded simdnet and its .wasm
       state.runtime = m.runtime;
       state.available = m.available;
       for (const o of m.available.optimisers) $('optimiser').append(option(o, o, o === 'Adam'));
@@ -343,6 +344,7 @@ worker.onmessage = ({ data: m }) => {
       redraw('boundary');
       redraw('points');
       $('out-k').textContent = m.k;
+      if (!state.ready) performance.mark('playground-ready'); // data and model in place: Start works
       state.ready = true;
       state.busy = false;
       document.documentElement.dataset.ready = m.dataset;

@@ -25,6 +25,9 @@ let valDue = false; // an epoch ended: the next report measures validation
 let stats = { steps: 0, samples: 0, ms: 0 }; // speed: training time only, not evaluation or drawing
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
+// Loading starts with the Worker, not with the page's first message.
+const loading = init();
+loading.catch(() => {}); // reported when the page asks, below
 const fail = (err) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
 
 function newTick() {
@@ -167,7 +170,7 @@ self.onmessage = async ({ data: msg }) => {
   try {
     switch (msg.type) {
       case 'init':
-        await init();
+        await loading;
         post({ type: 'ready', runtime: runtime(), available: available() });
         break;
       case 'setup':
