@@ -28,3 +28,13 @@ export { dropoutForward, dropoutBackward } from './dropout';
 export { sgdStep, adamStep, rmspropStep, adagradStep, adadeltaStep } from './optim';
 export { depthwiseConv2dForward, depthwiseConv2dBackwardInput, depthwiseConv2dBackwardWeight } from './depthwise';
 export { globalAvgPool2dForward, globalAvgPool2dBackward } from './globalpool';
+export {
+  reduceSum, reduceMax, reduceMin, reduceArg, reduceLogsumexp, reduceVar,
+  expandBackward, logsumexpBackward, varBackward, scatterBackward,
+} from './reduce';
+export { broadcastBinary, transpose } from './broadcast';
+export {
+  log, sqrtForward, rsqrt, absForward, neg, square, reciprocal, powScalar, clamp, div, select,
+  logBackward, sqrtBackward, rsqrtBackward, absBackward, powScalarBackward, clampBackward,
+} from './unary';
+export { indexSelect, indexAdd, gather, scatterAdd } from './gather';

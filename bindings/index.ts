@@ -8,7 +8,7 @@ export { init, runtimeInfo, supportedVariants } from './runtime.js';
 export type { InitOptions, RuntimeInfo, Variant } from './runtime.js';
 export { seed, getRngState, setRngState } from './random.js';
 export type { RngState } from './random.js';
-export { Tensor, tensor, zeros, ones, full, randn, rand, tidy, memory, reset } from './tensor.js';
+export { Tensor, tensor, zeros, ones, full, randn, rand, arange, linspace, tidy, memory, reset } from './tensor.js';
 export type { TensorData, MemoryInfo, Shape } from './tensor.js';
 export { noGrad, isGradEnabled, backward } from './autograd.js';
 export type { BackwardOptions } from './autograd.js';

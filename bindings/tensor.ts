@@ -387,6 +387,45 @@ export function rand(shape: number[], opts: { low?: number; high?: number } = {}
   return fromGenerator(shape, 'rand', () => low + (high - low) * uniform());
 }
 
+function finiteArg(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${typeof v === 'number' ? v : describe(v)}`);
+  return v;
+}
+
+function fromValues(op: string, n: number, at: (i: number) => number): Tensor {
+  if (n * 4 > MAX_TENSOR_BYTES) return empty([n], op); // throws the out-of-memory error
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = at(i);
+  const t = empty([n], op);
+  heapF32().set(values, t.ptr >>> 2);
+  return t;
+}
+
+/**
+ * start, start + step, … up to but excluding end (torch.arange): arange(end) counts from 0.
+ * Values are computed in double precision, then rounded to float32.
+ */
+export function arange(start: number, end?: number, step = 1): Tensor {
+  const op = 'arange';
+  if (end === undefined) { end = start; start = 0; }
+  finiteArg(op, 'start', start); finiteArg(op, 'end', end); finiteArg(op, 'step', step);
+  if (step === 0) throw new Error(`${op}: step must not be 0`);
+  const n = Math.ceil((end - start) / step);
+  if (!(n > 0)) throw new Error(`${op}: the range from ${start} to ${end} with step ${step} is empty (simdnet has no zero-size tensors)`);
+  return fromValues(op, n, (i) => start + i * step);
+}
+
+/** `steps` evenly spaced values from start to end, both included (torch.linspace). */
+export function linspace(start: number, end: number, steps: number): Tensor {
+  const op = 'linspace';
+  finiteArg(op, 'start', start); finiteArg(op, 'end', end);
+  if (!Number.isInteger(steps) || steps <= 0) throw new Error(`${op}: steps must be a positive integer, got ${String(steps)}`);
+  if (steps === 1) return fromValues(op, 1, () => start);
+  const step = (end - start) / (steps - 1);
+  // from both ends, as PyTorch, so that the last value is exactly `end`
+  return fromValues(op, steps, (i) => (i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Memory: registry, tidy, reset
 

@@ -1,8 +1,11 @@
-// a + b: same shapes, a row vector b[cols] broadcast over a[rows, cols] (either order), or a number.
+// a + b: same shapes, a row vector b[cols] broadcast over a[rows, cols] (either order), or a number,
+// each with its own kernel; any other shapes that broadcast go through binary.ts.
 
 import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor.js';
 import { needsGrad, record, addGrad, addScaled } from '../autograd.js';
 import { wasm } from '../runtime.js';
+import { binaryOp } from './binary.js';
+import { ADD } from './dims.js';
 
 /** True when `v` is [cols] and `m` is [rows, cols]. */
 export function isRowBroadcast(m: Tensor, v: Tensor): boolean {
@@ -28,7 +31,7 @@ export function add(a: Tensor, b: Tensor | number): Tensor {
     return y;
   }
   if (isRowBroadcast(b, a)) return add(b, a);
-  if (!isRowBroadcast(a, b)) throw shapeError(op, 'shapes must be equal, or [rows,cols] and [cols]', a._shape, b._shape);
+  if (!isRowBroadcast(a, b)) return binaryOp(op, ADD, a, b);
   const [rows, cols] = a._shape;
   const y = output(a._shape, op);
   K.addRowVector(a.ptr, b.ptr, y.ptr, rows, cols);

@@ -1,16 +1,19 @@
 // Elementwise a ⊙ b (same shapes), or a times a number.  da = dy ⊙ b, db = dy ⊙ a.
+// Other shapes that broadcast go through binary.ts.
 
-import { Tensor, output, assertLive, shapeError, sameShape } from '../tensor.js';
+import { Tensor, output, assertLive, sameShape } from '../tensor.js';
 import { needsGrad, record, setGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
 import { scale } from './scale.js';
+import { binaryOp } from './binary.js';
+import { MUL } from './dims.js';
 
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   const op = 'mul';
   assertLive(a, op);
   if (typeof b === 'number') return scale(a, b);
   assertLive(b, op);
-  if (!sameShape(a._shape, b._shape)) throw shapeError(op, 'shapes must be equal', a._shape, b._shape);
+  if (!sameShape(a._shape, b._shape)) return binaryOp(op, MUL, a, b);
   const K = wasm(op);
   const y = output(a._shape, op);
   K.mul(a.ptr, b.ptr, y.ptr, a.size);

@@ -1,10 +1,12 @@
-// a − b: same shapes, a row vector b[cols] subtracted from every row of a[rows, cols], or a number.
+// a − b: same shapes, a row vector b[cols] subtracted from every row of a[rows, cols], or a number,
+// each with its own kernel; any other shapes that broadcast (v − M included) go through binary.ts.
 
 import { Tensor, output, empty, assertLive, shapeError, sameShape } from '../tensor.js';
 import { needsGrad, record, setGrad, addScaled } from '../autograd.js';
 import { wasm } from '../runtime.js';
 import { add, isRowBroadcast } from './add.js';
-import { scale } from './scale.js';
+import { binaryOp } from './binary.js';
+import { SUB } from './dims.js';
 
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   const op = 'sub';
@@ -21,11 +23,7 @@ export function sub(a: Tensor, b: Tensor | number): Tensor {
     if (needsGrad(a, b)) record(y, op, [a, b], (dy) => { addScaled(a, dy); addScaled(b, dy, -1); });
     return y;
   }
-  if (isRowBroadcast(b, a)) {
-    // v − M = (−M) + v, composed from recorded ops.
-    return add(scale(b, -1), a);
-  }
-  if (!isRowBroadcast(a, b)) throw shapeError(op, 'shapes must be equal, or [rows,cols] and [cols]', a._shape, b._shape);
+  if (!isRowBroadcast(a, b)) return binaryOp(op, SUB, a, b);
   const [rows, cols] = a._shape;
   const y = output(a._shape, op);
   const negB = empty(b._shape, op, false);

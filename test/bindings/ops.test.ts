@@ -250,10 +250,10 @@ describe('bad input to ops: shape mismatches name the op and both shapes, before
     const a = ones([2, 3]), b = ones([4, 5]), v = ones([5]), w25 = ones([2, 5]), b3 = ones([3]);
     const before = memory();
     expect(() => a.matmul(b)).toThrow(/^matmul: inner dimensions differ \(3 vs 4\); shapes \[2,3\] and \[4,5\]$/);
-    expect(() => a.add(b)).toThrow(/^add: shapes must be equal, or \[rows,cols\] and \[cols\]; shapes \[2,3\] and \[4,5\]$/);
+    expect(() => a.add(b)).toThrow(/^add: shapes do not broadcast \(dimension -2 is 2 in one and 4 in another\); shapes \[2,3\] and \[4,5\]$/);
     expect(() => a.add(v)).toThrow(/^add: .*; shapes \[2,3\] and \[5\]$/);
     expect(() => a.sub(b)).toThrow(/^sub: .*; shapes \[2,3\] and \[4,5\]$/);
-    expect(() => a.mul(b)).toThrow(/^mul: shapes must be equal; shapes \[2,3\] and \[4,5\]$/);
+    expect(() => a.mul(b)).toThrow(/^mul: shapes do not broadcast .*; shapes \[2,3\] and \[4,5\]$/);
     expect(() => ops.linear(a, b)).toThrow(/^linear: input has 3 features but the weight expects 5; shapes \[2,3\] and \[4,5\]$/);
     expect(() => ops.linear(b, w25, b3)).toThrow(/^linear: bias must be \[2\]; shapes \[4,5\], \[2,5\] and \[3\]$/);
     expect(() => loss.mse(a, b)).toThrow(/^mse: .*; shapes \[2,3\] and \[4,5\]$/);
