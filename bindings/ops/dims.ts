@@ -218,10 +218,3 @@ export function reduceLayout(op: string, x: Tensor, dims: readonly number[]): La
   const temp = rawPermute(op, x, perm);
   return { src: temp, temp, outer: prod(kept), r, inner: 1, kept, perm };
 }
-
-/** Refuses keys of `options` that are not in `known` (a misspelt option must not be ignored). */
-export function checkKeys(op: string, options: object, known: readonly string[], shape: Shape): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw shapeError(op, `unknown option '${key}' (known: ${known.join(', ')})`, shape);
-  }
-}

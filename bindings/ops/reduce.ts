@@ -13,7 +13,8 @@
 import { Tensor, output, empty, assertLive, shapeError, describe } from '../tensor.js';
 import { needsGrad, record, setGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
-import { normDims, normDim, reduceLayout, permuteInto, inversePerm, checkKeys, type Layout } from './dims.js';
+import { normDims, normDim, reduceLayout, permuteInto, inversePerm, type Layout } from './dims.js';
+import { options } from '../options.js';
 import { sqrt } from './unary.js';
 import { maximum, minimum } from './binary.js';
 
@@ -21,12 +22,12 @@ import { maximum, minimum } from './binary.js';
 export type ReduceOptions = boolean | { keepdim?: boolean };
 export type VarOptions = boolean | { keepdim?: boolean; correction?: number };
 
-function parse(op: string, options: unknown, shape: readonly number[], withCorrection = false): { keepdim: boolean; correction: number } {
-  if (options === undefined || options === null) return { keepdim: false, correction: 1 };
-  if (typeof options === 'boolean') return { keepdim: options, correction: 1 };
-  if (typeof options !== 'object') throw shapeError(op, `the third argument must be keepdim (a boolean) or an options object, got ${describe(options)}`, shape);
-  const o = options as { keepdim?: unknown; correction?: unknown };
-  checkKeys(op, o, withCorrection ? ['keepdim', 'correction'] : ['keepdim'], shape);
+function parse(op: string, opts: unknown, shape: readonly number[], withCorrection = false): { keepdim: boolean; correction: number } {
+  if (opts === undefined || opts === null) return { keepdim: false, correction: 1 };
+  if (typeof opts === 'boolean') return { keepdim: opts, correction: 1 };
+  if (typeof opts !== 'object') throw shapeError(op, `the third argument must be keepdim (a boolean) or an options object, got ${describe(opts)}`, shape);
+  const o = opts as { keepdim?: unknown; correction?: unknown };
+  options(op, o, withCorrection ? ['keepdim', 'correction'] : ['keepdim']);
   if (o.keepdim !== undefined && typeof o.keepdim !== 'boolean') throw shapeError(op, `keepdim must be a boolean, got ${describe(o.keepdim)}`, shape);
   const correction = o.correction ?? 1;
   if (typeof correction !== 'number' || !Number.isInteger(correction) || correction < 0) {
