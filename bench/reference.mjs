@@ -47,13 +47,13 @@ export function softmaxJs(x, y, rows, cols) {
 }
 
 /** Direct convolution (cross-correlation) with bias, NCHW. */
-export function convJs(x, w, bias, out, n, cIn, h, wd, cOut, k, s, p) {
-  const oh = outSize(h, k, s, p), ow = outSize(wd, k, s, p);
+export function convJs(x, w, bias, out, n, cIn, h, wd, cOut, k, s, p, groups = 1) {
+  const oh = outSize(h, k, s, p), ow = outSize(wd, k, s, p), cg = cIn / groups, og = cOut / groups;
   for (let b = 0; b < n; b++) for (let co = 0; co < cOut; co++) {
-    const yo = (b * cOut + co) * oh * ow;
+    const yo = (b * cOut + co) * oh * ow, c0 = Math.floor(co / og) * cg;
     out.fill(bias ? bias[co] : 0, yo, yo + oh * ow);
-    for (let ci = 0; ci < cIn; ci++) {
-      const xo = (b * cIn + ci) * h * wd, wo = (co * cIn + ci) * k * k;
+    for (let ci = c0; ci < c0 + cg; ci++) {
+      const xo = (b * cIn + ci) * h * wd, wo = (co * cg + ci - c0) * k * k;
       for (let ki = 0; ki < k; ki++) for (let kj = 0; kj < k; kj++) {
         const wv = w[wo + ki * k + kj];
         for (let oy = 0; oy < oh; oy++) {
@@ -71,14 +71,14 @@ export function convJs(x, w, bias, out, n, cIn, h, wd, cOut, k, s, p) {
 }
 
 /** Gradients of Σ dy·conv(x, w, b) (the adjoint of convJs) into dx, dw, db (overwritten). */
-export function convBackwardJs(x, w, dy, dx, dw, db, n, cIn, h, wd, cOut, k, s, p) {
-  const oh = outSize(h, k, s, p), ow = outSize(wd, k, s, p);
+export function convBackwardJs(x, w, dy, dx, dw, db, n, cIn, h, wd, cOut, k, s, p, groups = 1) {
+  const oh = outSize(h, k, s, p), ow = outSize(wd, k, s, p), cg = cIn / groups, og = cOut / groups;
   dx.fill(0); dw.fill(0); db.fill(0);
   for (let b = 0; b < n; b++) for (let co = 0; co < cOut; co++) {
-    const yo = (b * cOut + co) * oh * ow;
+    const yo = (b * cOut + co) * oh * ow, c0 = Math.floor(co / og) * cg;
     for (let i = 0; i < oh * ow; i++) db[co] += dy[yo + i];
-    for (let ci = 0; ci < cIn; ci++) {
-      const xo = (b * cIn + ci) * h * wd, wo = (co * cIn + ci) * k * k;
+    for (let ci = c0; ci < c0 + cg; ci++) {
+      const xo = (b * cIn + ci) * h * wd, wo = (co * cg + ci - c0) * k * k;
       for (let ki = 0; ki < k; ki++) for (let kj = 0; kj < k; kj++) {
         const wv = w[wo + ki * k + kj];
         let g = 0;

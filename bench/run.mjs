@@ -202,6 +202,7 @@ function checkTargets(rows) {
     ['every GEMM row ≥ 1.1× tfjs-wasm', (r) => r.tags?.gemm, 'tfjs-wasm', 1.1],
     ['transposed GEMM rows ≥ 15× tfjs-wasm', (r) => r.tags?.transposed, 'tfjs-wasm', 15],
     ['every conv forward row ≥ 1.0× tfjs-wasm', (r) => r.tags?.conv === 'forward', 'tfjs-wasm', 1.0],
+    ['depthwise 3×3 conv fwd+bwd ≥ 2× tfjs-wasm', (r) => r.tags?.depthwise && r.tags.conv === 'fwd+bwd', 'tfjs-wasm', 2],
     ['MLP training step ≥ 4× tfjs-wasm', (r) => r.tags?.train === 'mlp', 'tfjs-wasm', 4],
     ['CNN training step ≥ 4× tfjs-wasm', (r) => r.tags?.train === 'cnn', 'tfjs-wasm', 4],
     ['every training row ≥ 30× ConvNetJS', (r) => r.tags?.train, 'convnetjs', 30],
@@ -234,7 +235,7 @@ function regroup(list) {
 }
 
 function printTargets(targets, where = '') {
-  console.log(`## targets (issues 5 and 10)${where ? ` — ${where}` : ''}`);
+  console.log(`## targets (issues 5, 10 and 12)${where ? ` — ${where}` : ''}`);
   const lines = [];
   for (const t of targets) for (const c of t.cases) {
     lines.push([t.target, c.case, ...Object.entries(c.values).map(([b, v]) => `${b.replace('simdnet-', '')}: ${v == null ? 'n/a' : fmt(v) + (t.peer ? '×' : '')} ${v == null ? '' : c.met[b] ? 'met' : 'SHORT'}`)]);

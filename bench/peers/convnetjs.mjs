@@ -79,7 +79,8 @@ adapter.cases = {
     };
   },
 
-  convForward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias }) {
+  convForward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias }) {
+    if (groups !== 1) return { unsupported: 'ConvNetJS has no grouped or depthwise convolution' };
     const layer = new cnj.ConvLayer({ in_sx: w, in_sy: h, in_depth: cIn, sx: k, filters: cOut, stride: s, pad: p });
     setConvFilters(layer, weight, bias, cOut, cIn, k);
     const xs = vols(x, n, cIn, h, w), oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
@@ -91,7 +92,8 @@ adapter.cases = {
     };
   },
 
-  convBackward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias, dy }) {
+  convBackward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias, dy }) {
+    if (groups !== 1) return { unsupported: 'ConvNetJS has no grouped or depthwise convolution' };
     const layer = new cnj.ConvLayer({ in_sx: w, in_sy: h, in_depth: cIn, sx: k, filters: cOut, stride: s, pad: p });
     setConvFilters(layer, weight, bias, cOut, cIn, k);
     const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);

@@ -60,12 +60,12 @@ export function ortAdapter(name, role, load, inferenceOnly = INFERENCE_ONLY) {
       }, { x: [x, [rows, cols]] }, (y) => ({ y }));
     },
 
-    convForward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias }) {
+    convForward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias }) {
       const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
       return prepare({
         inputs: [['x', [n, cIn, h, w]]], outputs: [['y', [n, cOut, oh, ow]]],
-        initializers: [['w', [cOut, cIn, k, k], weight], ['b', [cOut], bias]],
-        nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p] })],
+        initializers: [['w', [cOut, cIn / groups, k, k], weight], ['b', [cOut], bias]],
+        nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], group: groups })],
       }, { x: [x, [n, cIn, h, w]] }, (y) => ({ y }));
     },
 

@@ -20,16 +20,16 @@ const cases = {
     const f = op === 'softmax' ? () => softmaxJs(x, y, rows, cols) : () => activationsJs[op](x, y);
     return { run: f, outputs: () => ({ y }), dispose() {} };
   },
-  convForward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias }) {
+  convForward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias }) {
     const y = new Float32Array(n * cOut * outSize(h, k, s, p) * outSize(w, k, s, p));
-    return { run: () => convJs(x, weight, bias, y, n, cIn, h, w, cOut, k, s, p), outputs: () => ({ y }), dispose() {} };
+    return { run: () => convJs(x, weight, bias, y, n, cIn, h, w, cOut, k, s, p, groups), outputs: () => ({ y }), dispose() {} };
   },
-  convBackward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias, dy }) {
+  convBackward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias, dy }) {
     const y = new Float32Array(dy.length), dx = new Float32Array(x.length), dw = new Float32Array(weight.length), db = new Float32Array(cOut);
     return {
       run() {
-        convJs(x, weight, bias, y, n, cIn, h, w, cOut, k, s, p);
-        convBackwardJs(x, weight, dy, dx, dw, db, n, cIn, h, w, cOut, k, s, p);
+        convJs(x, weight, bias, y, n, cIn, h, w, cOut, k, s, p, groups);
+        convBackwardJs(x, weight, dy, dx, dw, db, n, cIn, h, w, cOut, k, s, p, groups);
       },
       outputs: () => ({ dx, dw, db }),
       dispose() {},

@@ -59,20 +59,20 @@ export function simdnet(variant) {
       };
     },
 
-    async convForward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias }) {
+    async convForward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias }) {
       await init(initOptions(variant));
-      const xt = tensor(x, [n, cIn, h, w]), wt = tensor(weight, [cOut, cIn, k, k]), bt = tensor(bias, [cOut]);
+      const xt = tensor(x, [n, cIn, h, w]), wt = tensor(weight, [cOut, cIn / groups, k, k]), bt = tensor(bias, [cOut]);
       let out;
       return {
-        run: () => (out = tidy(() => ops.conv2d(xt, wt, bt, { stride: s, padding: p }).data())),
+        run: () => (out = tidy(() => ops.conv2d(xt, wt, bt, { stride: s, padding: p, groups }).data())),
         outputs: () => ({ y: out }),
         dispose() { xt.dispose(); wt.dispose(); bt.dispose(); },
       };
     },
 
-    async convBackward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias, dy }) {
+    async convBackward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias, dy }) {
       await init(initOptions(variant));
-      const xt = tensor(x, [n, cIn, h, w]).requireGrad(), wt = tensor(weight, [cOut, cIn, k, k]).requireGrad();
+      const xt = tensor(x, [n, cIn, h, w]).requireGrad(), wt = tensor(weight, [cOut, cIn / groups, k, k]).requireGrad();
       const bt = tensor(bias, [cOut]).requireGrad();
       const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
       const dyt = tensor(dy, [n, cOut, oh, ow]);
@@ -80,7 +80,7 @@ export function simdnet(variant) {
       return {
         run: () => (out = tidy(() => {
           for (const t of [xt, wt, bt]) t.zeroGrad();
-          ops.conv2d(xt, wt, bt, { stride: s, padding: p }).backward(dyt);
+          ops.conv2d(xt, wt, bt, { stride: s, padding: p, groups }).backward(dyt);
           return { dx: xt.grad.data(), dw: wt.grad.data(), db: bt.grad.data() };
         })),
         outputs: () => out,

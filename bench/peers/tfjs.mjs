@@ -37,6 +37,7 @@ export async function loadTfjs() {
   wasm.setThreadsCount(threads);
   if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   registerBackpropFilterWorkaround();
+  registerDepthwiseBackpropWorkaround();
   await tf.setBackend('wasm');
   versions.wasmSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   versions.wasmThreads = wasm.getThreadsCount();
@@ -76,6 +77,61 @@ function registerBackpropFilterWorkaround() {
   });
 }
 
+export const DEPTHWISE_NOTE =
+  'tfjs-wasm has no DepthwiseConv2dNativeBackpropInput/Filter kernels; the bench registers them built from the backend\'s own kernels (dx: DepthwiseConv2dNative of dy with the flipped filter; dW: DepthwiseConv2dNative of xᵀ with dyᵀ as the filter, one channel per (image, channel), summed over the images)';
+
+/**
+ * The depthwise backprop kernels tfjs-wasm lacks (stride 1, dilation 1, channel multiplier 1, the
+ * bench's case), composed of its own DepthwiseConv2dNative, Reverse, Transpose, Reshape and Sum:
+ *   dx = dy ⋆ flip(W) with padding k − 1 − p
+ *   dW[u, v, c] = Σ_n Σ_{i, j} x[n, i + u − pt, j + v − pl, c] · dy[n, i, j, c]: a depthwise conv of
+ *   x as [1, H, W, n·c] with dy as an [oh, ow, n·c, 1] filter, then a sum over n.
+ */
+function registerDepthwiseBackpropWorkaround() {
+  const kernel = (name) => tf.getKernel(name, 'wasm').kernelFunc;
+  const check = (strides, dilations, mult) => {
+    const one = (v) => v == null || v === 1 || (Array.isArray(v) && v.every((d) => d === 1));
+    if (!one(strides) || !one(dilations) || mult !== 1) throw new Error('depthwise backprop workaround: stride 1, dilation 1 and channel multiplier 1 only');
+  };
+  tf.registerKernel({
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backendName: 'wasm',
+    kernelFunc({ inputs: { dy, filter }, backend, attrs }) {
+      const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs;
+      check(strides, dilations, filter.shape[3]);
+      const [kh, kw] = filter.shape;
+      const { top, bottom, left, right } = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, 1, pad, dimRoundingMode, true).padInfo;
+      const flipped = kernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } });
+      const dx = kernel('DepthwiseConv2dNative')({
+        inputs: { x: dy, filter: flipped }, backend,
+        attrs: { strides: 1, dilations: 1, pad: [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]] },
+      });
+      backend.disposeData(flipped.dataId);
+      return dx;
+    },
+  });
+  tf.registerKernel({
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc({ inputs: { x, dy }, backend, attrs }) {
+      const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs;
+      check(strides, dilations, filterShape[3]);
+      const [n, h, w, c] = x.shape, [, oh, ow] = dy.shape, [kh, kw] = filterShape;
+      const { top, left } = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, true).padInfo;
+      const made = [];
+      const run = (name, inputs, a) => { const t = kernel(name)({ inputs, backend, attrs: a }); made.push(t); return t; };
+      const xt = run('Reshape', { x: run('Transpose', { x }, { perm: [1, 2, 0, 3] }) }, { shape: [1, h, w, n * c] });
+      const dyt = run('Reshape', { x: run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }) }, { shape: [oh, ow, n * c, 1] });
+      const conv = run('DepthwiseConv2dNative', { x: xt, filter: dyt },
+        { strides: 1, dilations: 1, pad: [[0, 0], [top, kh - 1 + oh - h - top], [left, kw - 1 + ow - w - left], [0, 0]] });
+      const summed = run('Sum', { x: run('Reshape', { x: conv }, { shape: [kh, kw, n, c] }) }, { axis: [2], keepDims: false });
+      const dw = kernel('Reshape')({ inputs: { x: summed }, backend, attrs: { shape: [kh, kw, c, 1] } });
+      for (const t of made) if (t.dataId !== dw.dataId) backend.disposeData(t.dataId);
+      return dw;
+    },
+  });
+}
+
 export const PACKED_B_NOTE =
   'tfjs-wasm reuses its packed copy of B while the same B tensor comes back, as in this loop (a new B per call measured ~1.4× slower on 64×784×256; in a training step B changes every step); simdnet packs both operands on every call';
 
@@ -103,6 +159,30 @@ export function tfjsAdapter(backendName) {
     run, outputs, dispose() { tf.dispose(tensors); }, ...extra,
   });
 
+  /**
+   * Depthwise conv (groups = in channels): tf.fused.depthwiseConv2d with the filter as
+   * [kh, kw, in, multiplier] (PyTorch's [in·mult, 1, kh, kw] read in that order), forward or
+   * forward + tf.grads.
+   */
+  const depthwise = async (backward, { n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias, dy }) => {
+    if (groups !== cIn) return { unsupported: 'TensorFlow.js has no grouped convolution besides depthwise' };
+    await use();
+    const mult = cOut / cIn, oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
+    const xt = tf.tensor4d(toNHWC(x, n, cIn, h, w), [n, h, w, cIn]);
+    const ft = tf.tensor4d(oihwToHwio(weight, cOut, 1, k, k), [k, k, cIn, mult]), bt = tf.tensor1d(bias);
+    const f = (xv, fv, bv) => tf.fused.depthwiseConv2d({ x: xv, filter: fv, bias: bv, strides: s, pad: p || 'valid' });
+    if (!backward) {
+      let y;
+      return prepared([xt, ft, bt], () => (y = read(() => f(xt, ft, bt))), () => ({ y: toNCHW(y, n, cOut, oh, ow) }));
+    }
+    const dyt = tf.tensor4d(toNHWC(dy, n, cOut, oh, ow), [n, oh, ow, cOut]);
+    const grads = tf.grads(f);
+    let g;
+    return prepared([xt, ft, bt, dyt], () => (g = read(() => grads([xt, ft, bt], dyt))),
+      () => ({ dx: toNCHW(g[0], n, cIn, h, w), dw: hwioToOihw(g[1], cOut, 1, k, k), db: g[2] }),
+      backendName === 'wasm' ? { note: DEPTHWISE_NOTE } : {});
+  };
+
   adapter.cases = {
     async gemm({ m, n, k, tA, tB, a, b }) {
       await use();
@@ -128,7 +208,8 @@ export function tfjsAdapter(backendName) {
       return prepared([xt], () => (y = read(() => f(xt))), () => ({ y }));
     },
 
-    async convForward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias }) {
+    async convForward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias }) {
+      if (groups !== 1) return depthwise(false, arguments[0]);
       await use();
       const xt = tf.tensor4d(toNHWC(x, n, cIn, h, w), [n, h, w, cIn]);
       const ft = tf.tensor4d(oihwToHwio(weight, cOut, cIn, k, k), [k, k, cIn, cOut]), bt = tf.tensor1d(bias);
@@ -139,7 +220,8 @@ export function tfjsAdapter(backendName) {
         () => ({ y: toNCHW(y, n, cOut, oh, ow) }));
     },
 
-    async convBackward({ n, cIn, h, w, cOut, k, s, p, x, weight, bias, dy }) {
+    async convBackward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias, dy }) {
+      if (groups !== 1) return depthwise(true, arguments[0]);
       await use();
       const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
       const xt = tf.tensor4d(toNHWC(x, n, cIn, h, w), [n, h, w, cIn]);
