@@ -219,8 +219,15 @@ function plan(model: OnnxModel, batch: number, sample: number[], opset: number, 
       if (n.outputs[k]) env.set(n.outputs[k], v);
     };
     const bad = (): void => { for (let k = 0; k < n.outputs.length; k++) setOut({ kind: 'bad' }, k); };
-    if (failed || ins.some((v) => v?.kind === 'bad')) { bad(); return; }
     if (n.domain !== '' && n.domain !== 'ai.onnx') { problem(`operator domain '${n.domain}' is not supported`); bad(); return; }
+    if (failed || ins.some((v) => v?.kind === 'bad')) {
+      // Downstream of a refused node there are no shapes to check against; the operator and its
+      // attribute names still are, so the Error lists this node's own problems too.
+      if (!Object.prototype.hasOwnProperty.call(KNOWN_ATTRS, n.opType)) problem(`operator ${n.opType} is not supported`);
+      else for (const a of n.attributes) if (!KNOWN_ATTRS[n.opType].includes(a.name)) problem(`attribute '${a.name}' is not supported`);
+      bad();
+      return;
+    }
 
     const ctx: Ctx = {
       n, opset, batch, attrs, ins, problem, setOut, emit, materialise, foldCap,
@@ -271,6 +278,22 @@ interface Ctx {
   env: Map<string, Val>;
   foldCap: number;
 }
+
+/** The operators the import knows and the attributes each may carry (values are checked with shapes). */
+const KNOWN_ATTRS: Record<string, string[]> = {
+  Conv: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'],
+  MaxPool: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
+  AveragePool: ['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides'],
+  Gemm: ['alpha', 'beta', 'transA', 'transB', 'broadcast'],
+  BatchNormalization: ['epsilon', 'momentum', 'training_mode'],
+  LeakyRelu: ['alpha'], Elu: ['alpha'], Softmax: ['axis'], LogSoftmax: ['axis'], Flatten: ['axis'], Concat: ['axis'],
+  Gather: ['axis'], Transpose: ['perm'], Cast: ['to'], Pad: ['mode', 'pads', 'value'], Squeeze: ['axes'], Unsqueeze: ['axes'],
+  Reshape: ['allowzero'], Dropout: ['ratio', 'seed', 'is_test'], Clip: ['min', 'max'], Gelu: ['approximate'],
+  Constant: ['value', 'value_float', 'value_floats', 'value_int', 'value_ints'], ConstantOfShape: ['value'], Shape: ['start', 'end'],
+  Slice: ['starts', 'ends', 'axes'],
+  ...Object.fromEntries(['Relu', 'Sigmoid', 'Tanh', 'Identity', 'Erf', 'Add', 'Sub', 'Mul', 'Div', 'MatMul', 'GlobalAveragePool', 'Sqrt', 'Neg',
+    'Floor', 'Ceil', 'Reciprocal', 'Equal', 'Where', 'Range', 'Pow'].map((op) => [op, []])),
+};
 
 /** The largest value a layer may produce: 2^28 float32 (1 GiB), each dimension a positive integer. */
 const MAX_VALUE = 2 ** 28;
