@@ -47,3 +47,47 @@ export { model, copy, same, bytes, ckpt, onnx, epoch, opt };
     }
   });
 });
+
+describe('README: From PyTorch to the browser', () => {
+  it('its snippet runs as written on the exported MNIST CNN (fetch served from the fixture)', async () => {
+    const blocks = [...section('From PyTorch to the browser').matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBe(1);
+    const code = `${blocks[0].replaceAll("from 'simdnet'", `from ${JSON.stringify(bindings)}`)}
+export { model, scores, history, weights, onnx, images };
+`;
+    const onnxFile = readFileSync(new URL('../fixtures/onnx/mnist-cnn-opset13.onnx', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-readme-'));
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (url: string) => {
+      expect(url).toBe('model.onnx');
+      return new Response(onnxFile);
+    }) as typeof fetch;
+    try {
+      const file = join(dir, 'snippet.ts');
+      writeFileSync(file, code);
+      const m = await import(/* @vite-ignore */ file);
+      const { nn, loadModel, tensor, noGrad, tidy } = await import(/* @vite-ignore */ bindings);
+      expect(m.model).toBeInstanceOf(nn.Sequential);
+      expect(m.scores.length).toBe(40);
+      expect(m.history.loss.length).toBe(3);
+      expect(m.history.loss[2]).toBeLessThan(m.history.loss[0]);
+      m.model.eval();
+      const mine = noGrad(() => tidy(() => m.model.forward(tensor(m.images, [4, 1, 28, 28])).data()));
+      const copy = loadModel(m.weights);
+      expect(noGrad(() => tidy(() => copy.forward(tensor(m.images, [4, 1, 28, 28])).data()))).toEqual(mine);
+      copy.dispose();
+      const session = await ort.InferenceSession.create(m.onnx);
+      const out = await session.run({ input: new ort.Tensor('float32', m.images, [4, 1, 28, 28]) });
+      const p = out.output.data as Float32Array;
+      for (let i = 0; i < 4; i++) {
+        const row = Array.from(mine.subarray(i * 10, i * 10 + 10));
+        const max = Math.max(...row), z = row.reduce((s, v) => s + Math.exp(v - max), 0);
+        for (let k = 0; k < 10; k++) expect(p[i * 10 + k]).toBeCloseTo(Math.exp(row[k] - max) / z, 5);
+      }
+      m.model.dispose();
+    } finally {
+      globalThis.fetch = realFetch;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
