@@ -4,9 +4,10 @@
 // medians with their spread and simdnet ÷ peer speed ratios, checks the targets, and writes
 // <out>/<date>.json (raw figures, environment, versions) and <out>/<date>.svg (the ratio chart).
 //   --filter <s>  only the groups whose name contains s (gemm, elementwise, conv, pool, train, infer,
-//                 threads, size)
+//                 threads, onnx, size)
 //   threads       1 and N threads side by side, in Node and in cross-origin-isolated Chromium
 //                 (bench/threads.mjs); every other group runs one thread per library
+//   onnx          fromOnnx: imported vs nn-built MNIST CNN inference, import time of a 10 MB model
 //   --quick       short timing budget per measurement, for development (figures are noisier)
 //   --out <dir>   where the JSON and SVG go (default bench/results)
 //   --chromium    also run the groups (not size) in headless Chromium (bench/browser/) and record both
@@ -20,7 +21,7 @@ import { implementations } from './peers/index.mjs';
 import { chartSvg } from './chart.mjs';
 
 const started = performance.now();
-const groups = ['gemm', 'elementwise', 'conv', 'pool', 'train', 'infer', 'threads', 'size'];
+const groups = ['gemm', 'elementwise', 'conv', 'pool', 'train', 'infer', 'threads', 'onnx', 'size'];
 const args = process.argv.slice(2);
 const opt = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
 const filter = opt('--filter');
