@@ -31,6 +31,7 @@ const HINTS: Record<string, [string, string]> = {
   validationData: ['validation', 'validation: { x, y }'],
   validation_split: ['validationSplit', 'validationSplit'],
   callback: ['callbacks', 'callbacks: [...]'],
+  filepath: ['path', 'path'],
 };
 
 function describe(v: unknown): string {

@@ -37,13 +37,18 @@ export function setRngState(s: RngState): void {
   spare = sp;
 }
 
-/** Uniform in [0, 1) (mulberry32). */
-export function uniform(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
+/** mulberry32's output for an (already advanced) counter. */
+function mix(st: number): number {
+  let t = st;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** Uniform in [0, 1) (mulberry32). */
+export function uniform(): number {
+  state = (state + 0x6d2b79f5) >>> 0;
+  return mix(state);
 }
 
 /** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
@@ -61,12 +66,24 @@ export function normal(): number {
   return r * Math.cos(2 * Math.PI * v);
 }
 
-/** A random permutation of 0..n-1 (Fisher–Yates), written into `out` when given. */
-export function permutation(n: number, out: Int32Array = new Int32Array(n)): Int32Array {
+/**
+ * A random permutation of 0..n-1 (Fisher–Yates), written into `out` when given, drawn from the
+ * global generator or from `rand` (a generator() of its own).
+ */
+export function permutation(n: number, out: Int32Array = new Int32Array(n), rand: () => number = uniform): Int32Array {
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(uniform() * (i + 1));
+    const j = Math.floor(rand() * (i + 1));
     const t = out[i]; out[i] = out[j]; out[j] = t;
   }
   return out;
+}
+
+/** An independent uniform [0, 1) generator (mulberry32, seeded as seed(n)), for a DataLoader's own shuffling. */
+export function generator(n: number): () => number {
+  let st = (Math.trunc(n) >>> 0) ^ 0x9e3779b9;
+  return () => {
+    st = (st + 0x6d2b79f5) >>> 0;
+    return mix(st);
+  };
 }

@@ -6,6 +6,10 @@ import { Tensor, empty, track, tidy, shapeError, shapeStr, describe, assertLive 
 import { noGrad } from './autograd.js';
 import { wasm, heapF32, heapI32 } from './runtime.js';
 import { permutation } from './random.js';
+import { prepare, gather, batch, split, checkBatchFinite, type Dataset, type Prepared } from './dataset.js';
+import { DataLoader } from './data/loader.js';
+import type { Callback, EpochLogs, BatchLogs, TrainContext } from './callbacks.js';
+import { confusionMatrix, precisionRecallF1, topKAccuracy } from './metrics.js';
 import { Module } from './nn/module.js';
 import { Optimizer } from './optim/optimizer.js';
 import type { LRScheduler } from './optim/schedule.js';
@@ -15,28 +19,10 @@ import { svm } from './ops/svm.js';
 import { mse } from './ops/mse.js';
 import { options as checkOptions } from './options.js';
 
-/** Samples: x row-major (n × prod(shape)), y class labels or float targets. */
-export interface Dataset {
-  x: Float32Array | Tensor;
-  /** Int32Array (or number[]) of class labels; Float32Array or Tensor of targets for 'mse'. */
-  y: Int32Array | number[] | Float32Array | Tensor;
-  /** The shape of one sample, e.g. [784]; defaults to x's per-sample size (or x.shape.slice(1)). */
-  shape?: number[];
-}
-
 export type LossFn = (output: Tensor, target: Int32Array | Tensor) => Tensor;
 export type LossSpec = 'softmaxCrossEntropy' | 'svm' | 'mse' | LossFn;
 
-export interface EpochLogs {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  lr: number;
-  /** Seconds this epoch took. */
-  time: number;
-}
+export type { Dataset, EpochLogs, BatchLogs };
 
 export interface FitOptions {
   epochs: number;
@@ -49,11 +35,21 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Called after every epoch; returning false stops training. May be async. */
   onEpoch?: (logs: EpochLogs) => void | boolean | Promise<void | boolean>;
-  /** 'auto' (default): a progress line on a TTY only; true: also a line per epoch elsewhere; false: silent. */
-  verbose?: boolean | 'auto';
+  /** Called after every optimiser step; returning false stops training after this batch. May be async. */
+  onBatch?: (logs: BatchLogs) => void | boolean | Promise<void | boolean>;
+  /** Keras-style callbacks (callbacks.EarlyStopping, callbacks.ModelCheckpoint, or any object with their hooks). */
+  callbacks?: Callback[];
+  /** Hold out the last fraction of the samples (before shuffling) as validation data, as Keras' validation_split. */
+  validationSplit?: number;
+  /**
+   * 'auto' (default) or true: a progress line redrawn in place on a terminal, one line per epoch
+   * when stdout is a file or pipe (CI logs), nothing where there is no process.stdout (browsers,
+   * workers); 2: one line per epoch (console.log) everywhere; 1: the progress line only; false or 0: silent.
+   */
+  verbose?: boolean | 'auto' | 0 | 1 | 2;
 }
 
-const FIT_KEYS = ['epochs', 'optimizer', 'batchSize', 'loss', 'validation', 'scheduler', 'shuffle', 'onEpoch', 'verbose'];
+const FIT_KEYS = ['epochs', 'optimizer', 'batchSize', 'loss', 'validation', 'validationSplit', 'scheduler', 'shuffle', 'onEpoch', 'onBatch', 'callbacks', 'verbose'];
 
 export interface History {
   loss: number[];
@@ -66,103 +62,6 @@ export interface History {
 }
 
 const now = (): number => (globalThis.performance ? globalThis.performance.now() : Date.now());
-
-/** A data set checked once, with a way to copy any list of samples into a batch tensor. */
-interface Prepared {
-  n: number;
-  features: number;
-  shape: number[];
-  labels: Int32Array | null;
-  targets: Float32Array | Tensor | null;
-  targetShape: number[];
-  x: Float32Array | Tensor;
-}
-
-function prepare(data: Dataset, op: string, lossSpec: LossSpec): Prepared {
-  if (data === null || typeof data !== 'object') throw new Error(`${op}: data must be { x, y, shape }`);
-  const { x, y } = data;
-  const xIsTensor = x instanceof Tensor;
-  if (xIsTensor) assertLive(x, op);
-  else if (!(x instanceof Float32Array)) throw new Error(`${op}: data.x must be a Float32Array or a Tensor, got ${describe(x)}`);
-  const wantsTargets = lossSpec === 'mse' || y instanceof Float32Array || y instanceof Tensor;
-  if (wantsTargets && typeof lossSpec === 'string' && lossSpec !== 'mse') {
-    throw new Error(`${op}: data.y is a ${describe(y)} of float targets, but loss '${lossSpec}' needs class labels: `
-      + `pass loss: 'mse' for regression, or an Int32Array of labels (Int32Array.from(y)) for classification`);
-  }
-  let labels: Int32Array | null = null;
-  let targets: Float32Array | Tensor | null = null;
-  let n: number;
-  if (wantsTargets) {
-    if (y instanceof Tensor) { assertLive(y, op); targets = y; }
-    else if (y instanceof Float32Array) targets = y;
-    else if (Array.isArray(y)) targets = Float32Array.from(y);
-    else throw new Error(`${op}: data.y must be a Float32Array or Tensor of targets for this loss, got ${describe(y)}`);
-    n = xIsTensor ? (x as Tensor)._shape[0] : data.shape ? (x as Float32Array).length / data.shape.reduce((a, b) => a * b, 1) : (targets instanceof Tensor ? targets._shape[0] : targets.length);
-  } else {
-    if (y instanceof Int32Array) labels = y;
-    else if (Array.isArray(y)) {
-      labels = new Int32Array(y.length);
-      for (let i = 0; i < y.length; i++) {
-        if (!Number.isInteger(y[i])) throw new Error(`${op}: label ${y[i]} of sample ${i} is not an integer; shape [${y.length}]`);
-        labels[i] = y[i];
-      }
-    } else {
-      throw new Error(`${op}: data.y must be an Int32Array (or number[]) of class labels for loss '${typeof lossSpec === 'string' ? lossSpec : 'custom'}', got ${describe(y)}${ArrayBuffer.isView(y) ? ' (convert it with Int32Array.from(...))' : ''}`);
-    }
-    n = labels.length;
-  }
-  if (n === 0) throw new Error(`${op}: the data set is empty (data.y holds 0 samples); pass at least one sample`);
-  const total = xIsTensor ? (x as Tensor).size : (x as Float32Array).length;
-  let shape = data.shape ? data.shape.slice() : xIsTensor ? (x as Tensor)._shape.slice(1) : [total / n];
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new Error(`${op}: data.shape must be the shape of one sample (positive integers), got ${shapeStr(shape ?? [])}`);
-  }
-  if (shape.length === 0) shape = [1];
-  const features = shape.reduce((a, b) => a * b, 1);
-  if (!(n >= 1) || !Number.isInteger(n) || n * features !== total) {
-    throw shapeError(op, `data.x holds ${total} values, which is not ${n} samples of shape ${shapeStr(shape)}`,
-      xIsTensor ? (x as Tensor)._shape : [total], [n, ...shape]);
-  }
-  if (xIsTensor && (x as Tensor)._shape[0] !== n) {
-    throw shapeError(op, `data.x has ${(x as Tensor)._shape[0]} rows but data.y has ${n} samples`, (x as Tensor)._shape, [n]);
-  }
-  let targetShape: number[] = [];
-  if (targets) {
-    const tTotal = targets instanceof Tensor ? targets.size : targets.length;
-    if (tTotal % n !== 0) throw shapeError(op, `data.y holds ${tTotal} values, not a whole number per each of ${n} samples`, [tTotal], [n, ...shape]);
-    targetShape = targets instanceof Tensor ? targets._shape.slice(1) : [tTotal / n];
-    if (targetShape.length === 0) targetShape = [1];
-  }
-  return { n, features, shape, labels, targets, targetShape, x };
-}
-
-/** Copies samples idx[start .. start+count) of a row-major source into a new [count, ...shape] tensor. */
-function gather(src: Float32Array | Tensor, rowSize: number, shape: number[], idx: Int32Array | null, start: number, count: number, op: string): Tensor {
-  const t = empty([count, ...shape], op);
-  const heap = heapF32();
-  const dst = t.ptr >>> 2;
-  if (src instanceof Tensor) {
-    const base = src.ptr >>> 2;
-    if (!idx) heap.copyWithin(dst, base + start * rowSize, base + (start + count) * rowSize);
-    else for (let i = 0; i < count; i++) { const r = idx[start + i]; heap.copyWithin(dst + i * rowSize, base + r * rowSize, base + (r + 1) * rowSize); }
-  } else if (!idx) {
-    heap.set(src.subarray(start * rowSize, (start + count) * rowSize), dst);
-  } else {
-    for (let i = 0; i < count; i++) { const r = idx[start + i]; heap.set(src.subarray(r * rowSize, (r + 1) * rowSize), dst + i * rowSize); }
-  }
-  return t;
-}
-
-function checkBatchFinite(t: Tensor, what: string, idx: Int32Array | null, start: number, rowSize: number, context: string): void {
-  const bad = wasm('fit').countNonFinite(t.ptr, t.size) as number;
-  if (bad === 0) return;
-  const heap = heapF32(), p = t.ptr >>> 2;
-  let first = 0;
-  while (first < t.size && Number.isFinite(heap[p + first])) first++;
-  const row = Math.floor(first / rowSize);
-  const sample = idx ? idx[start + row] : start + row;
-  throw shapeError(context.split(' ')[0], `${what} of sample ${sample} contains ${heap[p + first]} (${context.slice(context.indexOf(' ') + 1)}); nothing was updated`, t._shape);
-}
 
 function lossOf(spec: LossSpec, output: Tensor, labels: Int32Array | null, target: Tensor | null): Tensor {
   if (typeof spec === 'function') return spec(output, (labels ?? target)!);
@@ -195,7 +94,7 @@ function checkLabelRange(model: Module, d: Prepared, op: string): void {
   let out: number[];
   try {
     out = noGrad(() => tidy(() => {
-      const probe = gather(d.x, d.features, d.shape, null, 0, 1, op);
+      const probe = gather(d.x, d.features, d.shape, null, 0, 1, op, d.offset);
       return model.forward(probe).shape;
     }));
   } finally {
@@ -217,78 +116,139 @@ function checkPositiveInt(op: string, name: string, v: unknown): number {
 
 interface Progress { line(text: string): void; done(text: string): void }
 
-function progress(verbose: boolean | 'auto'): Progress {
+/**
+ * Keras' verbose: 0 silent, 1 a progress line redrawn in place (on a TTY), 2 one line per epoch.
+ * 'auto' and true are 1 on a TTY and 2 when stdout is a file or pipe (CI logs); where there is no
+ * process.stdout (browsers, workers) they print nothing.
+ */
+function progress(verbose: FitOptions['verbose']): Progress {
+  if (verbose !== undefined && ![true, false, 'auto', 0, 1, 2].includes(verbose)) {
+    throw new Error(`fit: verbose must be 'auto', true, false, 0, 1 or 2, got ${String(verbose)}`);
+  }
   const out = (globalThis as any).process?.stdout;
-  const tty = verbose !== false && !!out?.isTTY && typeof out.write === 'function';
+  const writable = !!out && typeof out.write === 'function';
+  const tty = writable && !!out.isTTY;
+  const level = verbose === false || verbose === 0 ? 0 : verbose === 2 ? 2 : verbose === 1 ? 1 : !writable ? 0 : tty ? 1 : 2;
+  const inPlace = level === 1 && tty;
   return {
-    line(text) { if (tty) out.write(`\r${text}\x1b[K`); },
+    line(text) { if (inPlace) out.write(`\r${text}\x1b[K`); },
     done(text) {
-      if (tty) out.write(`\r${text}\x1b[K\n`);
-      else if (verbose === true) console.log(text);
+      if (inPlace) out.write(`\r${text}\x1b[K\n`);
+      else if (level !== 0) console.log(text);
     },
   };
 }
 
+function epochLine(logs: EpochLogs, epochs: number): string {
+  const f = (v: number | undefined, name: string) => (v === undefined ? '' : ` ${name} ${v.toFixed(4)}`);
+  return `epoch ${logs.epoch}/${epochs}${f(logs.loss, 'loss')}${f(logs.accuracy, 'accuracy')}${f(logs.valLoss, 'val_loss')}${f(logs.valAccuracy, 'val_accuracy')} (${logs.time.toFixed(2)} s)`;
+}
+
+/** Calls `hook` on every callback that has it, in order; true when one returned false (stop). */
+async function each<K extends keyof Callback>(callbacks: Callback[], hook: K, arg: Parameters<NonNullable<Callback[K]>>[0]): Promise<boolean> {
+  let stop = false;
+  for (const cb of callbacks) {
+    const fn = cb[hook] as ((a: unknown) => unknown) | undefined;
+    if (typeof fn !== 'function') continue;
+    let r = fn.call(cb, arg);
+    if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r;
+    if (r === false) stop = true;
+  }
+  return stop;
+}
+
+function checkCallbacks(op: string, callbacks: unknown): Callback[] {
+  if (callbacks === undefined) return [];
+  if (!Array.isArray(callbacks)) throw new Error(`${op}: callbacks must be an array (e.g. [new callbacks.EarlyStopping({ patience: 3 })]), got ${describe(callbacks)}`);
+  const hooks = ['onTrainBegin', 'onBatch', 'onEpoch', 'onTrainEnd'];
+  callbacks.forEach((cb, i) => {
+    if (cb === null || typeof cb !== 'object' || !hooks.some((h) => typeof (cb as Record<string, unknown>)[h] === 'function')) {
+      throw new Error(`${op}: callbacks[${i}] must be an object with ${hooks.join(', ')} methods (e.g. callbacks.EarlyStopping), got ${describe(cb)}`);
+    }
+  });
+  return callbacks as Callback[];
+}
+
 /**
- * Trains `model` on `data` for `options.epochs` epochs of shuffled minibatches and returns the
- * history. A NaN/Inf in a batch, the loss or a gradient throws an Error naming the epoch and
- * step; the weights and optimiser state are then as they were before that step.
+ * Trains `model` on `data` ({ x, y, shape } or a DataLoader) for `options.epochs` epochs of
+ * shuffled minibatches and returns the history. A NaN/Inf in a batch, the loss or a gradient
+ * throws an Error naming the epoch and step; the weights and optimiser state are then as they
+ * were before that step.
  */
-export async function fit(model: Module, data: Dataset, options: FitOptions): Promise<History> {
+export async function fit(model: Module, data: Dataset | DataLoader, options: FitOptions): Promise<History> {
   const op = 'fit';
   if (!(model instanceof Module)) throw new Error(`fit: expected an nn.Module, got ${describe(model)}`);
   checkOptions<FitOptions>(op, options, FIT_KEYS, { required: ['epochs', 'optimizer'], example: '{ epochs: 10, optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }) }' });
-  const { optimizer, scheduler, onEpoch, loss: lossSpec = 'softmaxCrossEntropy', shuffle = true, verbose = 'auto' } = options;
+  const { optimizer, scheduler, onEpoch, onBatch, loss: lossSpec = 'softmaxCrossEntropy', verbose = 'auto' } = options;
   const epochs = checkPositiveInt(op, 'epochs', options.epochs);
-  const batchSize = checkPositiveInt(op, 'batchSize', options.batchSize ?? 32);
   if (!(optimizer instanceof Optimizer)) throw new Error(`fit: options.optimizer must be an optimiser (new optim.SGD(model.parameters(), { lr }))`);
-  const d = prepare(data, op, lossSpec);
-  const val = options.validation ? prepare(options.validation, 'fit (validation)', lossSpec) : null;
+  if (onEpoch !== undefined && typeof onEpoch !== 'function') throw new Error(`fit: onEpoch must be a function, got ${describe(onEpoch)}`);
+  if (onBatch !== undefined && typeof onBatch !== 'function') throw new Error(`fit: onBatch must be a function, got ${describe(onBatch)}`);
+  const callbacks = checkCallbacks(op, options.callbacks);
+  if (options.validation !== undefined && options.validationSplit !== undefined) throw new Error('fit: pass validation or validationSplit, not both');
+  const show = progress(verbose);
+
+  let d: Prepared, batchSize: number, dropLast = false, loader: DataLoader | null = null;
+  if (data instanceof DataLoader) {
+    for (const key of ['batchSize', 'shuffle', 'validationSplit'] as const) {
+      if (options[key] !== undefined) throw new Error(`fit: ${key} comes from the DataLoader (or, for validationSplit, pass validation); leave it out of fit's options`);
+    }
+    loader = data;
+    d = data._data;
+    if (d.targets && typeof lossSpec === 'string' && lossSpec !== 'mse') {
+      throw new Error(`fit: the DataLoader holds float targets, but loss '${lossSpec}' needs class labels: pass loss: 'mse' for regression`);
+    }
+    if (d.labels && lossSpec === 'mse') throw new Error("fit: the DataLoader holds class labels, but loss 'mse' needs float targets (a Float32Array or Tensor y)");
+    batchSize = data.batchSize;
+    dropLast = data.dropLast;
+  } else {
+    batchSize = checkPositiveInt(op, 'batchSize', options.batchSize ?? 32);
+    if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new Error(`fit: shuffle must be true or false, got ${String(options.shuffle)}`);
+    d = prepare(data, op, lossSpec);
+  }
+  let val = options.validation !== undefined ? prepare(options.validation, 'fit (validation)', lossSpec) : null;
+  if (options.validationSplit !== undefined) [d, val] = split(d, options.validationSplit, op);
   if (val && val.features !== d.features) throw shapeError(op, 'validation samples differ in size from training samples', [d.n, ...d.shape], [val.n, ...val.shape]);
   checkLabelRange(model, d, op);
   if (val) checkLabelRange(model, val, 'fit (validation)');
-  if (scheduler instanceof ReduceLROnPlateau && !val) throw new Error('fit: ReduceLROnPlateau steps on the validation loss; pass options.validation');
+  if (scheduler instanceof ReduceLROnPlateau && !val) throw new Error('fit: ReduceLROnPlateau steps on the validation loss; pass options.validation (or validationSplit)');
+  batchSize = Math.min(batchSize, d.n);
+  const shuffle = loader ? loader.shuffle : options.shuffle ?? true;
 
+  const logKeys = ['loss', ...(d.labels ? ['accuracy'] : []), ...(val ? ['valLoss'] : []), ...(val?.labels ? ['valAccuracy'] : [])];
+  const ctx: TrainContext = { model, optimizer, logKeys };
   const history: History = { loss: [], accuracy: [], valLoss: [], valAccuracy: [], lr: [], time: [] };
-  const show = progress(verbose);
-  const steps = Math.ceil(d.n / batchSize);
+  const steps = dropLast ? Math.floor(d.n / batchSize) : Math.ceil(d.n / batchSize);
   const order = shuffle ? new Int32Array(d.n) : null;
   const labelBatch = d.labels ? new Int32Array(batchSize) : null;
-  const argmax = d.labels ? empty([batchSize], op, false) : null;
   const params = optimizer.params;
   const names = new Map(model.namedParameters().map(([name, p]) => [p, name]));
   const K = wasm(op);
+  await each(callbacks, 'onTrainBegin', ctx);
+  const argmax = d.labels ? empty([batchSize], op, false) : null;
   const wasTraining = model.training;
   let lastYield = now();
   model.train();
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const t0 = now();
-      if (order) permutation(d.n, order);
-      let lossSum = 0, correct = 0, lastDraw = 0;
+      const ord = loader ? loader._order(order!) : order ? permutation(d.n, order) : null;
+      let lossSum = 0, correct = 0, seen = 0, lastDraw = 0, stop = false;
       for (let s = 0; s < steps; s++) {
         const start = s * batchSize, count = Math.min(batchSize, d.n - start);
         const where = `epoch ${epoch}, step ${s + 1}`;
         let labels: Int32Array | null = null;
-        if (d.labels && labelBatch) {
-          if (order) { for (let i = 0; i < count; i++) labelBatch[i] = d.labels[order[start + i]]; labels = labelBatch.subarray(0, count); }
-          else labels = d.labels.subarray(start, start + count);
-        }
         const value = tidy(() => {
-          const xb = gather(d.x, d.features, d.shape, order, start, count, op);
-          checkBatchFinite(xb, 'x', order, start, d.features, `fit ${where}`);
-          let tb: Tensor | null = null;
-          if (d.targets) {
-            const tSize = d.targetShape.reduce((a, b) => a * b, 1);
-            tb = gather(d.targets, tSize, d.targetShape, order, start, count, op);
-            checkBatchFinite(tb, 'y', order, start, tSize, `fit ${where}`);
-          }
-          const out = model.forward(xb);
-          const l = lossOf(lossSpec, out, labels, tb);
+          const b = batch(d, ord, start, count, op, labelBatch);
+          labels = b.labels;
+          checkBatchFinite(b.x, 'x', ord, start, d.features, `fit ${where}`);
+          if (b.target) checkBatchFinite(b.target, 'y', ord, start, b.target.size / count, `fit ${where}`);
+          const out = model.forward(b.x);
+          const l = lossOf(lossSpec, out, labels, b.target);
           if (!(l instanceof Tensor) || l.size !== 1) throw new Error(`fit: the loss function must return a one-element Tensor, got ${l instanceof Tensor ? shapeStr(l._shape) : describe(l)}`);
           const v = l.item();
           if (!Number.isFinite(v)) {
-            throw new Error(`fit: loss is ${v} at ${where} (batch shape ${shapeStr(xb._shape)}); the step was not applied, weights and optimiser state are as before it`);
+            throw new Error(`fit: loss is ${v} at ${where} (batch shape ${shapeStr(b.x._shape)}); the step was not applied, weights and optimiser state are as before it`);
           }
           if (labels && argmax) correct += countCorrect(out, labels, argmax);
           optimizer.zeroGrad();
@@ -303,33 +263,36 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
           return v;
         });
         lossSum += value * count;
+        seen += count;
         const t = now();
         if (t - lastDraw > 100 || s === steps - 1) {
           lastDraw = t;
-          show.line(`epoch ${epoch}/${epochs} ${s + 1}/${steps} loss ${(lossSum / (start + count)).toFixed(4)}${labels ? ` accuracy ${(correct / (start + count)).toFixed(4)}` : ''}`);
+          show.line(`epoch ${epoch}/${epochs} ${s + 1}/${steps} loss ${(lossSum / seen).toFixed(4)}${labels ? ` accuracy ${(correct / seen).toFixed(4)}` : ''}`);
         }
+        const batchLogs: BatchLogs = { epoch, batch: s + 1, batches: steps, loss: value, size: count };
+        if (onBatch && (await onBatch(batchLogs)) === false) stop = true;
+        if (await each(callbacks, 'onBatch', batchLogs)) stop = true;
+        if (stop) break;
       }
-      const logs: EpochLogs = { epoch, loss: lossSum / d.n, accuracy: d.labels ? correct / d.n : NaN, lr: optimizer.lr, time: 0 };
+      const logs: EpochLogs = { epoch, loss: lossSum / seen, lr: optimizer.lr, time: 0 };
+      if (d.labels) logs.accuracy = correct / seen;
       history.loss.push(logs.loss);
-      if (d.labels) history.accuracy.push(logs.accuracy);
+      if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
       history.lr.push(optimizer.lr);
       if (val) {
-        const r = evaluateOn(model, val, batchSize, lossSpec, 'fit (validation)');
+        const r = evaluateOn(model, val, batchSize, lossSpec, 'fit (validation)', []);
         model.train();
         logs.valLoss = r.loss;
-        logs.valAccuracy = r.accuracy;
         history.valLoss.push(r.loss);
-        if (val.labels) history.valAccuracy.push(r.accuracy);
+        if (r.accuracy !== undefined) { logs.valAccuracy = r.accuracy; history.valAccuracy.push(r.accuracy); }
       }
       scheduler?.step(logs.valLoss); // the validation loss: ReduceLROnPlateau's metric, ignored by the others
       logs.time = (now() - t0) / 1000;
       history.time.push(logs.time);
-      show.done(`epoch ${epoch}/${epochs} loss ${logs.loss.toFixed(4)}${d.labels ? ` accuracy ${logs.accuracy.toFixed(4)}` : ''}` +
-        `${val ? ` val_loss ${logs.valLoss!.toFixed(4)}${val.labels ? ` val_accuracy ${logs.valAccuracy!.toFixed(4)}` : ''}` : ''} (${logs.time.toFixed(2)} s)`);
-      if (onEpoch) {
-        const r = await onEpoch(logs);
-        if (r === false) break;
-      }
+      show.done(epochLine(logs, epochs));
+      if (onEpoch && (await onEpoch(logs)) === false) stop = true;
+      if (await each(callbacks, 'onEpoch', logs)) stop = true;
+      if (stop) break;
       // Let a browser paint and other tasks run, at most every 50 ms.
       if (now() - lastYield > 50) {
         await new Promise((resolve) => setTimeout(resolve, 0));
@@ -340,49 +303,104 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
     argmax?.dispose();
     model.train(wasTraining);
   }
+  await each(callbacks, 'onTrainEnd', ctx);
   return history;
 }
 
-function evaluateOn(model: Module, d: Prepared, batchSize: number, lossSpec: LossSpec, op: string): { loss: number; accuracy: number } {
+/** What evaluate() can add on request (classification only). */
+export type EvaluateMetric = 'confusionMatrix' | 'precisionRecallF1' | `top${number}Accuracy`;
+
+export interface EvaluateResult {
+  loss: number;
+  /** Classification only (absent for regression, so no NaN). */
+  accuracy?: number;
+  confusionMatrix?: number[][];
+  /** Macro averages, with metrics: ['precisionRecallF1']. */
+  precision?: number;
+  recall?: number;
+  f1?: number;
+  /** top5Accuracy etc., with metrics: ['top5Accuracy']. */
+  [topK: `top${number}Accuracy`]: number;
+}
+
+function checkMetrics(op: string, metrics: unknown, labels: boolean): Array<{ name: string; k: number }> {
+  if (metrics === undefined) return [];
+  if (!Array.isArray(metrics)) throw new Error(`${op}: metrics must be an array such as ['confusionMatrix', 'precisionRecallF1', 'top5Accuracy'], got ${describe(metrics)}`);
+  return metrics.map((m) => {
+    const top = typeof m === 'string' ? /^top([1-9][0-9]*)Accuracy$/.exec(m) : null;
+    if (m !== 'confusionMatrix' && m !== 'precisionRecallF1' && !top) {
+      throw new Error(`${op}: unknown metric ${typeof m === 'string' ? `'${m}'` : describe(m)} (use 'confusionMatrix', 'precisionRecallF1' or 'top<k>Accuracy', e.g. 'top5Accuracy')`);
+    }
+    if (!labels) throw new Error(`${op}: metric '${m}' needs class labels, and this data has float targets (regression)`);
+    return { name: m as string, k: top ? Number(top[1]) : 0 };
+  });
+}
+
+function evaluateOn(model: Module, d: Prepared, batchSize: number, lossSpec: LossSpec, op: string, metrics: Array<{ name: string; k: number }>): EvaluateResult {
   const wasTraining = model.training;
   model.eval();
   const argmax = d.labels ? empty([batchSize], op, false) : null;
+  const wantsPredictions = metrics.some((m) => m.k === 0);
+  const predicted = wantsPredictions ? new Int32Array(d.n) : null;
+  const topHits = metrics.filter((m) => m.k > 0).map((m) => ({ ...m, hits: 0 }));
+  let width = 0;
   try {
-    return noGrad(() => {
+    const result = noGrad(() => {
       let lossSum = 0, correct = 0;
       for (let start = 0; start < d.n; start += batchSize) {
         const count = Math.min(batchSize, d.n - start);
-        const labels = d.labels ? d.labels.subarray(start, start + count) : null;
         lossSum += tidy(() => {
-          const xb = gather(d.x, d.features, d.shape, null, start, count, op);
-          checkBatchFinite(xb, 'x', null, start, d.features, `${op.split(' ')[0]} batch at sample ${start}`);
-          let tb: Tensor | null = null;
-          if (d.targets) {
-            const tSize = d.targetShape.reduce((a, b) => a * b, 1);
-            tb = gather(d.targets, tSize, d.targetShape, null, start, count, op);
+          const b = batch(d, null, start, count, op, null);
+          checkBatchFinite(b.x, 'x', null, start, d.features, `${op.split(' ')[0]} batch at sample ${start}`);
+          const out = model.forward(b.x);
+          if (b.labels && argmax) {
+            correct += countCorrect(out, b.labels, argmax);
+            if (predicted || topHits.length) {
+              if (out.rank !== 2) throw shapeError(op, 'metrics need outputs [batch, classes]', out._shape);
+              width = out._shape[1];
+              if (predicted) predicted.set(heapI32().subarray(argmax.ptr >>> 2, (argmax.ptr >>> 2) + count), start);
+              for (const t of topHits) t.hits += Math.round(topKAccuracy(b.labels, out, t.k) * count);
+            }
           }
-          const out = model.forward(xb);
-          if (labels && argmax) correct += countCorrect(out, labels, argmax);
-          return lossOf(lossSpec, out, labels, tb).item();
+          return lossOf(lossSpec, out, b.labels, b.target).item();
         }) * count;
       }
-      return { loss: lossSum / d.n, accuracy: d.labels ? correct / d.n : NaN };
+      const r: EvaluateResult = { loss: lossSum / d.n };
+      if (d.labels) r.accuracy = correct / d.n;
+      return r;
     });
+    for (const m of metrics) {
+      if (m.name === 'confusionMatrix') result.confusionMatrix = confusionMatrix(d.labels!, predicted!, Math.max(width, 1));
+      if (m.name === 'precisionRecallF1') Object.assign(result, precisionRecallF1(d.labels!, predicted!, { numClasses: Math.max(width, 1) }));
+    }
+    for (const t of topHits) result[t.name as `top${number}Accuracy`] = t.hits / d.n;
+    return result;
   } finally {
     argmax?.dispose();
     model.train(wasTraining);
   }
 }
 
-/** Mean loss and accuracy of `model` on `data`, in eval mode without recording gradients. */
-export function evaluate(model: Module, data: Dataset, options: { batchSize?: number; loss?: LossSpec } = {}): { loss: number; accuracy: number } {
+export interface EvaluateOptions {
+  batchSize?: number;
+  loss?: LossSpec;
+  /** Extra classification metrics: 'confusionMatrix', 'precisionRecallF1' (macro), 'top<k>Accuracy'. */
+  metrics?: EvaluateMetric[];
+}
+
+/**
+ * Mean loss (and, for class labels, accuracy and any requested metrics) of `model` on `data`, in
+ * eval mode (dropout off) without recording gradients; the model's mode is restored afterwards.
+ */
+export function evaluate(model: Module, data: Dataset, options: EvaluateOptions = {}): EvaluateResult {
   const op = 'evaluate';
-  const { batchSize = 256, loss = 'softmaxCrossEntropy' } = checkOptions<{ batchSize?: number; loss?: LossSpec }>(op, options, ['batchSize', 'loss']);
+  const { batchSize = 256, loss = 'softmaxCrossEntropy', metrics } = checkOptions<EvaluateOptions>(op, options, ['batchSize', 'loss', 'metrics']);
   if (!(model instanceof Module)) throw new Error(`evaluate: expected an nn.Module, got ${describe(model)}`);
   checkPositiveInt(op, 'batchSize', batchSize);
   const d = prepare(data, op, loss);
+  const wanted = checkMetrics(op, metrics, d.labels !== null);
   checkLabelRange(model, d, op);
-  return evaluateOn(model, d, batchSize, loss, op);
+  return evaluateOn(model, d, Math.min(batchSize, d.n), loss, op, wanted);
 }
 
 /**
