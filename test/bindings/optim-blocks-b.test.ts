@@ -130,7 +130,7 @@ describe('LinearLR and ReduceLROnPlateau', () => {
     expect(seen).toEqual(h.valLoss);
     expect(h.lr).toEqual([0.5, 0.25, 0.125]); // the lr each epoch trained with: every step drops it
     await expect(fit(model, data, { epochs: 1, optimizer: o, scheduler: s, verbose: false }))
-      .rejects.toThrow(/^fit: ReduceLROnPlateau steps on the validation loss; pass options.validation$/);
+      .rejects.toThrow(/^fit: ReduceLROnPlateau steps on the validation loss; pass options.validation \(or validationSplit\)$/);
     o.dispose(); model.dispose();
   });
 });
