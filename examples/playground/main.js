@@ -44,14 +44,22 @@ const charts = {
 
 const num = (id) => Number($(id).value);
 
+/** A number input's value within its min/max (written back, so the page shows what is used). */
+function clamped(id) {
+  const el = $(id);
+  const v = Math.round(Math.min(Number(el.max), Math.max(Number(el.min), Number(el.value) || Number(el.min))));
+  el.value = v;
+  return v;
+}
+
 function dataset() {
-  return { name: $('dataset').value, classes: num('classes'), noise: num('noise'), perClass: num('per-class'), valFraction: num('val-split') };
+  return { name: $('dataset').value, classes: clamped('classes'), noise: num('noise'), perClass: clamped('per-class'), valFraction: num('val-split') };
 }
 
 function settings() {
   return {
     layers: state.layers, loss: $('loss').value, optimiser: $('optimiser').value,
-    lr: num('lr'), l2: num('l2'), batchSize: Math.max(1, Math.round(num('batch'))), epochs: Math.max(0, Math.round(num('epochs'))),
+    lr: num('lr'), l2: num('l2'), batchSize: clamped('batch'), epochs: Math.max(0, Math.round(num('epochs')) || 0),
   };
 }
 
