@@ -134,12 +134,18 @@ export class Trainer {
   /** { loss, accuracy } of a split (the data loss, without L2), or null when it is empty. */
   evaluate(set) {
     if (set.n === 0) return null;
+    const { lossSum, correct } = this.scoreRange(set, 0, set.n);
+    return { loss: lossSum / set.n, accuracy: correct / set.n };
+  }
+
+  /** Summed loss and correct count over samples [from, to) of a split, in eval mode, unrecorded. */
+  scoreRange(set, from, to) {
     const k = this.data.k, f = this.features;
     let lossSum = 0, correct = 0;
     this.model.eval();
     noGrad(() => {
-      for (let i = 0; i < set.n; i += 500) {
-        const m = Math.min(500, set.n - i);
+      for (let i = from; i < to; i += 500) {
+        const m = Math.min(500, to - i);
         const labels = set.y.subarray(i, i + m);
         tidy(() => {
           const scores = this.model.forward(tensor(set.x.subarray(i * f, (i + m) * f), [m, ...this.data.shape]));
@@ -149,7 +155,7 @@ export class Trainer {
         });
       }
     });
-    return { loss: lossSum / set.n, accuracy: correct / set.n };
+    return { lossSum, correct };
   }
 
   /** Training accuracy: the whole split when small, else the last ~2,000 samples' minibatches. */
