@@ -198,7 +198,7 @@ function restoreBytes(source: unknown, options: RestoreOptions, op: string): Res
   const rngState = readRngState(field(state, 'rngState', op, 'metadata'), op);
 
   // The model's weights.
-  const named = model.namedParameters();
+  const named = model.namedTensors();
   const { matches, extra } = matchParameters(file, named, op, { allowNonFinite });
 
   // The optimiser's state.

@@ -14,11 +14,13 @@ import { Tensor, assertLive } from '../tensor.js';
 import { heapF32 } from '../runtime.js';
 import { parseJson, isObject, show, type JsonValue } from './json.js';
 
-export type DType = 'F32' | 'F16' | 'BF16' | 'F64';
+// I64 is read (converted to float32) for the integer buffers PyTorch writes, such as BatchNorm's
+// num_batches_tracked.
+export type DType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64';
 
-const ITEM_BYTES: Record<DType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2 };
+const ITEM_BYTES: Record<DType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8 };
 /** dtypes of the format that hold no floats this library could use. */
-const UNSUPPORTED = new Set(['BOOL', 'U8', 'I8', 'U16', 'I16', 'U32', 'I32', 'U64', 'I64', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
+const UNSUPPORTED = new Set(['BOOL', 'U8', 'I8', 'U16', 'I16', 'U32', 'I32', 'U64', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
 /** The reference implementation refuses headers above 100 MB; so do we. */
 const MAX_HEADER_BYTES = 100_000_000;
 const MAX_RANK = 16;
@@ -111,8 +113,8 @@ export function parse(bytes: Uint8Array, op: string): SafetensorsFile {
     if (typeof dtype !== 'string') throw new Error(`${op}: tensor ${name}: dtype must be a string, got ${show(dtype)}`);
     if (!(dtype in ITEM_BYTES)) {
       throw new Error(UNSUPPORTED.has(dtype)
-        ? `${op}: tensor ${name}: unsupported dtype ${dtype} (simdnet reads F32, and converts F16, BF16 and F64)`
-        : `${op}: tensor ${name}: unknown dtype ${q(dtype)} (simdnet reads F32, and converts F16, BF16 and F64)`);
+        ? `${op}: tensor ${name}: unsupported dtype ${dtype} (simdnet reads F32, and converts F16, BF16, F64 and I64)`
+        : `${op}: tensor ${name}: unknown dtype ${q(dtype)} (simdnet reads F32, and converts F16, BF16, F64 and I64)`);
     }
     const shape = entry.shape;
     if (!Array.isArray(shape)) throw new Error(`${op}: tensor ${name}: shape must be an array of integers, got ${show(shape)}`);
@@ -172,6 +174,7 @@ function elementReader(file: SafetensorsFile, t: TensorInfo): (i: number) => num
   switch (t.dtype) {
     case 'F32': return (i) => view.getFloat32(i * 4, true);
     case 'F64': return (i) => Math.fround(view.getFloat64(i * 8, true));
+    case 'I64': return (i) => Math.fround(Number(view.getBigInt64(i * 8, true)));
     case 'F16': return (i) => f16(view.getUint16(i * 2, true));
     case 'BF16': {
       const tmp = new DataView(new ArrayBuffer(4));

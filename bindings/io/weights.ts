@@ -51,9 +51,9 @@ export function describeModel(model: Module): string | null {
   }
 }
 
-/** The model's parameters as safetensors entries, checked to be live. */
+/** The model's parameters and buffers (its state_dict) as safetensors entries, checked to be live. */
 export function parameterEntries(model: Module, op: string): Array<{ name: string; shape: number[]; data: Tensor }> {
-  return model.namedParameters().map(([name, p]) => {
+  return model.namedTensors().map(([name, p]) => {
     assertLive(p, `${op} (${name})`);
     return { name, shape: p.shape, data: p };
   });
@@ -124,7 +124,7 @@ function loadBytes(model: Module, source: unknown, options: LoadOptions | undefi
   checkModule(model, op);
   const { strict = true, allowNonFinite = false } = checkOptions<LoadOptions>(op, options, LOAD_KEYS);
   const file = parse(toBytes(source, op), op);
-  const named = model.namedParameters();
+  const named = model.namedTensors();
   const { matches, extra } = matchParameters(file, named, op, { allowNonFinite });
   if (strict) rejectExtra(extra, op);
   writeMatches(file, new Map(named), matches);
@@ -132,7 +132,7 @@ function loadBytes(model: Module, source: unknown, options: LoadOptions | undefi
 
 /**
  * Overwrites the model's weights from a safetensors file (its bytes, or a Blob — then it returns
- * a Promise). F32 tensors load as they are; F16, BF16 and F64 are converted to float32. The whole
+ * a Promise). F32 tensors load as they are; F16, BF16, F64 and I64 are converted to float32. The whole
  * file is checked first; on any problem it throws an Error naming the tensor, and no weight changes.
  */
 export function load(model: Module, source: Bytes, options?: LoadOptions): void;

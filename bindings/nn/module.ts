@@ -5,6 +5,9 @@
 //   class Net extends nn.Module { fc1 = new nn.Dense(784, 256); fc2 = new nn.Dense(256, 10);
 //     forward(x) { return this.fc2.forward(this.fc1.forward(x).relu()); } }
 // and namedParameters() gives PyTorch state_dict names ('fc1.weight', '0.bias', ...).
+//
+// Buffers (BatchNorm's running statistics) are state that is not trained: marked with buffer(),
+// they are in stateDict(), save/load and checkpoints (namedTensors()), but not in parameters().
 
 import { Tensor, assertLive, shapeError, sameShape, shapeStr, describe } from '../tensor.js';
 import { heapF32 } from '../runtime.js';
@@ -15,6 +18,16 @@ export function parameter(t: Tensor): Tensor {
   t.requiresGrad = true;
   t._param = true;
   t._kept = true;
+  return t;
+}
+
+const buffers = new WeakSet<Tensor>();
+
+/** Marks `t` as a buffer: saved and loaded with the module, survives every tidy(), never trained. */
+export function buffer(t: Tensor): Tensor {
+  assertLive(t, 'buffer');
+  t._kept = true;
+  buffers.add(t);
   return t;
 }
 
@@ -56,16 +69,40 @@ export abstract class Module {
     return out;
   }
 
-  /** Every parameter with its PyTorch-style name ('0.weight', 'fc1.bias'), each once. */
-  namedParameters(): Array<[string, Tensor]> {
+  /** This module's own buffers (not its children's). */
+  namedOwnBuffers(): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    for (const [key, value] of Object.entries(this)) if (value instanceof Tensor && buffers.has(value)) out.push([key, value]);
+    return out;
+  }
+
+  private walk(own: (m: Module) => Array<[string, Tensor]>): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [];
     const seen = new Set<Tensor>();
-    const walk = (m: Module, prefix: string): void => {
-      for (const [name, p] of m.namedOwnParameters()) if (!seen.has(p)) { seen.add(p); out.push([prefix + name, p]); }
-      for (const [name, child] of m.namedChildren()) walk(child, `${prefix}${name}.`);
+    const visit = (m: Module, prefix: string): void => {
+      for (const [name, t] of own(m)) if (!seen.has(t)) { seen.add(t); out.push([prefix + name, t]); }
+      for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
     };
-    walk(this, '');
+    visit(this, '');
     return out;
+  }
+
+  /** Every parameter with its PyTorch-style name ('0.weight', 'fc1.bias'), each once. */
+  namedParameters(): Array<[string, Tensor]> {
+    return this.walk((m) => m.namedOwnParameters());
+  }
+
+  /** Every buffer with its PyTorch-style name ('1.running_mean'), each once. */
+  namedBuffers(): Array<[string, Tensor]> {
+    return this.walk((m) => m.namedOwnBuffers());
+  }
+
+  /**
+   * Everything a state_dict holds — parameters and buffers — by name, in PyTorch's order (each
+   * module's parameters, then its buffers, then its children).
+   */
+  namedTensors(): Array<[string, Tensor]> {
+    return this.walk((m) => [...m.namedOwnParameters(), ...m.namedOwnBuffers()]);
   }
 
   /** Every parameter, each once (what an optimiser takes). */
@@ -91,17 +128,17 @@ export abstract class Module {
     for (const p of this.parameters()) p.zeroGrad();
   }
 
-  /** Copies of the parameters by name. */
+  /** Copies of the parameters and buffers by name. */
   stateDict(): Record<string, Float32Array> {
     const out: Record<string, Float32Array> = {};
-    for (const [name, p] of this.namedParameters()) out[name] = p.data();
+    for (const [name, p] of this.namedTensors()) out[name] = p.data();
     return out;
   }
 
-  /** Overwrites parameters from stateDict()-shaped data; checks every name and size first. */
+  /** Overwrites parameters and buffers from stateDict()-shaped data; checks every name and size first. */
   loadStateDict(state: Record<string, Float32Array | number[]>): void {
     if (state === null || typeof state !== 'object') throw new Error(`loadStateDict: expected an object of parameter values by name (a stateDict()), got ${describe(state)}`);
-    const named = this.namedParameters();
+    const named = this.namedTensors();
     for (const [name, p] of named) {
       assertLive(p, 'loadStateDict');
       const v = state[name];
@@ -111,9 +148,9 @@ export abstract class Module {
     for (const [name, p] of named) heapF32().set(state[name], p.ptr >>> 2);
   }
 
-  /** Frees every parameter (and gradient). The module is unusable afterwards. */
+  /** Frees every parameter (and gradient) and buffer. The module is unusable afterwards. */
   dispose(): void {
-    for (const p of this.parameters()) p.dispose();
+    for (const [, t] of this.namedTensors()) t.dispose();
   }
 }
 

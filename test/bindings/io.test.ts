@@ -273,8 +273,8 @@ describe('load refuses bad files cleanly: an Error naming the tensor, nothing wr
   });
 
   it('unknown and unsupported dtypes', () => {
-    expectRefused(edited((h) => { h['0.bias'].dtype = 'F33'; }), /^load: tensor '0.bias': unknown dtype 'F33' \(simdnet reads F32, and converts F16, BF16 and F64\)$/);
-    expectRefused(edited((h) => { h['0.bias'].dtype = 'I32'; }), /^load: tensor '0.bias': unsupported dtype I32 \(simdnet reads F32, and converts F16, BF16 and F64\)$/);
+    expectRefused(edited((h) => { h['0.bias'].dtype = 'F33'; }), /^load: tensor '0.bias': unknown dtype 'F33' \(simdnet reads F32, and converts F16, BF16, F64 and I64\)$/);
+    expectRefused(edited((h) => { h['0.bias'].dtype = 'I32'; }), /^load: tensor '0.bias': unsupported dtype I32 \(simdnet reads F32, and converts F16, BF16, F64 and I64\)$/);
     expectRefused(edited((h) => { h['0.bias'].dtype = 7; }), /^load: tensor '0.bias': dtype must be a string, got 7$/);
     expectRefused(edited((h) => { h['0.bias'].dtype = 'F16'; }), /^load: tensor '0.bias': shape \[3\] of F16 needs 6 bytes, but data_offsets \[48, 60\] hold 12$/);
   });
