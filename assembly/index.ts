@@ -17,6 +17,8 @@ export {
 } from './elementwise';
 export {
   softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward, svm, svmBackward, mse, mseBackward,
+  softmaxCrossEntropySmoothed, softmaxCrossEntropySmoothedBackward, bceWithLogits, bceWithLogitsBackward,
+  huber, huberBackward,
 } from './loss';
 export {
   conv2dForward, conv2dForwardPart, conv2dForwardWorkspace,
@@ -38,3 +40,8 @@ export {
   logBackward, sqrtBackward, rsqrtBackward, absBackward, powScalarBackward, clampBackward,
 } from './unary';
 export { indexSelect, indexAdd, gather, scatterAdd } from './gather';
+export { batchNormForward, batchNormBackward, layerNormForward, layerNormBackward } from './norm';
+export {
+  gelu, geluBackward, geluTanh, geluTanhBackward, silu, siluBackward, hardtanh, hardtanhBackward,
+  logSoftmax, logSoftmaxBackward,
+} from './activations';

@@ -9,7 +9,7 @@ import { exp4, expf } from './math';
 import { reduce, SQUARED_DIFF, scale as scaleArray } from './elementwise';
 
 /** max of n ≥ 1 floats (NaN if any is NaN). */
-@inline function rowMax(p: usize, n: i32): f32 {
+@inline export function rowMax(p: usize, n: i32): f32 {
   let m: f32 = -Infinity;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -178,5 +178,133 @@ export function mseBackward(a: usize, b: usize, da: usize, n: i32, scale: f32): 
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(da + o, s2 * (load<f32>(a + o) - load<f32>(b + o)));
+  }
+}
+
+/**
+ * Softmax cross-entropy with label smoothing ε (PyTorch's label_smoothing): the target is
+ * (1 − ε)·onehot(y) + ε/classes, so loss_i = lse_i − (1 − ε)·x_iy − ε·mean_j x_ij with
+ * lse = log Σ e^x (stable). Writes probs (may not alias logits); returns the mean over rows.
+ */
+export function softmaxCrossEntropySmoothed(logits: usize, labels: usize, probs: usize, rows: i32, classes: i32, smoothing: f32): f32 {
+  if (classes <= 0) return NaN;
+  const stride = <usize>classes << 2;
+  const eps = <f64>smoothing;
+  let loss: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const xr = logits + <usize>r * stride, pr = probs + <usize>r * stride;
+    const xy = <f64>load<f32>(xr + (<usize>load<i32>(labels + (<usize>r << 2)) << 2));
+    const rowMean = reduce(xr, 0, classes, 0) / classes;
+    const m = rowMax(xr, classes);
+    const total = expShiftSum(xr, pr, classes, m);
+    loss += (Math.log(total) + <f64>m) - (1 - eps) * xy - eps * rowMean;
+    scaleArray(pr, <f32>(1 / total), pr, classes);
+  }
+  return <f32>(loss / rows);
+}
+
+/** dlogits = scale·(probs − (1 − ε)·onehot(labels) − ε/classes). dlogits may alias probs. */
+export function softmaxCrossEntropySmoothedBackward(probs: usize, labels: usize, dlogits: usize, rows: i32, classes: i32,
+                                                    scale: f32, smoothing: f32): void {
+  const stride = <usize>classes << 2;
+  const off = -smoothing / <f32>classes;
+  for (let r = 0; r < rows; r++) {
+    const pr = probs + <usize>r * stride, dr = dlogits + <usize>r * stride;
+    const at = <usize>load<i32>(labels + (<usize>r << 2)) << 2;
+    const py = load<f32>(pr + at);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vs = f32x4.splat(scale), vo = f32x4.splat(off);
+      for (; j + 4 <= classes; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(dr + o, f32x4.mul(vs, f32x4.add(v128.load(pr + o), vo)));
+      }
+    }
+    for (; j < classes; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dr + o, scale * (load<f32>(pr + o) + off));
+    }
+    store<f32>(dr + at, scale * ((py + off) - (1 - smoothing)));
+  }
+}
+
+/**
+ * Binary cross-entropy on logits x against targets t, stable (PyTorch's
+ * BCEWithLogitsLoss): mean of max(x, 0) − x·t + log(1 + e^−|x|), in f64.
+ */
+export function bceWithLogits(x: usize, t: usize, n: i32): f32 {
+  let total: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = <f64>load<f32>(x + o);
+    total += max<f64>(v, 0) - v * <f64>load<f32>(t + o) + Math.log1p(Math.exp(-abs<f64>(v)));
+  }
+  return <f32>(total / n);
+}
+
+/** dx = scale·(σ(x) − t) (scale = upstream / n). dx may alias x or t. */
+export function bceWithLogitsBackward(x: usize, t: usize, dx: usize, n: i32, scale: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vs = f32x4.splat(scale), zero = f32x4.splat(0), one = f32x4.splat(1);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const a = v128.load(x + o);
+      const e = exp4(f32x4.neg(f32x4.abs(a)));
+      const s = f32x4.div(v128.bitselect(one, e, f32x4.ge(a, zero)), f32x4.add(one, e));
+      v128.store(dx + o, f32x4.mul(vs, f32x4.sub(s, v128.load(t + o))));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const a = load<f32>(x + o);
+    const e = expf(-abs<f32>(a));
+    const s = (a >= 0 ? <f32>1 : e) / (1 + e);
+    store<f32>(dx + o, scale * (s - load<f32>(t + o)));
+  }
+}
+
+/** Huber loss (PyTorch's HuberLoss): mean of ½d² for |d| ≤ delta, delta·(|d| − ½delta) beyond, d = a − b. */
+export function huber(a: usize, b: usize, n: i32, delta: f32): f32 {
+  let total: f64 = 0;
+  let i = 0;
+  const halfDelta = <f32>0.5 * delta;
+  if (ASC_FEATURE_SIMD) {
+    const vd = f32x4.splat(delta), vh = f32x4.splat(halfDelta), half = f32x4.splat(0.5);
+    let acc = f32x4.splat(0);
+    let k = 0;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const d = f32x4.abs(f32x4.sub(v128.load(a + o), v128.load(b + o)));
+      const quad = f32x4.mul(half, f32x4.mul(d, d)), lin = f32x4.mul(vd, f32x4.sub(d, vh));
+      acc = f32x4.add(acc, v128.bitselect(quad, lin, f32x4.le(d, vd)));
+      if (++k == 64) { // flush to f64 every 256 elements: the error of one block, not of n
+        total += (<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) + (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3));
+        acc = f32x4.splat(0); k = 0;
+      }
+    }
+    total += (<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) + (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const d = abs<f32>(load<f32>(a + o) - load<f32>(b + o));
+    total += <f64>(d <= delta ? <f32>0.5 * (d * d) : delta * (d - halfDelta));
+  }
+  return <f32>(total / n);
+}
+
+/** da = scale·clamp(a − b, −delta, delta). da may alias a or b. */
+export function huberBackward(a: usize, b: usize, da: usize, n: i32, delta: f32, scale: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vs = f32x4.splat(scale), hi = f32x4.splat(delta), lo = f32x4.splat(-delta);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(da + o, f32x4.mul(vs, f32x4.min(f32x4.max(f32x4.sub(v128.load(a + o), v128.load(b + o)), lo), hi)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(da + o, scale * min<f32>(max<f32>(load<f32>(a + o) - load<f32>(b + o), -delta), delta));
   }
 }
