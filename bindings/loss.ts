@@ -7,14 +7,36 @@ import { svm as hinge } from './ops/svm.js';
 import { mse as meanSquared } from './ops/mse.js';
 import { l1 as penaltyL1, l2 as penaltyL2 } from './ops/penalty.js';
 import { add } from './ops/add.js';
+import { bceWithLogits } from './ops/bceWithLogits.js';
+import { huber as huberLoss } from './ops/huber.js';
+import { checkOptions } from './local-options.js';
 import type { Labels } from './ops/labels.js';
 import { options } from './options.js';
 
 export type { Labels };
 
-/** Softmax + cross-entropy of logits [rows, classes] against integer labels: the mean over rows. */
-export function softmaxCrossEntropy(logits: Tensor, labels: Labels): Tensor {
-  return sce(logits, labels);
+/**
+ * Softmax + cross-entropy of logits [rows, classes] against integer labels: the mean over rows.
+ * `labelSmoothing` ε in [0, 1] mixes the one-hot target with the uniform one, as PyTorch's
+ * label_smoothing: target = (1 − ε)·onehot + ε/classes.
+ */
+export function softmaxCrossEntropy(logits: Tensor, labels: Labels, options: { labelSmoothing?: number } = {}): Tensor {
+  const { labelSmoothing = 0 } = checkOptions('softmaxCrossEntropy', options, ['labelSmoothing']);
+  return sce(logits, labels, labelSmoothing);
+}
+
+/**
+ * Binary cross-entropy on logits against targets of the same shape (probabilities in [0, 1]),
+ * stable for any logit: the mean of max(x, 0) − x·t + log(1 + e^−|x|) (PyTorch's BCEWithLogitsLoss).
+ */
+export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor): Tensor {
+  return bceWithLogits(logits, targets);
+}
+
+/** Huber loss (PyTorch's HuberLoss): mean of ½d² for |d| ≤ delta, delta·(|d| − ½delta) beyond; d = pred − target. */
+export function huber(pred: Tensor, target: Tensor, options: { delta?: number } = {}): Tensor {
+  const { delta = 1 } = checkOptions('huber', options, ['delta']);
+  return huberLoss(pred, target, delta);
 }
 
 /** Multiclass SVM (hinge) loss, mean over rows of Σ_{j≠y} max(0, s_j − s_y + margin). */

@@ -13,6 +13,9 @@ import { checkGroups } from '../ops/conv2d.js';
 import { Graph, Reshape, ConstantPad2d, Softmax, Elementwise, type GraphOp } from './graph.js';
 import type { Init } from './init.js';
 import { options } from '../options.js';
+import { BatchNorm1d, BatchNorm2d, LayerNorm, checkBatchNormArgs, checkLayerNormArgs } from './norm.js';
+import { GELU, ReLU6, SiLU, Hardtanh, LogSoftmax, checkGeluOptions, checkHardtanh } from './activations.js';
+import { Residual } from './residual.js';
 
 export type { ModuleJSON };
 
@@ -102,6 +105,26 @@ function poolKind(name: 'MaxPool2d' | 'AvgPool2d', make: typeof MaxPool2d | type
       return [];
     },
     build: (s) => new make(s.kernelSize as number, { stride: (s.stride ?? undefined) as number | undefined, padding: (s.padding ?? 0) as number }),
+  };
+}
+
+/** BatchNorm1d/2d: weight, bias (affine), then the buffers running_mean, running_var, num_batches_tracked. */
+function batchNormKind(name: 'BatchNorm1d' | 'BatchNorm2d', make: typeof BatchNorm1d | typeof BatchNorm2d): LayerKind {
+  return {
+    keys: ['numFeatures', 'eps', 'momentum', 'affine', 'trackRunningStats'],
+    plan: (s, at) => {
+      const c = int(s, 'numFeatures', at);
+      const { type: _t, numFeatures: _n, ...options } = s;
+      const o = checked(at, () => checkBatchNormArgs(name, c, options));
+      const out: Planned = [];
+      if (o.affine) out.push(param(at, 'weight', [c]), param(at, 'bias', [c]));
+      if (o.trackRunningStats) out.push(param(at, 'running_mean', [c]), param(at, 'running_var', [c]), ['num_batches_tracked', []]);
+      return out;
+    },
+    build: (s) => {
+      const { type: _t, numFeatures, ...options } = s;
+      return new make(numFeatures as number, options);
+    },
   };
 }
 
@@ -220,6 +243,47 @@ const kinds: Record<string, LayerKind> = {
       ...(n.op === 'layer' ? { module: buildModule(n.layer as Spec, init, made) } : {}),
       ...(n.op === 'concat' ? { axis: n.axis as number } : {}),
     }))),
+  },
+  BatchNorm1d: batchNormKind('BatchNorm1d', BatchNorm1d),
+  BatchNorm2d: batchNormKind('BatchNorm2d', BatchNorm2d),
+  LayerNorm: {
+    keys: ['normalizedShape', 'eps', 'elementwiseAffine'],
+    plan: (s, at) => {
+      const { type: _t, normalizedShape, ...options } = s;
+      if (Array.isArray(normalizedShape)) normalizedShape.forEach((d, i) => { if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > MAX_ELEMENTS) fail(at, `normalizedShape[${i}] must be a positive integer, got ${show(d)}`); });
+      else int(s, 'normalizedShape', at);
+      const o = checked(at, () => checkLayerNormArgs('LayerNorm', normalizedShape, options));
+      return o.elementwiseAffine ? [param(at, 'weight', o.shape), param(at, 'bias', o.shape)] : [];
+    },
+    build: (s) => {
+      const { type: _t, normalizedShape, ...options } = s;
+      return new LayerNorm(normalizedShape as number[], options);
+    },
+  },
+  GELU: {
+    keys: ['approximate'],
+    plan: (s, at) => { checked(at, () => checkGeluOptions(s.approximate === undefined ? {} : { approximate: s.approximate })); return []; },
+    build: (s) => new GELU(s.approximate === undefined ? {} : { approximate: s.approximate as 'none' | 'tanh' }),
+  },
+  ReLU6: { keys: [], plan: none, build: () => new ReLU6() },
+  SiLU: { keys: [], plan: none, build: () => new SiLU() },
+  Hardtanh: {
+    keys: ['min', 'max'],
+    plan: (s, at) => { checked(at, () => checkHardtanh(num(s, 'min', at, -1), num(s, 'max', at, 1))); return []; },
+    build: (s) => new Hardtanh((s.min ?? -1) as number, (s.max ?? 1) as number),
+  },
+  LogSoftmax: { keys: [], plan: none, build: () => new LogSoftmax() },
+  Residual: {
+    keys: ['body', 'shortcut'],
+    plan: (s, at, depth) => {
+      const out: Planned = planModule(s.body, `${at}.body`, depth + 1).map(([n, shape]) => [`body.${n}`, shape]);
+      if (s.shortcut !== undefined && s.shortcut !== null) {
+        for (const [n, shape] of planModule(s.shortcut, `${at}.shortcut`, depth + 1)) out.push([`shortcut.${n}`, shape]);
+      }
+      return out;
+    },
+    build: (s, init, made) => new Residual(buildModule(s.body as Spec, init, made),
+      s.shortcut === undefined || s.shortcut === null ? null : buildModule(s.shortcut as Spec, init, made)),
   },
   Sequential: {
     keys: ['layers'],

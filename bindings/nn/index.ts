@@ -1,4 +1,4 @@
-export { Module, parameter } from './module.js';
+export { Module, parameter, buffer } from './module.js';
 export type { ModuleJSON } from './module.js';
 export { fromJSON } from './config.js';
 export { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from './layers.js';
@@ -8,3 +8,7 @@ export type { Conv2dLayerOptions, Pool2dLayerOptions } from './conv.js';
 export { Graph, Reshape, ConstantPad2d, Softmax, Elementwise } from './graph.js';
 export type { GraphNode, GraphOp, ElementwiseOp } from './graph.js';
 export type { Init, InitName } from './init.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm } from './norm.js';
+export type { BatchNormLayerOptions, LayerNormLayerOptions } from './norm.js';
+export { GELU, ReLU6, SiLU, Hardtanh, LogSoftmax } from './activations.js';
+export { Residual } from './residual.js';

@@ -34,6 +34,14 @@ import { view, flatten, squeeze, unsqueeze, permute, transpose } from './shape.j
 import { slice, narrow, split, concat, stack } from './slice.js';
 import { gather, indexSelect, oneHot } from './gather.js';
 import { zeros, ones, full, rand, randn, arange, linspace } from '../tensor.js';
+import { batchNorm } from './batchNorm.js';
+import { layerNorm } from './layerNorm.js';
+import { gelu } from './gelu.js';
+import { silu } from './silu.js';
+import { hardtanh, relu6 } from './hardtanh.js';
+import { logSoftmax } from './logSoftmax.js';
+import { bceWithLogits } from './bceWithLogits.js';
+import { huber } from './huber.js';
 
 export {
   matmul, linear, add, sub, mul, scale, sum, mean, relu, leakyRelu, elu, sigmoid, tanh, maxout,
@@ -43,10 +51,13 @@ export {
   exp, log, sqrt, rsqrt, abs, neg, pow, clamp, div, maximum, minimum, where,
   view, flatten, squeeze, unsqueeze, permute, transpose, slice, narrow, split, concat, concat as cat, stack,
   gather, indexSelect, oneHot, zeros, ones, full, rand, randn, arange, linspace,
+  batchNorm, layerNorm, gelu, silu, hardtanh, relu6, logSoftmax, bceWithLogits, huber,
 };
 export type { ReduceOptions, VarOptions } from './reduce.js';
 export type { SliceRange } from './slice.js';
 export type { Index } from './gather.js';
+export type { BatchNormOptions } from './batchNorm.js';
+export type { GeluApproximate } from './gelu.js';
 export type { Labels } from './labels.js';
 export type { Conv2dOptions } from './conv2d.js';
 export type { Pool2dOptions } from './maxPool2d.js';
@@ -100,6 +111,11 @@ declare module '../tensor.js' {
     tanh(): Tensor;
     maxout(k: number): Tensor;
     softmax(): Tensor;
+    logSoftmax(): Tensor;
+    gelu(approximate?: 'none' | 'tanh'): Tensor;
+    silu(): Tensor;
+    relu6(): Tensor;
+    hardtanh(min?: number, max?: number): Tensor;
     reshape(shape: number[]): Tensor;
   }
 }
@@ -149,6 +165,11 @@ const methods: Partial<Tensor> = {
   tanh(this: Tensor) { return tanh(this); },
   maxout(this: Tensor, k: number) { return maxout(this, k); },
   softmax(this: Tensor) { return softmax(this); },
+  logSoftmax(this: Tensor) { return logSoftmax(this); },
+  gelu(this: Tensor, approximate?: 'none' | 'tanh') { return gelu(this, approximate); },
+  silu(this: Tensor) { return silu(this); },
+  relu6(this: Tensor) { return relu6(this); },
+  hardtanh(this: Tensor, min?: number, max?: number) { return hardtanh(this, min, max); },
   reshape(this: Tensor, shape: number[]) { return reshape(this, shape); },
 };
 Object.assign(Tensor.prototype, methods);
