@@ -9,7 +9,6 @@ import { l1 as penaltyL1, l2 as penaltyL2 } from './ops/penalty.js';
 import { add } from './ops/add.js';
 import { bceWithLogits } from './ops/bceWithLogits.js';
 import { huber as huberLoss } from './ops/huber.js';
-import { checkOptions } from './local-options.js';
 import type { Labels } from './ops/labels.js';
 import { options } from './options.js';
 
@@ -20,8 +19,8 @@ export type { Labels };
  * `labelSmoothing` ε in [0, 1] mixes the one-hot target with the uniform one, as PyTorch's
  * label_smoothing: target = (1 − ε)·onehot + ε/classes.
  */
-export function softmaxCrossEntropy(logits: Tensor, labels: Labels, options: { labelSmoothing?: number } = {}): Tensor {
-  const { labelSmoothing = 0 } = checkOptions('softmaxCrossEntropy', options, ['labelSmoothing']);
+export function softmaxCrossEntropy(logits: Tensor, labels: Labels, opts?: { labelSmoothing?: number }): Tensor {
+  const { labelSmoothing = 0 } = options<{ labelSmoothing?: number }>('softmaxCrossEntropy', opts, ['labelSmoothing']);
   return sce(logits, labels, labelSmoothing);
 }
 
@@ -34,8 +33,8 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor): T
 }
 
 /** Huber loss (PyTorch's HuberLoss): mean of ½d² for |d| ≤ delta, delta·(|d| − ½delta) beyond; d = pred − target. */
-export function huber(pred: Tensor, target: Tensor, options: { delta?: number } = {}): Tensor {
-  const { delta = 1 } = checkOptions('huber', options, ['delta']);
+export function huber(pred: Tensor, target: Tensor, opts?: { delta?: number }): Tensor {
+  const { delta = 1 } = options<{ delta?: number }>('huber', opts, ['delta']);
   return huberLoss(pred, target, delta);
 }
 

@@ -7,11 +7,11 @@ import { gelu, type GeluApproximate } from '../ops/gelu.js';
 import { silu } from '../ops/silu.js';
 import { hardtanh } from '../ops/hardtanh.js';
 import { logSoftmax } from '../ops/logSoftmax.js';
-import { checkOptions } from '../local-options.js';
+import { options as checkOptions } from '../options.js';
 
 /** Checks GELU's options; fromJSON runs it too. */
 export function checkGeluOptions(options: unknown): GeluApproximate {
-  const { approximate = 'none' } = checkOptions('GELU', options as { approximate?: GeluApproximate }, ['approximate']);
+  const { approximate = 'none' } = checkOptions<{ approximate?: GeluApproximate }>('GELU', options, ['approximate']);
   if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${String(approximate)}`);
   return approximate;
 }

@@ -6,7 +6,7 @@ import { Tensor, ones, zeros, shapeError, shapeStr } from '../tensor.js';
 import { Module, parameter, buffer, type ModuleJSON } from './module.js';
 import { batchNorm } from '../ops/batchNorm.js';
 import { layerNorm } from '../ops/layerNorm.js';
-import { checkOptions } from '../local-options.js';
+import { options as checkOptions } from '../options.js';
 
 export interface BatchNormLayerOptions {
   /** Added to the variance before the square root (default 1e-5); must be > 0. */
@@ -26,7 +26,7 @@ export function checkBatchNormArgs(op: string, numFeatures: unknown, options: un
   if (typeof numFeatures !== 'number' || !Number.isInteger(numFeatures) || numFeatures < 1) {
     throw new Error(`${op}: numFeatures must be a positive integer, got ${String(numFeatures)}`);
   }
-  const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = checkOptions(op, options as BatchNormLayerOptions, BN_KEYS);
+  const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = checkOptions<BatchNormLayerOptions>(op, options, BN_KEYS);
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) throw new Error(`${op}: eps must be a positive number, got ${String(eps)}`);
   if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
     throw new Error(`${op}: momentum must be a number in [0, 1] or null, got ${String(momentum)}`);
@@ -120,7 +120,7 @@ export function checkLayerNormArgs(op: string, normalizedShape: unknown, options
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
     throw new Error(`${op}: normalizedShape must be a positive integer or a non-empty array of them, got ${Array.isArray(shape) ? `[${shape.join(',')}]` : String(normalizedShape)}`);
   }
-  const { eps = 1e-5, elementwiseAffine = true } = checkOptions(op, options as LayerNormLayerOptions, ['eps', 'elementwiseAffine']);
+  const { eps = 1e-5, elementwiseAffine = true } = checkOptions<LayerNormLayerOptions>(op, options, ['eps', 'elementwiseAffine']);
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) throw new Error(`${op}: eps must be a positive number, got ${String(eps)}`);
   if (typeof elementwiseAffine !== 'boolean') throw new Error(`${op}: elementwiseAffine must be true or false, got ${String(elementwiseAffine)}`);
   return { shape: shape.slice() as number[], eps, elementwiseAffine };
