@@ -76,25 +76,14 @@ export abstract class Module {
     return out;
   }
 
-  private walk(own: (m: Module) => Array<[string, Tensor]>): Array<[string, Tensor]> {
-    const out: Array<[string, Tensor]> = [];
-    const seen = new Set<Tensor>();
-    const visit = (m: Module, prefix: string): void => {
-      for (const [name, t] of own(m)) if (!seen.has(t)) { seen.add(t); out.push([prefix + name, t]); }
-      for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
-    };
-    visit(this, '');
-    return out;
-  }
-
   /** Every parameter with its PyTorch-style name ('0.weight', 'fc1.bias'), each once. */
   namedParameters(): Array<[string, Tensor]> {
-    return this.walk((m) => m.namedOwnParameters());
+    return walk(this, (m) => m.namedOwnParameters());
   }
 
   /** Every buffer with its PyTorch-style name ('1.running_mean'), each once. */
   namedBuffers(): Array<[string, Tensor]> {
-    return this.walk((m) => m.namedOwnBuffers());
+    return walk(this, (m) => m.namedOwnBuffers());
   }
 
   /**
@@ -102,7 +91,7 @@ export abstract class Module {
    * module's parameters, then its buffers, then its children).
    */
   namedTensors(): Array<[string, Tensor]> {
-    return this.walk((m) => [...m.namedOwnParameters(), ...m.namedOwnBuffers()]);
+    return walk(this, (m) => [...m.namedOwnParameters(), ...m.namedOwnBuffers()]);
   }
 
   /** Every parameter, each once (what an optimiser takes). */
@@ -152,6 +141,18 @@ export abstract class Module {
   dispose(): void {
     for (const [, t] of this.namedTensors()) t.dispose();
   }
+}
+
+/** Tensors found by `own` in `root` and its descendants, named by their path, each once. */
+function walk(root: Module, own: (m: Module) => Array<[string, Tensor]>): Array<[string, Tensor]> {
+  const out: Array<[string, Tensor]> = [];
+  const seen = new Set<Tensor>();
+  const visit = (m: Module, prefix: string): void => {
+    for (const [name, t] of own(m)) if (!seen.has(t)) { seen.add(t); out.push([prefix + name, t]); }
+    for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
+  };
+  visit(root, '');
+  return out;
 }
 
 export { sameShape, shapeStr };

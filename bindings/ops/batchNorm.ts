@@ -10,6 +10,7 @@
 import { Tensor, output, empty, assertLive, shapeError, shapeStr } from '../tensor.js';
 import { needsGrad, record, setGrad, addGrad } from '../autograd.js';
 import { wasm, heapF32 } from '../runtime.js';
+import { options } from '../options.js';
 
 export interface BatchNormOptions {
   /** Normalise with the batch's statistics (and update the running ones) instead of the running ones. */
@@ -22,8 +23,11 @@ export interface BatchNormOptions {
 }
 
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
-                          { training, momentum = 0.1, eps = 1e-5, numBatchesTracked = null }: BatchNormOptions): Tensor {
+                          opts: BatchNormOptions): Tensor {
   const op = 'batchNorm';
+  const { training, momentum = 0.1, eps = 1e-5, numBatchesTracked = null } = options<BatchNormOptions>(op, opts,
+    ['training', 'momentum', 'eps', 'numBatchesTracked'], { required: ['training'], example: '{ training: true }' });
+  if (typeof training !== 'boolean') throw new Error(`${op}: training must be true or false, got ${String(training)}`);
   assertLive(x, op);
   if (x.rank < 2) throw shapeError(op, 'input must be [batch, channels] or [batch, channels, ...]', x._shape);
   const [n, c] = x._shape;

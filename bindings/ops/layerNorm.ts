@@ -10,6 +10,9 @@ import { wasm } from '../runtime.js';
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
   const op = 'layerNorm';
   assertLive(x, op);
+  if (!Array.isArray(normalizedShape) || normalizedShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw shapeError(op, `normalizedShape must be an array of positive integers (the trailing dimensions), got ${Array.isArray(normalizedShape) ? `[${normalizedShape.join(',')}]` : String(normalizedShape)}`, x._shape);
+  }
   const k = normalizedShape.length;
   if (k === 0 || x.rank < k || !sameShape(x._shape.slice(x.rank - k), normalizedShape)) {
     throw shapeError(op, `the input's trailing dimensions must be ${shapeStr(normalizedShape)}`, x._shape, normalizedShape);
