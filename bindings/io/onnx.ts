@@ -16,6 +16,13 @@
 //   Graph      its nodes in order; merges as Add / Sub / Mul / Concat(axis)
 //   Reshape    Reshape(x, shape) (0 copies a dimension)   ConstantPad2d  Pad(x, pads, value)
 //   Softmax    Softmax(axis = -1)                 Elementwise  Add/Sub/Mul/Div with the constant
+//   BatchNorm1d/2d  BatchNormalization(x, weight, bias, running_mean, running_var, epsilon) (ones and
+//              zeros for weight/bias without affine; needs the running statistics)
+//   LayerNorm  opset 13 has no LayerNormalization: ReduceMean → Sub → Mul → ReduceMean → Add(eps) →
+//              Sqrt → Div, then Mul(weight) and Add(bias), over the trailing axes
+//   Residual   body(x) and shortcut(x) (or x), then Add
+//   GELU       0.5·x·(1 + Erf(x/√2)), or 0.5·x·(1 + Tanh(√(2/π)·(x + 0.044715·x³))) for 'tanh'
+//   SiLU       Mul(x, Sigmoid(x))   ReLU6, Hardtanh  Clip(x, min, max)   LogSoftmax(axis = -1)
 //   softmax: true appends Softmax(axis = 1) on a [batch, classes] output.
 
 import { Tensor, tidy, zeros, shapeStr, describe } from '../tensor.js';
@@ -25,6 +32,9 @@ import { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential
 import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from '../nn/conv.js';
 import { Graph, Reshape, ConstantPad2d, Softmax, Elementwise } from '../nn/graph.js';
 import { samePadding } from '../ops/conv2d.js';
+import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../nn/norm.js';
+import { Residual } from '../nn/residual.js';
+import { GELU, ReLU6, SiLU, Hardtanh, LogSoftmax } from '../nn/activations.js';
 import { heapF32 } from '../runtime.js';
 import { options as checkOptions } from '../options.js';
 import { ProtoWriter as Proto, DT, AT } from './onnx-proto.js';
@@ -99,7 +109,7 @@ interface OnnxGraph {
 
 function unsupported(m: Module, path: string): never {
   const what = m.constructor.name;
-  throw new Error(`toOnnx: cannot export ${path || 'the model'} (${what}): ONNX export covers Sequential, Dense, Maxout, Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Dropout and the activations, not custom modules`);
+  throw new Error(`toOnnx: cannot export ${path || 'the model'} (${what}): ONNX export covers Sequential, Dense, Maxout, Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Dropout, BatchNorm1d/2d, LayerNorm, Residual and the activations, not custom modules`);
 }
 
 /** Adds the nodes for module m reading tensor `x`; returns the name of its output. */
@@ -167,6 +177,8 @@ function emit(m: Module, x: string, path: string, g: OnnxGraph, params: Map<Tens
     g.nodes.push(node(op, name(op), m.reverse ? [constName, x] : [x, constName], [y]));
     return y;
   }
+  const blocks = emitBlocks(m, x, path, g, params, name, out);
+  if (blocks !== null) return blocks;
   if (m instanceof Dense || m instanceof Maxout) {
     const inputs = [x, param(m.weight)];
     if (m.bias) inputs.push(param(m.bias));
@@ -208,6 +220,76 @@ function emit(m: Module, x: string, path: string, g: OnnxGraph, params: Map<Tens
   if (m instanceof Flatten) return simple('Flatten', [['axis', 1]]);
   if (m instanceof Dropout) return x; // identity in eval mode
   return unsupported(m, path);
+}
+
+/**
+ * The layers of issue 12 (BatchNorm, LayerNorm, Residual, GELU, SiLU, ReLU6, Hardtanh,
+ * LogSoftmax), in opset-13 ops; null for any other module.
+ */
+function emitBlocks(m: Module, x: string, path: string, g: OnnxGraph, params: Map<Tensor, string>,
+                    name: (op: string) => string, out: (op: string) => string): string | null {
+  /** An initializer for a parameter or buffer, named as in the state_dict. */
+  const state = (t: Tensor, field: string): string => {
+    let n = params.get(t);
+    if (n === undefined) {
+      n = `${path}${path ? '.' : ''}${field}`;
+      params.set(t, n);
+      g.initializers.push(floatTensor(n, t));
+    }
+    return n;
+  };
+  /** A constant initializer of the given shape. */
+  const constant = (suffix: string, dims: number[], values: Float32Array): string => {
+    const n = `${name(suffix)}_${g.count++}`;
+    g.initializers.push(constantTensor(n, dims, values));
+    return n;
+  };
+  const scalar = (v: number): string => constant('const', [], Float32Array.of(v));
+  const op = (type: string, inputs: string[], attrs: Attr[] = []): string => {
+    const y = out(type);
+    g.nodes.push(node(type, `${name(type)}_${g.count}`, inputs, [y], attrs));
+    return y;
+  };
+  if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) {
+    if (!m.running_mean || !m.running_var) {
+      throw new Error(`toOnnx: cannot export ${path || 'the model'} (${m.constructor.name} with trackRunningStats: false): ONNX's BatchNormalization needs running statistics`);
+    }
+    const c = m.numFeatures;
+    const w = m.weight ? state(m.weight, 'weight') : constant('scale', [c], new Float32Array(c).fill(1));
+    const b = m.bias ? state(m.bias, 'bias') : constant('B', [c], new Float32Array(c));
+    return op('BatchNormalization', [x, w, b, state(m.running_mean, 'running_mean'), state(m.running_var, 'running_var')], [['epsilon', m.eps, 'float']]);
+  }
+  if (m instanceof LayerNorm) {
+    const k = m.normalizedShape.length;
+    const axes: Attr = ['axes', Array.from({ length: k }, (_, i) => i - k)];
+    const mean = op('ReduceMean', [x], [axes, ['keepdims', 1]]);
+    const d = op('Sub', [x, mean]);
+    const v = op('ReduceMean', [op('Mul', [d, d])], [axes, ['keepdims', 1]]);
+    let y = op('Div', [d, op('Sqrt', [op('Add', [v, scalar(m.eps)])])]);
+    if (m.weight) y = op('Mul', [y, state(m.weight, 'weight')]);
+    if (m.bias) y = op('Add', [y, state(m.bias, 'bias')]);
+    return y;
+  }
+  if (m instanceof Residual) {
+    const body = emit(m.body, x, path ? `${path}.body` : 'body', g, params);
+    const short = m.shortcut ? emit(m.shortcut, x, path ? `${path}.shortcut` : 'shortcut', g, params) : x;
+    return op('Add', [body, short]);
+  }
+  if (m instanceof GELU) {
+    let inner: string;
+    if (m.approximate === 'none') {
+      inner = op('Erf', [op('Div', [x, scalar(Math.SQRT2)])]);
+    } else {
+      const cube = op('Mul', [op('Mul', [x, x]), x]);
+      inner = op('Tanh', [op('Mul', [scalar(Math.sqrt(2 / Math.PI)), op('Add', [x, op('Mul', [scalar(0.044715), cube])])])]);
+    }
+    return op('Mul', [op('Mul', [x, op('Add', [inner, scalar(1)])]), scalar(0.5)]);
+  }
+  if (m instanceof SiLU) return op('Mul', [x, op('Sigmoid', [x])]);
+  if (m instanceof ReLU6) return op('Clip', [x, scalar(0), scalar(6)]);
+  if (m instanceof Hardtanh) return op('Clip', [x, scalar(m.min), scalar(m.max)]);
+  if (m instanceof LogSoftmax) return op('LogSoftmax', [x], [['axis', -1]]);
+  return null;
 }
 
 /**

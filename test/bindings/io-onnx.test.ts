@@ -127,4 +127,25 @@ describe('toOnnx, run in onnxruntime-node', () => {
     expect(Array.from(r2.output.data as Float32Array)).toEqual(Array.from(x.data()));
     model.dispose();
   });
+
+  it('issue 12 layers: BatchNorm2d/1d (affine or not), LayerNorm, Residual (identity and shortcut), GELU (both), SiLU, ReLU6, Hardtanh, LogSoftmax', async () => {
+    seed(12);
+    const model = new nn.Sequential(
+      new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU6(),
+      new nn.Residual(new nn.Sequential(new nn.Conv2d(4, 4, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(4, { affine: false }), new nn.GELU())),
+      new nn.Residual(new nn.Sequential(new nn.Conv2d(4, 6, 3, { stride: 2, padding: 1 }), new nn.BatchNorm2d(6), new nn.SiLU()),
+        new nn.Sequential(new nn.Conv2d(4, 6, 1, { stride: 2, bias: false }), new nn.BatchNorm2d(6))),
+      new nn.Flatten(), new nn.Dense(6 * 3 * 3, 12), new nn.BatchNorm1d(12), new nn.GELU({ approximate: 'tanh' }),
+      new nn.LayerNorm(12), new nn.Hardtanh(-0.7, 1.3), new nn.Dense(12, 5), new nn.LogSoftmax(),
+    );
+    // move the running statistics and the affine parameters away from their initial values
+    for (let i = 0; i < 3; i++) model.forward(randn([6, 2, 5, 5], { mean: i, std: 1 + i }));
+    model.loadStateDict(Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, /(weight|bias)$/.test(k) ? v.map((w, i) => w + 0.3 * Math.sin(7 * i + k.length)) : v])));
+    expect(await agree(model, [2, 5, 5], { batch: 3 })).toBeLessThan(1e-5);
+    const ln = new nn.Sequential(new nn.LayerNorm([3, 4], { elementwiseAffine: false }), new nn.Flatten());
+    expect(await agree(ln, [3, 4])).toBeLessThan(1e-5);
+    const untracked = new nn.Sequential(new nn.BatchNorm1d(3, { trackRunningStats: false }));
+    expect(() => toOnnx(untracked, { inputShape: [3, 2] })).toThrow(/^toOnnx: cannot export 0 \(BatchNorm1d with trackRunningStats: false\)/);
+    for (const m of [model, ln, untracked]) m.dispose();
+  });
 });
