@@ -2,10 +2,11 @@
 // safetensors; the script asserts PyTorch reproduces them from the stored weights): grouped,
 // depthwise and 'same' convolutions and global average pooling (outputs and every gradient, the
 // weights loaded by their PyTorch state_dict names), 20-step trajectories of RMSprop, Adagrad and
-// Adadelta (also through a checkpoint half-way), and the lrs of LinearLR and ReduceLROnPlateau.
+// Adadelta (also through a checkpoint half-way), clip_grad_norm_, and the lrs of LinearLR and
+// ReduceLROnPlateau.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { init, tensor, nn, ops, optim, checkpoint, restore, readSafetensors, type Tensor } from '../../bindings/index';
+import { init, tensor, nn, ops, optim, checkpoint, restore, readSafetensors, clipGradNorm, type Tensor } from '../../bindings/index';
 import { expectClose } from '../helpers/wasm';
 
 beforeAll(async () => {
@@ -93,6 +94,16 @@ describe('optimisers against PyTorch: 20 steps from the stored start with the st
     }
     o.dispose();
     params.forEach((p) => { p.zeroGrad(); p.dispose(); });
+  });
+});
+
+describe('clipGradNorm against torch.nn.utils.clip_grad_norm_', () => {
+  it.each(Object.keys(opt.cases).filter((n) => opt.cases[n].kind === 'clip'))('%s', (name) => {
+    const c = opt.cases[name], t = (k: string) => opt.t(`${name}.${k}`);
+    const ps = [0, 1].map((i) => { const p = tensor(new Float32Array(t(`grad.${i}`).data.length), t(`grad.${i}`).shape).requireGrad().keep(); p.grad = T(t(`grad.${i}`)).keep(); return p; });
+    expect(clipGradNorm(ps, c.maxNorm)).toBeCloseTo(c.total, 5);
+    ps.forEach((p, i) => expectClose(p.grad!.data(), t(`clipped.${i}`).data, 1e-7, 1e-6, `${name} grad ${i}`));
+    ps.forEach((p) => { p.zeroGrad(); p.dispose(); });
   });
 });
 
