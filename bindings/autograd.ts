@@ -7,7 +7,7 @@
 // buffers an op saved for its backward) is freed when backward() finishes.
 
 import { Tensor, empty, assertLive, shapeError, sameShape, shapeStr, describe } from './tensor.js';
-import { wasm, heapF32 } from './runtime.js';
+import { wasm, heapF32, runningOp } from './runtime.js';
 import { options as checkOptions } from './options.js';
 
 export interface GradNode {
@@ -208,11 +208,13 @@ export function backward(root: Tensor, gradientArg?: Tensor | BackwardOptions, o
       const t = order[i];
       const node = t._node, g = t._g;
       if (!node || !g) continue;
+      runningOp(`${node.op} backward`); // a worker thread's failure names the op
       node.backward(g);
       g.dispose();
       t._g = null;
     }
   } finally {
+    runningOp(null);
     for (const t of order) {
       if (t._g) { t._g.dispose(); t._g = null; }
       if (!options.retainGraph && t._node) {

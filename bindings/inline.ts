@@ -3,9 +3,9 @@
 // best embedded build for this engine; everything else is the same API as 'simdnet'.
 // (Not for Cloudflare Workers: they forbid compiling bytes at run time; use 'simdnet' there.)
 
-import { load, supportedVariants, INIT_KEYS, type InitOptions, type RuntimeInfo } from './runtime.js';
+import { load, supportedVariants, INIT_KEYS, type InitOptions, type RuntimeInfo, type ThreadsSources } from './runtime.js';
 import { options as checkOptions } from './options.js';
-import { embedded } from './embedded.js';
+import { embedded, embeddedThreads, embeddedWorker } from './embedded.js';
 
 export * from './index.js';
 
@@ -29,5 +29,25 @@ export async function init(options: InitOptions = {}): Promise<RuntimeInfo> {
     const have = Object.keys(embedded).join(', ') || 'none (this is the unbundled source)';
     throw new Error(`init: simdnet/inline embeds the ${have} build(s), not ${variant ?? `one this engine runs (${supported.join(', ')})`}; pass { url } or { bytes } to load another`);
   }
-  return load({ variant, bytes: decode(base64) }, 'inline');
+  return load({ variant, bytes: decode(base64), threads: options.threads }, 'inline', threadsSources);
 }
+
+let workerHref: string | null = null;
+
+/** The embedded threads builds, and the worker script as a blob: URL (data: where there is no Web Worker: Node). */
+const threadsSources: ThreadsSources = {
+  bytes(variant) {
+    const base64 = embeddedThreads[variant];
+    return base64 === undefined ? undefined : decode(base64);
+  },
+  worker() {
+    if (!embeddedWorker) throw new Error('simdnet/inline: no worker script embedded (this is the unbundled source)');
+    if (workerHref === null) {
+      const webWorker = typeof (globalThis as { Worker?: unknown }).Worker === 'function';
+      workerHref = webWorker && typeof URL.createObjectURL === 'function'
+        ? URL.createObjectURL(new Blob([embeddedWorker], { type: 'text/javascript' }))
+        : `data:text/javascript,${encodeURIComponent(embeddedWorker)}`;
+    }
+    return workerHref;
+  },
+};

@@ -7,11 +7,20 @@
 // typed-array view of the memory is re-derived when the buffer changes, because growing a
 // WebAssembly memory detaches all views made before.
 //
+// Threads (init({ threads })): the relaxed and simd builds also come as threads builds on a shared
+// memory; with more than one thread, the calling thread instantiates one, runs its (empty) start
+// function, and a worker pool (bindings/threads/) instantiates the same module on the same memory
+// in each worker. The ops then call a kernels object whose splittable kernels dispatch to the
+// pool (bindings/threads/kernels.ts). One thread is exactly the single-thread build.
+//
 // Nothing here touches process.env or any runtime-specific global: Node, Deno, Bun, browsers,
-// Web Workers and workerd run the same code. node:fs is imported only to read a file: URL.
+// Web Workers and workerd run the same code. node:fs is imported only to read a file: URL,
+// node:os only for the core count and node:worker_threads (pool.ts) only where there is no Worker.
 
-import { wasmUrl } from './wasm-url.js';
+import { wasmUrl, workerUrl } from './wasm-url.js';
 import { options as checkOptions } from './options.js';
+import { Pool, MAX_THREADS } from './threads/pool.js';
+import { threadedKernels } from './threads/kernels.js';
 
 export type Variant = 'relaxed' | 'simd' | 'scalar';
 
@@ -21,6 +30,8 @@ export interface Kernels {
   alloc(bytes: number): number;
   free(ptr: number): void;
   workspaceBytes(): number;
+  /** This thread's scratch, grown to `bytes` (the pool grows it before a job). */
+  workspace(bytes: number): number;
   gemm(a: number, b: number, c: number, m: number, n: number, k: number,
        transA: number, transB: number, accumulate: number, bias: number): void;
   [name: string]: any;
@@ -38,6 +49,14 @@ export interface InitOptions {
   url?: string | URL;
   /** Force a build; by default the best the engine validates. Must match module/bytes/url if given. */
   variant?: Variant;
+  /**
+   * Threads to run the kernels on, the calling thread included: 'auto' (the default) uses every
+   * core (Node `os.availableParallelism()`, elsewhere `navigator.hardwareConcurrency`, at most 64)
+   * where threads can run and one thread elsewhere, with the reason in runtimeInfo(); a number asks
+   * for exactly that many and throws where threads cannot run; 1 is the single-thread build.
+   * Results are the same to the bit for every thread count.
+   */
+  threads?: number | 'auto';
 }
 
 export interface RuntimeInfo {
@@ -51,6 +70,16 @@ export interface RuntimeInfo {
   /** Where the module came from: a URL, or 'module' / 'bytes' / 'inline'. */
   source: string;
   memoryBytes: number;
+  /** Threads the kernels run on, the calling thread included. */
+  threads: number;
+  /** Why `threads` is 1 when threads were not asked away: e.g. 'page is not cross-origin isolated'. */
+  threadsUnavailable?: string;
+}
+
+/** Where a caller (simdnet/inline) supplies the threads builds and the worker script instead of the files in dist/. */
+export interface ThreadsSources {
+  bytes(variant: Variant): BufferSource | undefined;
+  worker(): URL | string;
 }
 
 // Smallest modules that use one SIMD (i8x16.popcnt) and one relaxed-SIMD (i32x4.relaxed_trunc) op.
@@ -60,7 +89,7 @@ const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 
 const VARIANTS: readonly Variant[] = ['relaxed', 'simd', 'scalar'];
 
 /** The keys of InitOptions (simdnet/inline checks them too, before it picks an embedded build). */
-export const INIT_KEYS = ['module', 'bytes', 'url', 'variant'];
+export const INIT_KEYS = ['module', 'bytes', 'url', 'variant', 'threads'];
 
 /** What the engine supports, best first. */
 export function supportedVariants(): Variant[] {
@@ -72,7 +101,12 @@ export function supportedVariants(): Variant[] {
 }
 
 let kernels: Kernels | null = null;
+/** The calling thread's exports, under `kernels` when a pool runs. */
+let raw: Kernels | null = null;
 let info: RuntimeInfo | null = null;
+let pool: Pool | null = null;
+/** The op the kernels run for now (wasm(op), autograd's backward): named by a worker's failure. */
+let currentOp = 'this operation';
 let f32: Float32Array = new Float32Array(0);
 let i32: Int32Array = new Int32Array(0);
 
@@ -119,8 +153,69 @@ export function init(options: InitOptions = {}): Promise<RuntimeInfo> {
 }
 
 /** init() with a label for runtimeInfo().source when the bytes come from somewhere known (inline). */
-export async function load(options: InitOptions, bytesLabel = 'bytes'): Promise<RuntimeInfo> {
+export async function load(options: InitOptions, bytesLabel = 'bytes', sources?: ThreadsSources): Promise<RuntimeInfo> {
   checkOptions<InitOptions>('init', options, INIT_KEYS);
+  const threads = options.threads ?? 'auto';
+  if (threads !== 'auto' && !(typeof threads === 'number' && Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`init: options.threads must be 'auto' or a whole number >= 1, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`);
+  }
+  if (threads === 1) return loadOne(options, bytesLabel, 1, undefined, sources);
+  const count = threads === 'auto' ? await coreCount() : threads;
+  if (count > MAX_THREADS) throw new Error(`init: options.threads is ${count}; simdnet runs at most ${MAX_THREADS} threads`);
+  if (count === 1) return loadOne(options, bytesLabel, 1, undefined, sources);
+  try {
+    return await loadOne(options, bytesLabel, count, undefined, sources);
+  } catch (err) {
+    if (!(err instanceof ThreadsUnavailable)) throw err;
+    if (threads !== 'auto') throw new Error(`init: threads: ${threads} cannot run here: ${err.reason}`);
+    return loadOne(options, bytesLabel, 1, err.reason, sources);
+  }
+}
+
+/** Why this runtime cannot run a pool, or null. */
+async function threadsMissing(): Promise<string | null> {
+  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };
+  if (g.crossOriginIsolated === false) return 'page is not cross-origin isolated';
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'no SharedArrayBuffer in this runtime';
+  if (isWorkerd()) return 'no Worker in this runtime';
+  if (typeof g.Worker !== 'function') {
+    try {
+      await import('node:worker_threads');
+    } catch {
+      return 'no Worker in this runtime';
+    }
+  }
+  return null;
+}
+
+/** Every core: navigator.hardwareConcurrency where there is one, else Node's os.availableParallelism(), at most MAX_THREADS. */
+async function coreCount(): Promise<number> {
+  let n = typeof navigator !== 'undefined' ? Number((navigator as { hardwareConcurrency?: number }).hardwareConcurrency) : NaN;
+  if (!(n >= 1)) {
+    try {
+      const os = await import('node:os');
+      n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    } catch {
+      n = 1;
+    }
+  }
+  return Math.max(1, Math.min(MAX_THREADS, Math.floor(n) || 1));
+}
+
+/** Threads cannot run here; 'auto' falls back to one thread with this reason. */
+class ThreadsUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Loads a build and, for count > 1, starts the pool; ThreadsUnavailable when threads cannot run. */
+async function loadOne(options: InitOptions, bytesLabel: string, count: number, unavailable: string | undefined,
+                       sources: ThreadsSources | undefined): Promise<RuntimeInfo> {
+  if (count > 1) {
+    const missing = await threadsMissing();
+    if (missing !== null) throw new ThreadsUnavailable(missing);
+  }
   const supported = supportedVariants();
   const wanted = options.variant;
   if (wanted !== undefined && !(VARIANTS as readonly string[]).includes(wanted)) {
@@ -132,7 +227,31 @@ export async function load(options: InitOptions, bytesLabel = 'bytes'): Promise<
 
   let module: WebAssembly.Module;
   let from: string;
-  if (options.module !== undefined) {
+  if (count > 1 && (sources !== undefined || (options.module === undefined && options.bytes === undefined && options.url === undefined))) {
+    // The default build (or simdnet/inline's embedded one), in its threads form.
+    const variant = wanted ?? supported[0];
+    if (variant === 'scalar') throw new ThreadsUnavailable('no WebAssembly SIMD, and only the SIMD builds come with threads');
+    let bytes: BufferSource;
+    if (sources) {
+      const embedded = sources.bytes(variant);
+      if (embedded === undefined) throw new ThreadsUnavailable(`the ${variant} threads build is not embedded`);
+      bytes = embedded;
+      from = bytesLabel;
+    } else {
+      const url = wasmUrl(variant, true);
+      from = url.href;
+      try {
+        bytes = await readUrl(url);
+      } catch (err) {
+        throw new Error(`init: could not read the ${variant} threads build from ${url.href}: ${(err as Error).message}`);
+      }
+    }
+    try {
+      module = await WebAssembly.compile(bytes);
+    } catch (err) {
+      throw new ThreadsUnavailable(`this engine cannot compile the threads build: ${(err as Error).message}`);
+    }
+  } else if (options.module !== undefined) {
     if (!(options.module instanceof WebAssembly.Module)) {
       throw new Error(`init: options.module must be a WebAssembly.Module, got ${describe(options.module)}`);
     }
@@ -182,30 +301,89 @@ export async function load(options: InitOptions, bytesLabel = 'bytes'): Promise<
     throw new Error(`init: asked for the '${wanted}' build but ${from} is the '${variant}' build`);
   }
 
+  const shared = WebAssembly.Module.customSections(module, 'simdnet-threads').length === 1;
+  if (count > 1 && !shared) throw new ThreadsUnavailable(`init() was given the single-thread ${variant} build`);
   let exports: Kernels;
+  let memory: WebAssembly.Memory | null = null;
   try {
-    let memory: WebAssembly.Memory | null = null;
-    const instance = await WebAssembly.instantiate(module, {
+    if (shared) {
+      try {
+        memory = new WebAssembly.Memory({ initial: THREADS_INITIAL_PAGES, maximum: THREADS_MAX_PAGES, shared: true });
+      } catch (err) {
+        throw new ThreadsUnavailable(`cannot create a shared WebAssembly.Memory: ${(err as Error).message}`);
+      }
+    }
+    const imports: WebAssembly.Imports = {
       env: {
         abort(message: number, file: number, line: number, column: number) {
           const text = (ptr: number) => (memory ? readString(memory, ptr) : '');
           throw new Error(`simdnet: the compute core aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
         },
+        ...(memory ? { memory } : {}),
       },
-    });
+    };
+    const instance = await WebAssembly.instantiate(module, imports);
     exports = instance.exports as unknown as Kernels;
     memory = exports.memory;
+    // The first instance on the memory runs the start function; the workers never do.
+    if (shared) (exports as unknown as { _start(): void })._start();
   } catch (err) {
+    if (err instanceof ThreadsUnavailable) throw err;
     throw new Error(`init: could not instantiate the ${variant} build from ${from}: ${(err as Error).message}`);
   }
   if (typeof exports.gemm !== 'function' || !(exports.memory instanceof WebAssembly.Memory)) {
     throw new Error(`init: ${from} is not a simdnet build (no gemm export or memory)`);
   }
-  kernels = exports;
-  info = { variant, simd: variant !== 'scalar', relaxedSimd: variant === 'relaxed', supported, source: from, memoryBytes: 0 };
+  let started: Pool | null = null;
+  if (count > 1) {
+    try {
+      started = await Pool.start(exports, module, exports.memory, count, sources ? sources.worker() : workerUrl());
+    } catch (err) {
+      throw new ThreadsUnavailable(`the worker pool did not start: ${(err as Error).message}`);
+    }
+  }
+  endThreads();
+  pool = started;
+  raw = exports;
+  kernels = pool ? threadedKernels(exports, pool, () => currentOp) : exports;
+  info = { variant, simd: variant !== 'scalar', relaxedSimd: variant === 'relaxed', supported, source: from, memoryBytes: 0, threads: count };
+  if (unavailable !== undefined) info.threadsUnavailable = unavailable;
   refreshViews();
   onInit.forEach((fn) => fn());
   return runtimeInfo();
+}
+
+/** The threads builds' shared memory: its initial and maximum pages (scripts/build-wasm.mjs). */
+const THREADS_INITIAL_PAGES = 2;
+const THREADS_MAX_PAGES = 65536;
+
+/**
+ * Ends the worker pool (reset(), and a new init()). The kernels keep working, on the calling
+ * thread alone: runtimeInfo().threads becomes 1 until the next init().
+ */
+export function endThreads(): void {
+  if (!pool) return;
+  pool.terminate();
+  pool = null;
+  kernels = raw;
+  if (info && info.threads > 1) {
+    info.threads = 1;
+    info.threadsUnavailable = 'reset() ended the worker pool; init() starts a new one';
+  }
+}
+
+/** The running pool, for tests (fault injection) and the bench; null with one thread. */
+export function threadPool(): Pool | null {
+  return pool;
+}
+
+/** The node autograd is differentiating ('conv2d backward'), or null outside backward(). */
+let backwardOp: string | null = null;
+
+/** Names the op whose kernels run next; autograd names each backward step, and null when it is done. */
+export function runningOp(op: string | null): void {
+  backwardOp = op;
+  if (op !== null) currentOp = op;
 }
 
 /** An AssemblyScript string (UTF-16, its byte length in the 4 bytes before it), or '' if unreadable. */
@@ -244,6 +422,8 @@ function notInitialised(what: string): Error {
 /** The raw kernels; throws a clear Error before init(). */
 export function wasm(what = 'this operation'): Kernels {
   if (!kernels) throw notInitialised(what);
+  // Inside backward() the helpers ask for wasm('backward'): keep the node's name for errors.
+  currentOp = what === 'backward' && backwardOp !== null ? backwardOp : what;
   return kernels;
 }
 

@@ -7,7 +7,7 @@
 // engine has one). Views of the heap are re-derived at every access (heapF32()), never cached
 // across a call that may grow memory.
 
-import { wasm, heapF32, allocBytes, freeBytes, onInit } from './runtime.js';
+import { wasm, heapF32, allocBytes, freeBytes, onInit, endThreads } from './runtime.js';
 import { normal, uniform } from './random.js';
 import type { GradNode } from './autograd.js';
 import { options } from './options.js';
@@ -450,9 +450,13 @@ export function memory(): MemoryInfo {
   };
 }
 
-/** Frees every live tensor, parameters and optimiser state included, and closes all scopes. */
+/**
+ * Frees every live tensor, parameters and optimiser state included, closes all scopes, and ends
+ * the worker threads (the kernels then run on the calling thread until the next init()).
+ */
 export function reset(): void {
   wasm('reset');
+  endThreads();
   for (const [ptr, entry] of live) {
     const t = entry instanceof Tensor ? entry : entry.deref();
     if (t) {

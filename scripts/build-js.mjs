@@ -6,6 +6,9 @@
 //   dist/browser.js  browser, worker, workerd, default: fetches the .wasm beside it; every node:*
 //                    import is replaced by a module that throws, so app bundlers never see node:
 //   dist/inline.js   simdnet/inline: the browser bundle with the three builds embedded as base64
+//                    (and the two threads builds, and the worker script as text)
+//   dist/simdnet-worker.js  the thread pool's worker (bindings/threads/worker.ts), on its own: every
+//                    bundle starts it by `new URL('./simdnet-worker.js', import.meta.url)`
 //
 // bindings/wasm-url.ts names the builds as '../dist/simdnet-<variant>.wasm' (right for the source,
 // which tests run); bundled into dist/ that becomes './simdnet-<variant>.wasm'.
@@ -14,6 +17,9 @@ import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 
 const variants = ['relaxed', 'simd', 'scalar'];
+const threadVariants = ['relaxed', 'simd'];
+/** Files bindings/wasm-url.ts names: every build and the worker script. */
+const urlCount = variants.length + threadVariants.length + 1;
 
 /** Rewrites bindings/wasm-url.ts for a bundle in dist/, or (inline) to a module with no URLs at all. */
 const wasmUrlPlugin = (inline) => ({
@@ -26,14 +32,17 @@ const wasmUrlPlugin = (inline) => ({
         return {
           loader: 'ts',
           contents: "import type { Variant } from './runtime.js';\n"
-            + 'export function wasmUrl(variant: Variant): URL {\n'
-            + "  throw new Error(`init: simdnet/inline has no .wasm files beside it to load the ${variant} build from; pass { url } or { bytes }`);\n"
+            + 'export function wasmUrl(variant: Variant, threads = false): URL {\n'
+            + "  throw new Error(`init: simdnet/inline has no .wasm files beside it to load the ${variant}${threads ? ' threads' : ''} build from; pass { url } or { bytes }`);\n"
+            + '}\n'
+            + 'export function workerUrl(): URL {\n'
+            + "  throw new Error('init: simdnet/inline has no worker script beside it');\n"
             + '}\n',
         };
       }
       const contents = source.replaceAll("new URL('../dist/simdnet-", "new URL('./simdnet-");
       const count = source.split("new URL('../dist/simdnet-").length - 1;
-      if (count !== variants.length) throw new Error(`build-js: expected ${variants.length} wasm URLs in ${args.path}, found ${count}`);
+      if (count !== urlCount) throw new Error(`build-js: expected ${urlCount} URLs in ${args.path}, found ${count}`);
       return { loader: 'ts', contents };
     });
   },
@@ -56,16 +65,18 @@ const embedPlugin = {
   name: 'simdnet-embed',
   setup(b) {
     b.onLoad({ filter: /[\\/]bindings[\\/]embedded\.ts$/ }, async () => {
-      const entries = await Promise.all(variants.map(async (v) => {
-        const bytes = await readFile(`dist/simdnet-${v}.wasm`).catch(() => {
-          throw new Error(`build-js: dist/simdnet-${v}.wasm is missing; run npm run build:wasm first`);
-        });
-        return `  ${v}: ${JSON.stringify(bytes.toString('base64'))},`;
-      }));
+      const base64 = async (file) => (await readFile(`dist/${file}`).catch(() => {
+        throw new Error(`build-js: dist/${file} is missing; run npm run build:wasm first`);
+      })).toString('base64');
+      const entries = await Promise.all(variants.map(async (v) => `  ${v}: ${JSON.stringify(await base64(`simdnet-${v}.wasm`))},`));
+      const threadEntries = await Promise.all(threadVariants.map(async (v) => `  ${v}: ${JSON.stringify(await base64(`simdnet-${v}-threads.wasm`))},`));
+      const worker = await readFile('dist/simdnet-worker.js', 'utf8');
       return {
         loader: 'ts',
         contents: "import type { Variant } from './runtime.js';\n"
-          + `export const embedded: Partial<Record<Variant, string>> = {\n${entries.join('\n')}\n};\n`,
+          + `export const embedded: Partial<Record<Variant, string>> = {\n${entries.join('\n')}\n};\n`
+          + `export const embeddedThreads: Partial<Record<Variant, string>> = {\n${threadEntries.join('\n')}\n};\n`
+          + `export const embeddedWorker = ${JSON.stringify(worker)};\n`,
       };
     });
   },
@@ -86,6 +97,9 @@ for (const entry of await readdir('dist', { recursive: true, withFileTypes: true
   if (entry.isFile() && /\.(js|map|d\.ts)$/.test(entry.name)) await rm(`${entry.parentPath ?? entry.path}/${entry.name}`);
 }
 
+// The worker first: the inline bundle embeds it. node:worker_threads stays an import (Node); a
+// Web Worker never reaches it.
+await build({ ...common, sourcemap: false, entryPoints: ['bindings/threads/worker.ts'], outfile: 'dist/simdnet-worker.js', external: ['node:*'] });
 await Promise.all([
   build({ ...common, entryPoints: ['bindings/index.ts'], outfile: 'dist/index.js', external: ['node:*'], plugins: [wasmUrlPlugin(false)] }),
   build({ ...common, entryPoints: ['bindings/index.ts'], outfile: 'dist/browser.js', plugins: [wasmUrlPlugin(false), noNodePlugin] }),

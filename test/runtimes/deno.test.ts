@@ -27,7 +27,7 @@ describe('Deno', () => {
     const results = parseResults(exit, 'deno run script.mjs');
     const def = expectTrainsAndFrees(results.runs.default, 'Deno default');
     expect(def.info.variant, `Deno ${version.stdout.split('\n')[0]} validates relaxed SIMD`).toBe('relaxed');
-    expect(def.info.source).toMatch(/^file:.*\/dist\/simdnet-relaxed\.wasm$/);
+    expect(def.info.source).toMatch(/^file:.*\/dist\/simdnet-relaxed(-threads)?\.wasm$/);
     expectMatchesNode(results.runs.simd, ref.simd!, 'Deno simd');
     expectMatchesNode(results.runs.scalar, ref.scalar!, 'Deno scalar');
     expectClearErrors(results, 'Deno');

@@ -25,7 +25,11 @@ describe('Node', () => {
     expectTrainsAndFrees(relaxed, 'Node relaxed');
     expectTrainsAndFrees(ref.simd, 'Node simd');
     expectTrainsAndFrees(ref.scalar, 'Node scalar');
-    expect(ref.simd!.info.source).toMatch(/\/dist\/simdnet-simd\.wasm$/);
+    // One thread per core by default: the threads build of the variant where there are two or more.
+    const cores = (await import('node:os')).availableParallelism();
+    expect(ref.simd!.info.threads).toBe(Math.min(64, cores));
+    expect(ref.simd!.info.source).toMatch(cores > 1 ? /\/dist\/simdnet-simd-threads\.wasm$/ : /\/dist\/simdnet-simd\.wasm$/);
+    expect(ref.scalar!.info).toMatchObject({ threads: 1, threadsUnavailable: 'no WebAssembly SIMD, and only the SIMD builds come with threads' });
   });
 
   it("a script importing 'simdnet' from its node_modules loads the node build and matches", async () => {
@@ -33,7 +37,7 @@ describe('Node', () => {
     // Node 20 without --experimental-wasm-relaxed-simd: plain SIMD is the best it validates.
     const def = expectTrainsAndFrees(results.runs.default, 'Node script default');
     expect(def.info.supported[0]).toBe(def.info.variant);
-    expect(def.info.source).toMatch(/^file:.*\/dist\/simdnet-\w+\.wasm$/);
+    expect(def.info.source).toMatch(/^file:.*\/dist\/simdnet-\w+(-threads)?\.wasm$/);
     expectMatchesNode(results.runs.simd, ref.simd!, 'Node script simd');
     expectMatchesNode(results.runs.scalar, ref.scalar!, 'Node script scalar');
     expectClearErrors(results, 'Node script');

@@ -39,7 +39,8 @@ describe('npm pack', () => {
   it('ships dist/ (three bundles, three .wasm, .d.ts) and nothing else; no dependencies', async () => {
     const files = packed.files.map((f) => f.path);
     for (const f of ['dist/index.js', 'dist/browser.js', 'dist/inline.js', 'dist/index.d.ts', 'dist/inline.d.ts',
-      'dist/simdnet-relaxed.wasm', 'dist/simdnet-simd.wasm', 'dist/simdnet-scalar.wasm', 'package.json', 'README.md']) {
+      'dist/simdnet-relaxed.wasm', 'dist/simdnet-simd.wasm', 'dist/simdnet-scalar.wasm',
+      'dist/simdnet-relaxed-threads.wasm', 'dist/simdnet-simd-threads.wasm', 'dist/simdnet-worker.js', 'package.json', 'README.md']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
@@ -52,7 +53,7 @@ describe('npm pack', () => {
   it('the installed package imports and trains in Node, matching the repository build', async () => {
     const results = parseResults(await run(process.execPath, ['script.mjs'], { cwd: app }), 'node script.mjs (installed)');
     const def = expectTrainsAndFrees(results.runs.default, 'installed default');
-    expect(def.info.source).toMatch(/\/node_modules\/simdnet\/dist\/simdnet-\w+\.wasm$/);
+    expect(def.info.source).toMatch(/\/node_modules\/simdnet\/dist\/simdnet-\w+(-threads)?\.wasm$/);
     expectMatchesNode(results.runs.simd, ref.simd!, 'installed simd');
     expectMatchesNode(results.runs.scalar, ref.scalar!, 'installed scalar');
     expectClearErrors(results, 'installed');

@@ -1,0 +1,98 @@
+// The kernels object the ops call when a pool runs: the raw exports, with every kernel that
+// splits (bindings/threads/protocol.ts KERNELS) replaced by a function that runs it on all
+// threads when the call is big enough to gain from it, and on the calling thread alone below
+// that. The ops do not change: they call K.gemm(...) either way, and get the same bits (every
+// split partitions outputs; reductions are never split).
+import type { Pool } from './pool.js';
+import type { KernelName } from './protocol.js';
+
+/**
+ * Smallest calls worth a dispatch. A job costs a notify, a wake-up and a wait (tens of µs when a
+ * worker has gone to sleep, a few µs while it still spins), so it must carry more work than that.
+ * GEMM and conv: multiply-adds; the rest: elements (or rows × classes) touched.
+ */
+export const SPLIT_MIN = { macs: 1 << 18, elements: 1 << 16 };
+
+/** Pointer arguments (advanced per unit) and the length argument of the maps split by elements. */
+const MAPS: Partial<Record<KernelName, { ptrs: number[]; count: number }>> = {
+  add: { ptrs: [0, 1, 2], count: 3 }, sub: { ptrs: [0, 1, 2], count: 3 }, mul: { ptrs: [0, 1, 2], count: 3 },
+  scale: { ptrs: [0, 2], count: 3 }, addScalar: { ptrs: [0, 2], count: 3 },
+  axpy: { ptrs: [0, 1], count: 3 }, signAxpy: { ptrs: [0, 1], count: 3 }, fill: { ptrs: [0], count: 2 },
+  exp: { ptrs: [0, 1], count: 2 }, relu: { ptrs: [0, 1], count: 2 }, sigmoid: { ptrs: [0, 1], count: 2 }, tanh: { ptrs: [0, 1], count: 2 },
+  leakyRelu: { ptrs: [0, 1], count: 2 }, elu: { ptrs: [0, 1], count: 2 },
+  reluBackward: { ptrs: [0, 1, 2], count: 3 }, sigmoidBackward: { ptrs: [0, 1, 2], count: 3 }, tanhBackward: { ptrs: [0, 1, 2], count: 3 },
+  leakyReluBackward: { ptrs: [0, 1, 2], count: 3 }, eluBackward: { ptrs: [0, 1, 2], count: 3 },
+  mseBackward: { ptrs: [0, 1, 2], count: 3 },
+  sgdStep: { ptrs: [0, 1, 2], count: 3 }, adamStep: { ptrs: [0, 1, 2, 3], count: 4 },
+};
+/** Element runs start on multiples of 16 floats (64 bytes), so each run keeps 16-byte alignment and SIMD/tail roles. */
+const MAP_ALIGN = 16;
+
+/** PyTorch's floor-mode pooling output size (assembly/pool.ts poolOut). */
+function poolOut(size: number, k: number, stride: number, pad: number): number {
+  const span = size + 2 * pad - k;
+  return span < 0 || stride <= 0 || k <= 0 ? 0 : Math.floor(span / stride) + 1;
+}
+
+export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Pool, op: () => string): K {
+  // A copy: the exports object's properties are read-only.
+  const out: Record<string, any> = { ...raw };
+  const parts = (name: KernelName, macs: (a: number[]) => number) => {
+    out[name] = (...args: number[]) => {
+      if (!(macs(args) >= SPLIT_MIN.macs)) return raw[name](...args);
+      const what = op();
+      pool.workspaces(what, raw[`${name}Workspace`](...args));
+      pool.runParts(what, name, args);
+    };
+  };
+  parts('gemm', (a) => a[3] * a[4] * a[5]);
+  // n · P · cOut · K, with P from the output size formula of assembly/conv.ts.
+  const convMacs = (n: number, cIn: number, h: number, w: number, cOut: number, kh: number, kw: number,
+    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number) => {
+    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+    return n * Math.max(0, oh) * Math.max(0, ow) * cOut * cIn * kh * kw;
+  };
+  parts('conv2dForward', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
+  parts('conv2dBackwardInput', (a) => convMacs(a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]));
+  parts('conv2dBackwardWeight', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
+
+  for (const [name, spec] of Object.entries(MAPS) as Array<[KernelName, { ptrs: number[]; count: number }]>) {
+    const strides: number[] = [];
+    for (const p of spec.ptrs) strides[p] = 4;
+    out[name] = (...args: number[]) => {
+      const n = args[spec.count];
+      if (!(n >= SPLIT_MIN.elements)) return raw[name](...args);
+      pool.runRange(op(), name, args, strides, spec.count, n, MAP_ALIGN);
+    };
+  }
+
+  // Pooling: split over the n·c planes, each run a call with n = 1 and c = its planes.
+  const planes = (name: KernelName, at: { n: number; h: number; w: number; window?: number; out?: number }, ptrStrides: (plane: number, outPlane: number) => number[]) => {
+    out[name] = (...args: number[]) => {
+      const n = args[at.n], c = args[at.n + 1], h = args[at.h], w = args[at.w];
+      const outPlane = at.window !== undefined
+        ? poolOut(h, args[at.window], args[at.window + 2], args[at.window + 4]) * poolOut(w, args[at.window + 1], args[at.window + 3], args[at.window + 5])
+        : Math.max(0, args[at.out!]) * Math.max(0, args[at.out! + 1]);
+      if (!(n * c * Math.max(h * w, outPlane) >= SPLIT_MIN.elements) || n <= 0 || c <= 0) return raw[name](...args);
+      const what = op();
+      if (name === 'avgPool2dBackward') pool.workspaces(what, w * 4); // its scratch row
+      const mine = args.slice();
+      mine[at.n] = 1;
+      pool.runRange(what, name, mine, ptrStrides(h * w * 4, outPlane * 4), at.n + 1, n * c, 1);
+    };
+  };
+  planes('maxPool2dForward', { n: 3, h: 5, w: 6, window: 7 }, (i, o) => [i, o, o]);
+  planes('maxPool2dBackward', { n: 3, h: 5, w: 6, out: 7 }, (i, o) => [o, o, i]);
+  planes('avgPool2dForward', { n: 2, h: 4, w: 5, window: 6 }, (i, o) => [i, o]);
+  planes('avgPool2dBackward', { n: 2, h: 4, w: 5, window: 6 }, (i, o) => [o, i]);
+
+  // softmaxCrossEntropyBackward(probs, labels, dlogits, rows, classes, scale): split over rows.
+  out.softmaxCrossEntropyBackward = (...args: number[]) => {
+    const rows = args[3], classes = args[4];
+    if (!(rows * classes >= SPLIT_MIN.elements)) return raw.softmaxCrossEntropyBackward(...args);
+    pool.runRange(op(), 'softmaxCrossEntropyBackward', args, [classes * 4, 4, classes * 4], 3, rows, 1);
+  };
+
+  out.workspaceBytes = () => Number(raw.workspaceBytes()) + pool.workspaceBytes();
+  return out as K;
+}

@@ -1,0 +1,275 @@
+// The worker pool: `count − 1` workers plus the calling thread, all running the same threads
+// build on one shared WebAssembly.Memory. A job is a kernel name and its arguments written into a
+// control block in that memory (protocol.ts); the workers sleep in Atomics.wait on it, so a
+// dispatch costs a few stores, one notify and one wait, and no postMessage.
+//
+// The calling thread runs part 0 itself, then waits for the others: with Atomics.wait where the
+// thread may block (Node, Deno, Bun, any Worker), by spinning on Atomics.load on a browser's main
+// thread, which may not block (it then burns its core only for as long as the slowest worker
+// outlasts it; training in a Worker avoids even that).
+//
+// Failures: a worker catches whatever its part throws (a trap, an abort, an injected fault),
+// records the first message and still checks in, so the caller never waits forever on a thread
+// that failed; the caller then throws one Error naming the op. Workers never allocate, so there
+// is no out-of-memory on a worker: every buffer a job needs is allocated by the calling thread
+// before the job is published (workspaces()), where running out is the named out-of-memory Error
+// and no kernel has run yet.
+import {
+  SEQ, PENDING, KERNEL, MODE, PARTS, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, WS, STRIDES, ARGS_F64,
+  MSG, DONE, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP, KERNELS, splitAt, type KernelName,
+} from './protocol.js';
+
+export { MAX_THREADS } from './protocol.js';
+
+/** The raw exports of the calling thread's instance that the pool uses. */
+interface Core {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  workspace(bytes: number): number;
+  [name: string]: any;
+}
+
+/** A started worker, whatever the runtime calls it. */
+interface Handle { terminate(): unknown }
+
+/** Bytes in front of every workspace (assembly/workspace.ts WORKSPACE_HEADER). */
+const HEADER = 256;
+/** Smallest buffer a worker gets, so kernels that take a little scratch (a pooling row) always find it. */
+const MIN_WORKSPACE = 64 * 1024;
+/** The calling thread spins this many times on PENDING before it blocks. */
+const SPIN = 4000;
+/** A worker that has not instantiated the module by then is taken as never going to (init() falls back or throws). */
+const START_TIMEOUT_MS = 20_000;
+
+const KERNEL_ID = new Map<string, number>(KERNELS.map((name, i) => [name, i]));
+
+/** Can this thread block in Atomics.wait? A browser's main thread cannot (it throws). */
+function threadCanBlock(i32: Int32Array): boolean {
+  try {
+    Atomics.wait(i32, SEQ, Atomics.load(i32, SEQ) + 1, 0); // value differs: returns 'not-equal' at once where allowed
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class Pool {
+  readonly threads: number;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly wsPtr: number[];
+  private readonly wsBytes: number[];
+  private readonly canBlock: boolean;
+  private fault = 0;
+  private closed = false;
+
+  private constructor(private readonly core: Core, private readonly ctrl: number, private readonly workers: Handle[]) {
+    this.threads = workers.length + 1;
+    this.i32 = new Int32Array(core.memory.buffer, ctrl, CTRL_INTS);
+    this.f64 = new Float64Array(core.memory.buffer, ctrl, CTRL_INTS >> 1);
+    this.wsPtr = new Array(this.threads).fill(0);
+    this.wsBytes = new Array(this.threads).fill(0);
+    this.canBlock = threadCanBlock(this.i32);
+  }
+
+  /**
+   * Starts `threads − 1` workers from `workerUrl` on `module` (a threads build) and the instance
+   * `core` already made on `memory`. Resolves when every worker has instantiated the module.
+   */
+  static async start(core: Core, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, workerUrl: URL | string): Promise<Pool> {
+    const ctrl = core.alloc(CTRL_INTS * 4);
+    if (!ctrl) throw new Error(`out of memory for the worker pool's control block`);
+    new Int32Array(memory.buffer, ctrl, CTRL_INTS).fill(0);
+    const workers: Handle[] = [];
+    try {
+      const spawn = await spawner();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the workers did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([
+          Promise.all(Array.from({ length: threads - 1 }, (_, i) => spawn(workerUrl, { module, memory, ctrl, index: i + 1 }, workers))),
+          timeout,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch (err) {
+      for (const w of workers) w.terminate();
+      core.free(ctrl);
+      throw err;
+    }
+    return new Pool(core, ctrl, workers);
+  }
+
+  /** Ends the workers (they are blocked in Atomics.wait: wake them with a stop job first) and frees the pool's memory. */
+  terminate(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.i32[MODE] = MODE_STOP;
+    Atomics.add(this.i32, SEQ, 1);
+    Atomics.notify(this.i32, SEQ);
+    for (const w of this.workers) w.terminate();
+    for (let t = 1; t < this.threads; t++) if (this.wsPtr[t]) this.core.free(this.wsPtr[t]);
+  }
+
+  /** Bytes the workers' workspaces hold (the calling thread's is the core's own). */
+  workspaceBytes(): number {
+    return this.wsBytes.reduce((s, b) => s + b, 0);
+  }
+
+  /** Jobs each worker (index 1..threads−1; 0 is unused) has run its part of. */
+  jobsRun(): number[] {
+    return Array.from({ length: this.threads }, (_, t) => (t === 0 ? 0 : Atomics.load(this.i32, DONE + t)));
+  }
+
+  /** Test hook: the next job makes thread `index` (1..threads−1) throw. Not part of the public API. */
+  injectFault(index: number): void {
+    this.fault = index + 1;
+  }
+
+  /**
+   * Grows every worker's workspace to hold `bytes` of scratch (plus the header), on this thread.
+   * Throws `${op}: out of memory ...` before any job runs when the memory cannot hold them; the
+   * calling thread's own workspace is grown here too, so its part cannot run out either.
+   */
+  workspaces(op: string, bytes: number): void {
+    const need = Math.max(MIN_WORKSPACE, bytes + HEADER);
+    try {
+      this.core.workspace(bytes);
+      for (let t = 1; t < this.threads; t++) {
+        if (this.wsBytes[t] >= need) continue;
+        if (this.wsPtr[t]) this.core.free(this.wsPtr[t]);
+        this.wsPtr[t] = 0;
+        this.wsBytes[t] = 0;
+        const size = Math.ceil(need / 65536) * 65536;
+        const ptr = this.core.alloc(size);
+        if (!ptr) throw new Error('the allocator returned 0');
+        this.wsPtr[t] = ptr;
+        this.wsBytes[t] = size;
+      }
+    } catch (err) {
+      throw new Error(`${op}: out of memory: cannot allocate ${bytes} bytes of scratch for each of ${this.threads} threads (${(err as Error).message})`);
+    }
+  }
+
+  /** fooPart(args, part, parts) on every thread; the workspaces must be grown first (workspaces()). */
+  runParts(op: string, name: KernelName, args: readonly number[]): void {
+    this.publish(name, MODE_PART, args);
+    let own: unknown = null;
+    try {
+      if (this.fault === 1) throw new Error('fault injected into the calling thread');
+      this.core[`${name}Part`](...args, 0, this.threads);
+    } catch (err) {
+      own = err;
+    }
+    this.finish(op, name, own);
+  }
+
+  /**
+   * foo(args) over `units` split in runs of `align`: pointer arguments with a stride advance by
+   * stride × (first unit), and argument `countArg` becomes the run's length. Zero pointers stay zero.
+   */
+  runRange(op: string, name: KernelName, args: readonly number[], strides: readonly number[], countArg: number, units: number, align: number): void {
+    const i32 = this.i32;
+    for (let a = 0; a < args.length; a++) i32[STRIDES + a] = strides[a] ?? 0;
+    i32[COUNT_ARG] = countArg;
+    i32[UNITS] = units;
+    i32[ALIGN] = align;
+    this.publish(name, MODE_RANGE, args);
+    let own: unknown = null;
+    try {
+      if (this.fault === 1) throw new Error('fault injected into the calling thread');
+      const hi = splitAt(units, align, 1, this.threads);
+      if (hi > 0) {
+        const mine = args.slice();
+        mine[countArg] = hi;
+        this.core[name](...mine);
+      }
+    } catch (err) {
+      own = err;
+    }
+    this.finish(op, name, own);
+  }
+
+  private publish(name: KernelName, mode: number, args: readonly number[]): void {
+    if (this.closed) throw new Error(`${name}: the worker pool was ended`);
+    if (args.length > MAX_ARGS) throw new Error(`${name}: ${args.length} arguments, the pool carries ${MAX_ARGS}`);
+    const i32 = this.i32, f64 = this.f64;
+    i32[KERNEL] = KERNEL_ID.get(name)!;
+    i32[MODE] = mode;
+    i32[PARTS] = this.threads;
+    i32[NARGS] = args.length;
+    for (let a = 0; a < args.length; a++) f64[ARGS_F64 + a] = args[a];
+    for (let t = 1; t < this.threads; t++) {
+      i32[WS + 2 * t] = this.wsPtr[t] | 0;
+      i32[WS + 2 * t + 1] = this.wsBytes[t] | 0;
+    }
+    i32[ERR] = 0;
+    i32[FAULT] = this.fault > 1 ? this.fault : 0;
+    Atomics.store(i32, PENDING, this.threads - 1);
+    Atomics.add(i32, SEQ, 1);
+    Atomics.notify(i32, SEQ);
+  }
+
+  /** Waits for every worker to check in, then throws the first failure as `${op}: ...`. */
+  private finish(op: string, name: KernelName, own: unknown): void {
+    const i32 = this.i32;
+    let pending = Atomics.load(i32, PENDING);
+    for (let s = 0; pending !== 0 && s < SPIN; s++) pending = Atomics.load(i32, PENDING);
+    if (this.canBlock) {
+      while (pending !== 0) {
+        Atomics.wait(i32, PENDING, pending);
+        pending = Atomics.load(i32, PENDING);
+      }
+    } else {
+      while (pending !== 0) pending = Atomics.load(i32, PENDING);
+    }
+    this.fault = 0;
+    if (own !== null) {
+      throw new Error(`${op}: the ${name} kernel failed on the calling thread: ${(own as Error)?.message ?? own}`);
+    }
+    const failed = Atomics.load(i32, ERR);
+    if (failed !== 0) {
+      const length = i32[MSG];
+      let text = '';
+      for (let c = 0; c < length; c++) text += String.fromCharCode(i32[MSG + 1 + c]);
+      throw new Error(`${op}: the ${name} kernel failed on worker thread ${failed - 1}: ${text}`);
+    }
+  }
+}
+
+type Spawn = (url: URL | string, start: object, into: Handle[]) => Promise<void>;
+
+/** How this runtime starts a worker: node:worker_threads in Node, module Workers everywhere else. */
+async function spawner(): Promise<Spawn> {
+  const WebWorker = (globalThis as { Worker?: new (url: URL | string, options?: object) => any }).Worker;
+  if (typeof WebWorker === 'function') {
+    return (url, start, into) => new Promise((resolve, reject) => {
+      const w = new WebWorker(url, { type: 'module', name: 'simdnet' });
+      into.push(w);
+      w.onmessage = (e: { data: unknown }) => settle(e.data, resolve, reject);
+      w.onerror = (e: { message?: string; preventDefault?(): void }) => {
+        e.preventDefault?.();
+        reject(new Error(`the worker script ${String(url)} failed to start: ${e.message ?? 'error'}`));
+      };
+      w.postMessage(start);
+    });
+  }
+  const { Worker } = await import('node:worker_threads');
+  return (url, start, into) => new Promise((resolve, reject) => {
+    const w = new Worker(url instanceof URL ? url : new URL(url));
+    into.push(w);
+    w.unref(); // an idle pool never keeps a script alive
+    w.once('message', (data) => settle(data, resolve, reject));
+    w.once('error', (err) => reject(new Error(`the worker script ${String(url)} failed: ${err.message}`)));
+    w.postMessage(start);
+  });
+}
+
+function settle(data: unknown, resolve: () => void, reject: (e: Error) => void): void {
+  if (data === 'ready') resolve();
+  else reject(new Error(`a worker could not start: ${(data as { error?: string })?.error ?? String(data)}`));
+}

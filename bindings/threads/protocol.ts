@@ -1,0 +1,66 @@
+// The control block the calling thread and the workers share: a few KiB of the shared linear
+// memory, allocated by the calling thread, read as an Int32Array (and a Float64Array for the
+// arguments) at byte offset `ctrl`. One job at a time:
+//
+//   caller: writes KERNEL, MODE, PARTS, the arguments (and for MODE_RANGE the strides, COUNT_ARG,
+//           UNITS, ALIGN), each worker's workspace into WS, sets PENDING = workers, ERR = 0, then
+//           bumps SEQ and notifies it; runs part 0 itself; waits until PENDING is 0.
+//   worker: waits for SEQ to change, runs its part (index < PARTS), records the first failure
+//           in ERR/MSG, and decrements PENDING (notifying the caller at 0), always, even when it
+//           failed or had no part: the caller never writes the next job before every worker
+//           has read this one, so a worker never sees half of one job and half of the next.
+//
+// This file is shared by the pool (bindings/threads/pool.ts) and the worker script
+// (bindings/threads/worker.ts), which is bundled on its own; keep it free of imports.
+
+export const SEQ = 0;
+export const PENDING = 1;
+export const KERNEL = 2;
+export const MODE = 3;
+export const PARTS = 4;
+export const NARGS = 5;
+/** 0, or 1 + the index of the first thread that failed. */
+export const ERR = 6;
+/** Test hook: 1 + the index of a thread that throws instead of running its part (0: none). */
+export const FAULT = 7;
+export const COUNT_ARG = 8;
+export const UNITS = 9;
+export const ALIGN = 10;
+/** (ptr, bytes) per thread. */
+export const WS = 16;
+export const MAX_THREADS = 64;
+/** Bytes per unit for each argument that is a pointer to split (0: passed unchanged). */
+export const STRIDES = WS + 2 * MAX_THREADS;
+export const MAX_ARGS = 32;
+/** Float64 index of the first argument. */
+export const ARGS_F64 = (STRIDES + MAX_ARGS) / 2;
+/** Length, then UTF-16 code units, of the first failure's message. */
+export const MSG = STRIDES + MAX_ARGS + 2 * MAX_ARGS;
+export const MSG_CHARS = 400;
+/** Jobs each thread has run a part of (written by that thread only): shows that the workers work. */
+export const DONE = MSG + 1 + MSG_CHARS;
+export const CTRL_INTS = DONE + MAX_THREADS;
+
+/** fooPart(args, part, parts). */
+export const MODE_PART = 1;
+/** foo(args) over a run of UNITS: pointer arguments advance by their stride, COUNT_ARG is the run's length. */
+export const MODE_RANGE = 2;
+export const MODE_STOP = 3;
+
+/** Kernels a job may name (by index, so no strings cross threads). */
+export const KERNELS = [
+  'gemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight',
+  'add', 'sub', 'mul', 'scale', 'addScalar', 'axpy', 'signAxpy', 'fill', 'exp',
+  'relu', 'reluBackward', 'leakyRelu', 'leakyReluBackward', 'elu', 'eluBackward',
+  'sigmoid', 'sigmoidBackward', 'tanh', 'tanhBackward',
+  'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward',
+  'sgdStep', 'adamStep', 'softmaxCrossEntropyBackward', 'mseBackward',
+] as const;
+export type KernelName = typeof KERNELS[number];
+
+/** The first unit of part `part` of `parts` over `units`, on multiples of `align` (the last part takes the rest). */
+export function splitAt(units: number, align: number, part: number, parts: number): number {
+  if (part >= parts) return units;
+  const blocks = Math.ceil(units / align);
+  return Math.min(units, Math.floor((blocks * part) / parts) * align);
+}

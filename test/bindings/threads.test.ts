@@ -1,0 +1,247 @@
+// The worker pool (issue 10) through the public API: options, runtimeInfo(), every kernel that
+// splits giving the one-thread bits at 2, 3 and 5 threads, a 20-step MNIST-CNN-shaped training run
+// equal to the bit across thread counts, failures in a worker, and out of memory.
+import { describe, it, expect, afterAll } from 'vitest';
+import { availableParallelism } from 'node:os';
+import {
+  init, runtimeInfo, seed, tensor, randn, rand, ops, nn, optim, loss, tidy, memory, reset, type Tensor,
+} from '../../bindings/index';
+import { threadPool, allocBytes, freeBytes } from '../../bindings/runtime';
+import { SPLIT_MIN } from '../../bindings/threads/kernels';
+
+afterAll(async () => {
+  await init();
+});
+
+const bits = (t: Tensor): Uint32Array => new Uint32Array(Float32Array.from(t.data()).buffer);
+
+function expectSameBits(actual: Uint32Array[], expected: Uint32Array[], label: string): void {
+  expect(actual.length, label).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    const at = actual[i].findIndex((v, j) => v !== expected[i][j]);
+    if (at >= 0 || actual[i].length !== expected[i].length) {
+      throw new Error(`${label}: result ${i} differs at element ${at} (${new Float32Array(actual[i].buffer)[at]} vs ${new Float32Array(expected[i].buffer)[at]})`);
+    }
+  }
+}
+
+describe('init({ threads })', () => {
+  it('rejects 0, -1, 1.5, "many", NaN and more than 64 with an Error naming the option', async () => {
+    for (const bad of [0, -1, 1.5, 'many', NaN, Infinity, '2']) {
+      await expect(init({ threads: bad as never }), String(bad)).rejects.toThrow(/^init: options\.threads must be 'auto' or a whole number >= 1, got /);
+    }
+    await expect(init({ threads: 65 })).rejects.toThrow(/^init: options\.threads is 65; simdnet runs at most 64 threads/);
+  });
+
+  it("'auto' uses every core; a number exactly that many; 1 is the single-thread build", async () => {
+    const auto = await init();
+    expect(auto.threads).toBe(Math.min(64, availableParallelism()));
+    expect(auto.threadsUnavailable).toBeUndefined();
+    if (auto.threads > 1) expect(auto.source).toMatch(/simdnet-(relaxed|simd)-threads\.wasm$/);
+    const three = await init({ threads: 3 });
+    expect(three.threads).toBe(3);
+    expect(threadPool()?.threads).toBe(3);
+    // Both workers run their part of a product big enough to split.
+    const before = threadPool()!.jobsRun();
+    tidy(() => ops.matmul(randn([128, 128]), randn([128, 128])));
+    const after = threadPool()!.jobsRun();
+    expect([after[1] - before[1], after[2] - before[2]]).toEqual([1, 1]);
+    const one = await init({ threads: 1 });
+    expect(one).toMatchObject({ threads: 1 });
+    expect(one.threadsUnavailable).toBeUndefined();
+    expect(one.source).toMatch(/simdnet-(relaxed|simd)\.wasm$/);
+    expect(threadPool()).toBeNull();
+  });
+
+  it('threads N > 1 with a single-thread build throws the reason; auto falls back to one thread with it', async () => {
+    await expect(init({ variant: 'scalar', threads: 2 })).rejects.toThrow(/^init: threads: 2 cannot run here: no WebAssembly SIMD, and only the SIMD builds come with threads$/);
+    const scalar = await init({ variant: 'scalar' });
+    expect(scalar).toMatchObject({ threads: 1, threadsUnavailable: 'no WebAssembly SIMD, and only the SIMD builds come with threads' });
+    const bytes = (await import('node:fs')).readFileSync(new URL('../../dist/simdnet-simd.wasm', import.meta.url));
+    await expect(init({ bytes, threads: 4 })).rejects.toThrow(/^init: threads: 4 cannot run here: init\(\) was given the single-thread simd build$/);
+    expect(await init({ bytes })).toMatchObject({ threads: 1, threadsUnavailable: 'init() was given the single-thread simd build' });
+  });
+
+  it('a threads build passed as bytes runs the pool; reset() ends it and the kernels keep working on one thread', async () => {
+    const bytes = (await import('node:fs')).readFileSync(new URL('../../dist/simdnet-simd-threads.wasm', import.meta.url));
+    expect(await init({ bytes, threads: 2 })).toMatchObject({ threads: 2, variant: 'simd', source: 'bytes' });
+    seed(4);
+    const a = randn([130, 90]), b = randn([90, 70]);
+    const before = bits(ops.matmul(a, b));
+    const pool = threadPool()!;
+    reset();
+    expect(threadPool()).toBeNull();
+    expect(runtimeInfo()).toMatchObject({ threads: 1, threadsUnavailable: 'reset() ended the worker pool; init() starts a new one' });
+    expect(() => pool.runParts('x', 'gemm', [])).toThrow(/the worker pool was ended/);
+    seed(4);
+    const a2 = randn([130, 90]), b2 = randn([90, 70]);
+    expectSameBits([bits(ops.matmul(a2, b2))], [before], 'after reset');
+  });
+});
+
+/** Every op whose kernel splits, sized above the split thresholds, forward and backward. */
+function everySplitKernel(): Uint32Array[] {
+  seed(21);
+  const out: Uint32Array[] = [];
+  const keep = (...ts: Tensor[]) => ts.forEach((t) => out.push(bits(t)));
+  tidy(() => {
+    // GEMM: A·B (matmul), A·Bᵀ (linear forward), Aᵀ·B and A·B (their backward), bias fused.
+    const a = randn([97, 130]).requireGrad(), b = randn([130, 83]).requireGrad();
+    const c = ops.matmul(a, b);
+    c.sum().backward();
+    keep(c, a.grad!, b.grad!);
+    const x = randn([64, 784]).requireGrad(), w = randn([256, 784]).requireGrad(), bias = randn([256]).requireGrad();
+    const y = ops.linear(x, w, bias);
+    ops.mul(y, y).sum().backward();
+    keep(y, x.grad!, w.grad!, bias.grad!);
+    // Conv forward, backward input, backward weight (padding, stride, bias), then both pools.
+    const img = randn([6, 3, 30, 30]).requireGrad(), k = randn([10, 3, 5, 5]).requireGrad(), kb = randn([10]).requireGrad();
+    const conv = ops.conv2d(img, k, kb, { padding: 2, stride: [1, 2] });
+    const mp = ops.maxPool2d(ops.relu(conv), { kernelSize: 2 });
+    const ap = ops.avgPool2d(conv, { kernelSize: 3, stride: 2, padding: 1 });
+    ops.add(mp.sum(), ops.mul(ap, ap).sum()).backward();
+    keep(conv, mp, ap, img.grad!, k.grad!, kb.grad!);
+    // Elementwise maps (forward and backward) over > SPLIT_MIN.elements, with a length that is no multiple of 16.
+    const n = SPLIT_MIN.elements * 2 + 7;
+    const e = randn([n]).requireGrad(), f = randn([n]).requireGrad();
+    const maps = [ops.relu(e), ops.sigmoid(e), ops.tanh(e), ops.elu(e), ops.leakyRelu(e, 0.1), ops.add(e, f), ops.sub(e, f), ops.mul(e, f), ops.scale(e, 0.3)];
+    maps.reduce((s, t) => ops.add(s, t)).sum().backward();
+    keep(...maps, e.grad!, f.grad!);
+    // Losses: softmax cross-entropy backward over rows, MSE backward.
+    const logits = randn([SPLIT_MIN.elements / 8, 10]).requireGrad();
+    const labels = Array.from({ length: SPLIT_MIN.elements / 8 }, (_, i) => (i * 7) % 10);
+    const ce = loss.softmaxCrossEntropy(logits, labels);
+    ce.backward();
+    const pred = randn([n]).requireGrad(), target = randn([n]);
+    const m = loss.mse(pred, target);
+    m.backward();
+    keep(ce, logits.grad!, m, pred.grad!);
+    // Optimiser updates over a parameter larger than the threshold.
+    for (const make of [(p: Tensor[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, weightDecay: 1e-3 }), (p: Tensor[]) => new optim.Adam(p, { lr: 1e-2 })]) {
+      const p = randn([n]).requireGrad();
+      const opt = make([p]);
+      for (let s = 0; s < 2; s++) {
+        opt.zeroGrad();
+        ops.mul(p, p).sum().backward();
+        opt.step();
+      }
+      keep(p);
+    }
+  });
+  return out;
+}
+
+describe('every kernel that splits gives the one-thread bits', () => {
+  it('at 2, 3 and 5 threads', async () => {
+    await init({ threads: 1 });
+    const one = everySplitKernel();
+    for (const threads of [2, 3, 5]) {
+      await init({ threads });
+      expectSameBits(everySplitKernel(), one, `${threads} threads`);
+    }
+  });
+});
+
+/** 20 steps of the MNIST CNN's shapes (batch 32, 1×28×28, conv-relu-pool twice, dense, dropout, Adam); the final weights. */
+async function trainCnn(threads: number): Promise<Uint32Array[]> {
+  await init({ threads });
+  seed(5);
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Dense(64 * 5 * 5, 128), new nn.ReLU(), new nn.Dropout(0.5), new nn.Dense(128, 10),
+  );
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  for (let step = 0; step < 20; step++) {
+    tidy(() => {
+      const x = rand([32, 1, 28, 28]);
+      const y = Array.from({ length: 32 }, (_, i) => (i * 3 + step) % 10);
+      opt.zeroGrad();
+      loss.softmaxCrossEntropy(model.forward(x), y).backward();
+      opt.step();
+    });
+  }
+  return model.parameters().map(bits);
+}
+
+describe('training', () => {
+  it('20 MNIST-CNN steps give the same weights to the bit with 1, 2, 3 and 5 threads', async () => {
+    const one = await trainCnn(1);
+    for (const threads of [2, 3, 5]) expectSameBits(await trainCnn(threads), one, `${threads} threads`);
+  }, 120_000);
+});
+
+describe('failures', () => {
+  it('an exception in a worker is an Error from the op naming it; the pool keeps working', async () => {
+    await init({ threads: 3 });
+    seed(8);
+    const a = randn([128, 128]), b = randn([128, 128]);
+    const good = tidy(() => bits(ops.matmul(a, b)));
+    const live = memory().tensors;
+    for (const thread of [2, 1, 0]) {
+      threadPool()!.injectFault(thread);
+      const where = thread === 0 ? 'on the calling thread' : `on worker thread ${thread}`;
+      expect(() => tidy(() => ops.matmul(a, b))).toThrow(new RegExp(`^matmul: the gemm kernel failed ${where}: fault injected`));
+      expect(memory().tensors).toBe(live);
+      expectSameBits([tidy(() => bits(ops.matmul(a, b)))], [good], `after a fault on thread ${thread}`);
+    }
+    // In backward, the op is the node being differentiated.
+    const w = randn([128, 128]).requireGrad();
+    const y = ops.matmul(a, w);
+    threadPool()!.injectFault(1);
+    expect(() => y.sum().backward()).toThrow(/^matmul backward: the gemm kernel failed on worker thread 1: fault injected/);
+  });
+
+  it('a worker that traps (a kernel asking for more scratch than it was given) fails the op, never hangs', async () => {
+    await init({ threads: 2 });
+    const K = (await import('../../bindings/runtime')).wasm('test');
+    const pool = threadPool()!;
+    const m = 64, n = 700, k = 300;
+    const pa = allocBytes(m * k * 4, 't'), pb = allocBytes(k * n * 4, 't'), pc = allocBytes(m * n * 4, 't');
+    // Workspaces sized for a tiny product: the worker's part of this one needs more and traps.
+    pool.workspaces('test', 0);
+    expect(() => pool.runParts('test', 'gemm', [pa, pb, pc, m, n, k, 0, 0, 0, 0])).toThrow(/^test: the gemm kernel failed on worker thread 1: .*aborted/);
+    K.gemm(pa, pb, pc, m, n, k, 0, 0, 0, 0); // and the pool still runs jobs
+    [pa, pb, pc].forEach(freeBytes);
+  });
+
+  it('out of memory for the threads\' scratch is the named Error, before any kernel runs: no weights change', async () => {
+    await init({ threads: 2 });
+    seed(9);
+    const conv = new nn.Conv2d(256, 128, 5);
+    const x = randn([1, 256, 5, 5]);
+    const before = conv.parameters().map(bits);
+    const opt = new optim.SGD(conv.parameters(), { lr: 0.1 });
+    // Fill the memory up to its 4 GiB maximum but ~1 MiB, without touching the pages.
+    const fillers: number[] = [];
+    for (const chunk of [256 << 20, 16 << 20, 1 << 20]) {
+      for (;;) {
+        try {
+          fillers.push(allocBytes(chunk, 'filler'));
+        } catch {
+          break;
+        }
+      }
+    }
+    try {
+      const live = memory().tensors;
+      expect(() => tidy(() => {
+        opt.zeroGrad();
+        conv.forward(x).sum().backward();
+        opt.step();
+      })).toThrow(/^conv2d: out of memory: cannot allocate \d+ bytes of scratch for each of 2 threads/);
+      expect(memory().tensors).toBe(live);
+      expectSameBits(conv.parameters().map(bits), before, 'weights after the out-of-memory Error');
+    } finally {
+      fillers.forEach(freeBytes);
+    }
+    expect(conv.forward(x).shape).toEqual([1, 128, 1, 1]);
+  }, 60_000);
+});
+
+describe('tensor() still works on shared memory', () => {
+  it('round-trips data', async () => {
+    await init({ threads: 2 });
+    expect(Array.from(tensor([1, 2, 3]).data())).toEqual([1, 2, 3]);
+  });
+});
