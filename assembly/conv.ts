@@ -476,9 +476,9 @@ export function conv2dBackwardWeight(x: usize, dy: usize, dw: usize, dbias: usiz
 
 /**
  * Part `part` of `parts` of conv2dBackwardWeight. The weight gradient is a sum over the batch, so
- * the batch is never split: a part owns a run of NR-column panels of dw (and a run of dbias
- * entries) and sums every image into them in the same order as one thread would, so the results
- * are bit-identical for any `parts`. Each part packs the dy rows of every image itself.
+ * the batch is never split: a part owns a run of NR-column panels of dw, or of MR-row tiles when
+ * there are few panels (and a run of dbias entries), and sums every image into them in the same
+ * order as one thread would, so the results are bit-identical for any `parts`.
  */
 export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                          cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
@@ -486,13 +486,23 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
                                          part: i32, parts: i32): void {
   if (cOut <= 0) return;
   const K = max(0, cIn) * max(0, kh) * max(0, kw);
-  const panels = (K + NR - 1) / NR;
-  const k0 = splitAt(panels, part, parts) * NR, k1 = min(K, splitAt(panels, part + 1, parts) * NR);
+  const panels = (K + NR - 1) / NR, rowTiles = (cOut + MR - 1) / MR;
+  // Columns of dW (NR-panels) when there are enough of them; else rows (MR-tiles of output
+  // channels): a first layer has K = cIn·kh·kw of 9 or 25, two or four panels, too few to share.
+  const byRows = parts > 1 && panels < 2 * parts && rowTiles >= 2 * parts;
+  let k0 = 0, k1 = K, r0 = 0, r1 = cOut;
+  if (byRows) {
+    r0 = min(cOut, splitAt(rowTiles, part, parts) * MR);
+    r1 = min(cOut, splitAt(rowTiles, part + 1, parts) * MR);
+  } else {
+    k0 = splitAt(panels, part, parts) * NR;
+    k1 = min(K, splitAt(panels, part + 1, parts) * NR);
+  }
   const co0 = splitAt(cOut, part, parts), co1 = splitAt(cOut, part + 1, parts);
   const live = n > 0 && setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
   if (!live) {
     if (accumulate == 0) {
-      for (let co = 0; co < cOut && k0 < k1; co++) memory.fill(dw + bytes(co * K + k0), 0, bytes(k1 - k0));
+      for (let co = r0; co < r1 && k0 < k1; co++) memory.fill(dw + bytes(co * K + k0), 0, bytes(k1 - k0));
       if (dbias != 0 && co0 < co1) memory.fill(dbias + bytes(co0), 0, bytes(co1 - co0));
     }
     return;
@@ -505,7 +515,7 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
       store<f32>(dbias + bytes(co), s);
     }
   }
-  if (k0 >= k1) return;
+  if (k0 >= k1 || r0 >= r1) return;
   const padded = padH > 0 || padW > 0;
   const mPad = roundUp(cOut, MR), kcMax = min(P, KC);
   const xpFloats = padded ? roundUp(cIn * gHp * gWp, 4) : 0;
@@ -520,10 +530,10 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
     }
     for (let p0 = 0; p0 < P; p0 += KC) {
       const kc = min(KC, P - p0), acc = accumulate != 0 || img > 0 || p0 > 0;
-      packRowsA(dyn + bytes(p0), P, cOut, kc, ap);
+      packRowsA(dyn + bytes(r0 * P + p0), P, r1 - r0, kc, ap);
       for (let kb = k0; kb < k1; kb += NR) {
         packColTPanel(src, kb, p0, kc, bp);
-        gemmPacked(ap, bp, dw + bytes(kb), K, cOut, min(NR, K - kb), kc, acc);
+        gemmPacked(ap, bp, dw + bytes(r0 * K + kb), K, r1 - r0, min(NR, K - kb), kc, acc);
       }
     }
   }

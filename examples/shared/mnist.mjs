@@ -31,3 +31,9 @@ export function numberArg(name, fallback) {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 }
+
+/** '2 threads', or '1 thread (why, when threads could not run)', from runtimeInfo(). */
+export function describeThreads(info) {
+  const n = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  return info.threadsUnavailable ? `${n} (${info.threadsUnavailable})` : n;
+}

@@ -49,6 +49,8 @@ function convCases(): Case[] {
     [1, 4, 12, 12, 6, 3, 3, 1, 1, 0, 0, 2, 2],
     [2, 2, 7, 5, 3, 2, 3, 1, 2, 0, 1, 1, 1],
     [4, 8, 6, 6, 16, 1, 1, 1, 1, 0, 0, 1, 1],
+    // A first layer: K = 9, two panels, so backward weight splits output channels instead.
+    [3, 1, 12, 12, 37, 3, 3, 1, 1, 0, 0, 1, 1],
   ];
   for (const g of geos) {
     const [n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw] = g;
