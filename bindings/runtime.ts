@@ -160,6 +160,11 @@ export async function load(options: InitOptions, bytesLabel = 'bytes', sources?:
     throw new Error(`init: options.threads must be 'auto' or a whole number >= 1, got ${typeof threads === 'string' ? `'${threads}'` : String(threads)}`);
   }
   if (threads === 1) return loadOne(options, bytesLabel, 1, undefined, sources);
+  if (threads === 'auto') {
+    // Before counting cores: where there are no threads, the reason is that, whatever the count.
+    const missing = await threadsMissing();
+    if (missing !== null) return loadOne(options, bytesLabel, 1, missing, sources);
+  }
   const count = threads === 'auto' ? await coreCount() : threads;
   if (count > MAX_THREADS) throw new Error(`init: options.threads is ${count}; simdnet runs at most ${MAX_THREADS} threads`);
   if (count === 1) return loadOne(options, bytesLabel, 1, undefined, sources);

@@ -86,7 +86,7 @@ function everySplitKernel(): Uint32Array[] {
   const keep = (...ts: Tensor[]) => ts.forEach((t) => out.push(bits(t)));
   tidy(() => {
     // GEMM: A·B (matmul), A·Bᵀ (linear forward), Aᵀ·B and A·B (their backward), bias fused.
-    const a = randn([97, 130]).requireGrad(), b = randn([130, 83]).requireGrad();
+    const a = randn([131, 200]).requireGrad(), b = randn([200, 97]).requireGrad();
     const c = ops.matmul(a, b);
     c.sum().backward();
     keep(c, a.grad!, b.grad!);
@@ -95,12 +95,15 @@ function everySplitKernel(): Uint32Array[] {
     ops.mul(y, y).sum().backward();
     keep(y, x.grad!, w.grad!, bias.grad!);
     // Conv forward, backward input, backward weight (padding, stride, bias), then both pools.
-    const img = randn([6, 3, 30, 30]).requireGrad(), k = randn([10, 3, 5, 5]).requireGrad(), kb = randn([10]).requireGrad();
+    const img = randn([9, 3, 30, 30]).requireGrad(), k = randn([10, 3, 5, 5]).requireGrad(), kb = randn([10]).requireGrad();
     const conv = ops.conv2d(img, k, kb, { padding: 2, stride: [1, 2] });
-    const mp = ops.maxPool2d(ops.relu(conv), { kernelSize: 2 });
-    const ap = ops.avgPool2d(conv, { kernelSize: 3, stride: 2, padding: 1 });
+    conv.sum().backward();
+    keep(conv, img.grad!, k.grad!, kb.grad!);
+    const planes = randn([5, 13, 66, 63]).requireGrad(); // 2^18 and more cells
+    const mp = ops.maxPool2d(ops.relu(planes), { kernelSize: 2 });
+    const ap = ops.avgPool2d(planes, { kernelSize: 3, stride: 2, padding: 1 });
     ops.add(mp.sum(), ops.mul(ap, ap).sum()).backward();
-    keep(conv, mp, ap, img.grad!, k.grad!, kb.grad!);
+    keep(mp, ap, planes.grad!);
     // Elementwise maps (forward and backward) over > SPLIT_MIN.elements, with a length that is no multiple of 16.
     const n = SPLIT_MIN.elements * 2 + 7;
     const e = randn([n]).requireGrad(), f = randn([n]).requireGrad();
@@ -131,13 +134,25 @@ function everySplitKernel(): Uint32Array[] {
   return out;
 }
 
+/** Every kernel the pool splits (bindings/threads/kernels.ts), and so everySplitKernel() must reach. */
+const SPLIT = ['gemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
+  'sigmoidBackward', 'tanh', 'tanhBackward', 'elu', 'eluBackward', 'leakyRelu', 'leakyReluBackward', 'add', 'sub', 'mul',
+  'scale', 'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward', 'softmaxCrossEntropyBackward',
+  'mseBackward', 'sgdStep', 'adamStep'];
+
 describe('every kernel that splits gives the one-thread bits', () => {
   it('at 2, 3 and 5 threads', async () => {
     await init({ threads: 1 });
     const one = everySplitKernel();
     for (const threads of [2, 3, 5]) {
       await init({ threads });
+      // Record what the pool runs: a case below its split threshold would pass without splitting.
+      const pool = threadPool()!, ran = new Set<string>();
+      const parts = pool.runParts.bind(pool), range = pool.runRange.bind(pool);
+      pool.runParts = (op, name, args) => { ran.add(name); parts(op, name, args); };
+      pool.runRange = (op, name, ...rest) => { ran.add(name); range(op, name, ...rest); };
       expectSameBits(everySplitKernel(), one, `${threads} threads`);
+      expect(SPLIT.filter((k) => !ran.has(k)), 'kernels that did not split').toEqual([]);
     }
   });
 });
@@ -209,7 +224,7 @@ describe('failures', () => {
     await init({ threads: 2 });
     seed(9);
     const conv = new nn.Conv2d(256, 128, 5);
-    const x = randn([1, 256, 5, 5]);
+    const x = randn([1, 256, 8, 8]); // 2^23 multiply-adds: the kernel splits
     const before = conv.parameters().map(bits);
     const opt = new optim.SGD(conv.parameters(), { lr: 0.1 });
     // Fill the memory up to its 4 GiB maximum but ~1 MiB, without touching the pages.
@@ -235,7 +250,7 @@ describe('failures', () => {
     } finally {
       fillers.forEach(freeBytes);
     }
-    expect(conv.forward(x).shape).toEqual([1, 128, 1, 1]);
+    expect(conv.forward(x).shape).toEqual([1, 128, 4, 4]);
   }, 60_000);
 });
 
