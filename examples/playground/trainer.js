@@ -39,8 +39,8 @@ export class Trainer {
     this.dispose();
     seedRng(seed);
     this.model = buildModel(this.settings.layers, { inputShape: this.data.shape, classes: this.data.k });
-    // L2 on the weights, not the biases (as the notes).
-    this.weights = this.model.namedParameters().filter(([name]) => name.endsWith('weight')).map(([, p]) => p);
+    // L2 on weight matrices and filters, as the notes: not on biases or BatchNorm's scales.
+    this.weights = this.model.namedParameters().filter(([name, p]) => name.endsWith('weight') && p.shape.length >= 2).map(([, p]) => p);
     this.optimiser = makeOptimiser(this.settings.optimiser, this.model.parameters(), this.settings.lr);
     this.steps = 0;
     this.samples = 0;

@@ -44,6 +44,7 @@ describe('playground trainer', () => {
     const data = split(toySet('spiral', { classes: 3, noise: 0.2, perClass: 100 }), 0.2);
     expect([data.train.n, data.val.n, data.k]).toEqual([240, 60, 3]);
     const t = new Trainer(data, { ...spiralSettings, seed: 1 });
+    expect(t.weights.map((p: { shape: number[] }) => p.shape), 'L2 on the three weight matrices only').toEqual([[32, 2], [32, 32], [3, 32]]);
     for (let i = 0; i < 400; i++) t.step();
     expect(t.epoch).toBe(Math.floor(400 / 8));
     expect(t.trainAccuracy()).toBeGreaterThanOrEqual(0.95);
