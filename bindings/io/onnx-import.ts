@@ -1016,10 +1016,11 @@ function binary(c: Ctx): void {
   const op = n.opType.toLowerCase() as ElementwiseOp;
   if (a.kind === 'dyn' && b.kind === 'dyn') {
     const x = c.materialise(a), y = c.materialise(b);
-    if (op === 'div') refuse('division of two computed values is not supported');
-    if (x.shape.join() !== y.shape.join()) refuse(`shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)}: only equal shapes are supported between two computed values`);
+    // Broadcasting between two computed values (an SE block's x · sigmoid(pool(x))), batch axes equal.
+    const shape = broadcastDims(x.shape, y.shape);
+    if (!shape || x.shape.length !== y.shape.length || x.shape[0] !== y.shape[0]) refuse(`shapes ${shapeStr(x.shape)} and ${shapeStr(y.shape)} do not broadcast with equal batch axes`);
     const v = c.emit({ op, inputs: [x.v, y.v], node: n.name });
-    c.setOut({ kind: 'dyn', shape: x.shape, v });
+    c.setOut({ kind: 'dyn', shape, v });
     return;
   }
   const reverse = a.kind === 'const';

@@ -13,7 +13,7 @@
 //   MaxPool2d  MaxPool                            padded cells never win, as PyTorch
 //   AvgPool2d  AveragePool(count_include_pad = 1) padded zeros count in the divisor, as PyTorch
 //   ReLU, LeakyReLU(alpha), ELU(alpha), Sigmoid, Tanh, Flatten(axis = 1); Dropout is left out
-//   Graph      its nodes in order; merges as Add / Sub / Mul / Concat(axis)
+//   Graph      its nodes in order; merges as Add / Sub / Mul / Div / Concat(axis)
 //   Reshape    Reshape(x, shape) (0 copies a dimension)   ConstantPad2d  Pad(x, pads, value)
 //   Softmax    Softmax(axis = -1)                 Elementwise  Add/Sub/Mul/Div with the constant
 //   BatchNorm1d/2d  BatchNormalization(x, weight, bias, running_mean, running_var, epsilon) (ones and
@@ -145,7 +145,7 @@ function emit(m: Module, x: string, path: string, g: OnnxGraph, params: Map<Tens
         values.push(emit(n.module!, ins[0], at, g, params));
         continue;
       }
-      const op = { add: 'Add', sub: 'Sub', mul: 'Mul', concat: 'Concat' }[n.op];
+      const op = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', concat: 'Concat' }[n.op];
       const nodeName = `/${at.replace(/\./g, '/')}/${op}`;
       const y = `${nodeName}_output_${g.count++}`;
       g.nodes.push(node(op, nodeName, ins, [y], n.op === 'concat' ? [['axis', n.axis as number]] : []));

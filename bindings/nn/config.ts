@@ -225,7 +225,7 @@ const kinds: Record<string, LayerKind> = {
         const { name, op, inputs } = node;
         if (typeof name !== 'string' || !name || names.has(name) || !/^[A-Za-z0-9_.]+$/.test(name)) fail(where, `name must be a unique identifier (letters, digits, _ and .), got ${show(name)}`);
         names.add(name as string);
-        if (!['layer', 'add', 'sub', 'mul', 'concat'].includes(op as string)) fail(where, `op must be 'layer', 'add', 'sub', 'mul' or 'concat', got ${show(op)}`);
+        if (!['layer', 'add', 'sub', 'mul', 'div', 'concat'].includes(op as string)) fail(where, `op must be 'layer', 'add', 'sub', 'mul', 'div' or 'concat', got ${show(op)}`);
         const arity = op === 'layer' ? 1 : op === 'concat' ? 0 : 2;
         if (!Array.isArray(inputs) || inputs.some((v) => !Number.isInteger(v) || v < 0 || v > i) || (arity ? inputs.length !== arity : inputs.length === 0)) {
           fail(where, `inputs must be ${arity || 'one or more'} value number(s) 0..${i} (the input and earlier nodes), got ${show(inputs)}`);

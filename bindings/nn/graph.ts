@@ -3,9 +3,7 @@
 // Softmax, Elementwise (a tensor op with a constant). Each describes itself (toJSON) and exports
 // (toOnnx) like any built-in layer.
 
-import { Tensor, output, assertLive, shapeError, shapeStr } from '../tensor.js';
-import { needsGrad, record, addGrad } from '../autograd.js';
-import { wasm, heapF32 } from '../runtime.js';
+import { Tensor, assertLive, shapeError, shapeStr } from '../tensor.js';
 import { Module, type ModuleJSON } from './module.js';
 import { options as checkOptions } from '../options.js';
 import { reshape } from '../ops/reshape.js';
@@ -13,6 +11,8 @@ import { softmax } from '../ops/softmax.js';
 import { add } from '../ops/add.js';
 import { sub } from '../ops/sub.js';
 import { mul } from '../ops/mul.js';
+import { div } from '../ops/binary.js';
+import { concat } from '../ops/slice.js';
 import { pad2d, checkPads, type Pads4 } from '../ops/pad2d.js';
 import { constAffine, type AffineLayout } from '../ops/affine.js';
 
@@ -153,54 +153,9 @@ export class Elementwise extends Module {
 // ---------------------------------------------------------------------------------------------
 // Graph
 
-/** Concatenation along `axis` (every other dimension equal). dx_i = dy's slab of x_i. */
-export function concat(xs: readonly Tensor[], axis: number): Tensor {
-  const op = 'concat';
-  if (!Array.isArray(xs as unknown) || xs.length === 0) throw new Error(`${op}: expected a non-empty array of tensors`);
-  for (const x of xs) assertLive(x, op);
-  const rank = xs[0].rank;
-  if (!Number.isInteger(axis) || axis < 0 || axis >= rank) throw shapeError(op, `axis ${axis} is outside the input's ${rank} axes`, xs[0]._shape);
-  for (const x of xs) {
-    if (x.rank !== rank || x._shape.some((d, i) => i !== axis && d !== xs[0]._shape[i])) {
-      throw shapeError(op, `every input must match on all axes but ${axis}`, ...xs.map((t) => t._shape));
-    }
-  }
-  const outer = xs[0]._shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const inner = xs.map((x) => x.size / outer);
-  const row = inner.reduce((a, b) => a + b, 0);
-  const shape = xs[0]._shape.slice();
-  shape[axis] = xs.reduce((s, x) => s + x._shape[axis], 0);
-  const y = output(shape, op);
-  const heap = heapF32(), ys = y.ptr >>> 2;
-  let off = 0;
-  xs.forEach((x, k) => {
-    const xsPtr = x.ptr >>> 2, n = inner[k];
-    for (let o = 0; o < outer; o++) heap.copyWithin(ys + o * row + off, xsPtr + o * n, xsPtr + o * n + n);
-    off += n;
-  });
-  if (xs.some((x) => needsGrad(x))) {
-    record(y, op, xs, (dy) => {
-      const K = wasm(op);
-      let at = 0;
-      xs.forEach((x, k) => {
-        const n = inner[k], start = at;
-        addGrad(x, (dst, acc) => {
-          const hp = heapF32(), g = dy.ptr >>> 2, d = dst >>> 2;
-          for (let o = 0; o < outer; o++) {
-            if (acc) K.axpy((g + o * row + start) << 2, (d + o * n) << 2, 1, n);
-            else hp.copyWithin(d + o * n, g + o * row + start, g + o * row + start + n);
-          }
-        });
-        at += n;
-      });
-    });
-  }
-  return y;
-}
+export type GraphOp = 'layer' | 'add' | 'sub' | 'mul' | 'div' | 'concat';
 
-export type GraphOp = 'layer' | 'add' | 'sub' | 'mul' | 'concat';
-
-/** One step of a Graph: a layer on one value, or a merge of several values. */
+/** One step of a Graph: a layer on one value, or a merge of several values (add/sub/mul/div broadcast as NumPy). */
 export interface GraphNode {
   /** The name of the layer (its parameters are `<name>.weight`, ...); unique within the graph. */
   name: string;
@@ -228,7 +183,7 @@ export class Graph extends Module {
     nodes.forEach((n, i) => {
       const at = `Graph: node ${i}`;
       if (n === null || typeof n !== 'object') throw new Error(`${at} is not an object`);
-      if (!['layer', 'add', 'sub', 'mul', 'concat'].includes(n.op)) throw new Error(`${at}: op must be 'layer', 'add', 'sub', 'mul' or 'concat', got ${String(n.op)}`);
+      if (!['layer', 'add', 'sub', 'mul', 'div', 'concat'].includes(n.op)) throw new Error(`${at}: op must be 'layer', 'add', 'sub', 'mul', 'div' or 'concat', got ${String(n.op)}`);
       if (typeof n.name !== 'string' || !/^[A-Za-z0-9_.]+$/.test(n.name) || names.has(n.name)) throw new Error(`${at}: name must be a unique identifier (letters, digits, _ and .), got ${JSON.stringify(n.name)}`);
       names.add(n.name);
       if (!Array.isArray(n.inputs) || n.inputs.some((v) => !Number.isInteger(v) || v < 0 || v > i)) throw new Error(`${at} (${n.name}): inputs must be values 0..${i} (the input and earlier nodes), got ${JSON.stringify(n.inputs)}`);
@@ -256,6 +211,7 @@ export class Graph extends Module {
         case 'add': y = add(a, values[n.inputs[1]]); break;
         case 'sub': y = sub(a, values[n.inputs[1]]); break;
         case 'mul': y = mul(a, values[n.inputs[1]]); break;
+        case 'div': y = div(a, values[n.inputs[1]]); break;
         case 'concat': y = concat(n.inputs.map((v) => values[v]), n.axis as number); break;
       }
       values.push(y);

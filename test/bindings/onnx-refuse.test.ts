@@ -114,6 +114,16 @@ describe('fromOnnx against onnxruntime-node', () => {
       ['Concat', 'cat', ['m', 'a'], ['y'], { axis: 1 }],
     ],
   }), [3, 5], nn.Graph));
+  it('broadcasting between two computed values (a squeeze-excitation gate) and Div of two branches', () => agree(model({
+    input: ['N', 3, 5, 4],
+    nodes: [
+      ['GlobalAveragePool', 'gap', ['x'], ['g']],
+      ['Sigmoid', 'gate', ['g'], ['s']],
+      ['Mul', 'scale', ['x', 's'], ['m']],
+      ['Sigmoid', 'sx', ['x'], ['t']],
+      ['Div', 'div', ['m', 't'], ['y']],
+    ],
+  }), [2, 3, 5, 4], nn.Graph));
 });
 
 describe('fromOnnx refuses, listing every offending node, before allocating', () => {
