@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { init, seed, nn, tensor, tidy, noGrad, memory, fromOnnx, toOnnx, save, load, loadModel, optim, loss } from '../../bindings/index';
+import { init, seed, nn, tensor, tidy, noGrad, memory, fromOnnx, toOnnx, save, load, loadModel, optim, loss, checkpoint, restore } from '../../bindings/index';
 
 beforeAll(async () => { await init(); });
 
@@ -99,6 +99,27 @@ describe('an imported model is an ordinary module', () => {
     expect((cnn.toJSON() as any).layers.map((l: any) => l.type)).toEqual(['Elementwise', 'Elementwise', 'Conv2d', 'ReLU', 'MaxPool2d', 'Conv2d', 'ReLU', 'MaxPool2d', 'Reshape', 'Dense', 'ReLU', 'Dense']);
     expect((cnn.toJSON() as any).layers[8].shape).toEqual([0, 1600]);
     cnn.dispose();
+  });
+
+  it('checkpoints: an imported graph and its optimiser resume into a fresh import of the same file', async () => {
+    const f = fixture('branch');
+    const bytes = read('branch-opset13.onnx');
+    const x = tensor(Float32Array.from(f.input.data), f.input.shape);
+    const y = tensor(f.output.data.map((v: number) => v + 1), f.output.shape);
+    const step = (m: nn.Module, opt: optim.Optimizer): void => tidy(() => {
+      const l = loss.mse(m.forward(x), y);
+      opt.zeroGrad(); l.backward(); opt.step();
+    });
+    const a = fromOnnx(bytes);
+    const optA = new optim.Adam(a.parameters(), { lr: 1e-2 });
+    for (let i = 0; i < 3; i++) step(a, optA);
+    const ckpt = checkpoint({ model: a, optimizer: optA, epoch: 3 });
+    const b = fromOnnx(bytes);
+    const optB = new optim.Adam(b.parameters(), { lr: 1e-2 });
+    expect(restore(ckpt, { model: b, optimizer: optB }).epoch).toBe(3);
+    step(a, optA); step(b, optB);
+    expect(b.stateDict()).toEqual(a.stateDict());
+    a.dispose(); b.dispose(); x.dispose(); y.dispose();
   });
 
   it('allocates nothing for a model it refuses, and frees nothing it should keep', () => {
