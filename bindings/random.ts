@@ -8,7 +8,7 @@ let spare: number | null = null;
 /** Makes every later random draw (weights, randn/rand, fit's shuffling) repeatable. */
 export function seed(n: number): void {
   if (!Number.isFinite(n)) throw new Error(`seed: expected a finite number, got ${n}`);
-  state = (Math.trunc(n) >>> 0) ^ 0x9e3779b9;
+  state = ((Math.trunc(n) >>> 0) ^ 0x9e3779b9) >>> 0; // XOR gives a signed int32: keep the state unsigned, as setRngState checks
   spare = null;
 }
 

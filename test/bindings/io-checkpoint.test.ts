@@ -47,6 +47,15 @@ function dispose(s: ReturnType<typeof setup>): void {
 }
 
 describe('checkpoint / restore', () => {
+  it('right after seed(n) (whose state once came out as a negative int32 and failed restore)', () => {
+    for (const n of [0, 1, 2, 12345, -7]) {
+      seed(n);
+      const s = getRngState();
+      expect(s.state).toBeGreaterThanOrEqual(0);
+      expect(() => setRngState(s)).not.toThrow();
+    }
+  });
+
   for (const kind of ['sgd', 'adam'] as const) {
     it(`${kind}: resuming from a checkpoint is bit-identical to training straight through`, async () => {
       seed(11);
