@@ -947,9 +947,20 @@ function pool(c: Ctx): void {
   const padsAttr = spatialPads(c, x0, kk, stride, [1, 1]);
   const { x, pads } = !max && padsAttr.every((p) => p === 0) ? absorbPad(c, x0, padsAttr, fits) : { x: c.materialise(x0), pads: padsAttr };
   const absorbed = x !== x0 && x0.pad !== undefined && x === x0.pad.src;
-  if (!fits(pads)) refuse(`attribute 'pads' = [${pads.join(', ')}]: padding must be equal on both sides and at most half the kernel`);
-  const p: [number, number] = [pads[0], pads[1]];
-  const H = x.shape[2], W = x.shape[3];
+  let src0 = x;
+  let p: [number, number] = [pads[0], pads[1]];
+  if (!fits(pads)) {
+    // Unequal (or more than half-kernel) pads, as torch.onnx writes ceil_mode at opset 9: for max
+    // pooling the part beyond PyTorch's symmetric padding becomes an explicit pad with the lowest
+    // float, which never wins a window.
+    if (!max) refuse(`attribute 'pads' = [${pads.join(', ')}]: padding must be equal on both sides and at most half the kernel`);
+    p = [Math.min(pads[0], pads[2], Math.floor(kk[0] / 2)), Math.min(pads[1], pads[3], Math.floor(kk[1] / 2))];
+    const e: [number, number, number, number] = [pads[1] - p[1], pads[3] - p[1], pads[0] - p[0], pads[2] - p[0]];
+    src0 = { kind: 'dyn', shape: [x.shape[0], x.shape[1], x.shape[2] + e[2] + e[3], x.shape[3] + e[0] + e[1]], v: -1 };
+    checkDynShape(src0.shape);
+    src0.v = c.emit({ op: 'layer', inputs: [x.v], node: n.name, layer: { label: 'ConstantPad2d', make: () => new ConstantPad2d(e, LOWEST) } });
+  }
+  const H = src0.shape[2], W = src0.shape[3];
   // Output size; ceil_mode as PyTorch: the last window must start inside the input or the left padding.
   const size = (inS: number, kS: number, sS: number, pS: number): number => {
     if (!ceil) return Math.floor((inS + 2 * pS - kS) / sS) + 1;
@@ -961,12 +972,12 @@ function pool(c: Ctx): void {
   if (oh < 1 || ow < 1) refuse(`kernel ${kk[0]}×${kk[1]} does not fit the ${H}×${W} input`);
   // ceil_mode: extra rows/columns at the bottom/right so that floor mode gives the same windows.
   const extraH = (oh - 1) * stride[0] + kk[0] - (H + 2 * p[0]), extraW = (ow - 1) * stride[1] + kk[1] - (W + 2 * p[1]);
-  let src = x;
+  let src = src0;
   checkDynShape([x.shape[0], x.shape[1], oh, ow]);
   if (extraH > 0 || extraW > 0) {
     if (!max && include) refuse("attribute 'ceil_mode' = 1 with count_include_pad = 1 is not supported");
     const e: [number, number, number, number] = [0, Math.max(extraW, 0), 0, Math.max(extraH, 0)];
-    const v = c.emit({ op: 'layer', inputs: [x.v], node: n.name, layer: { label: 'ConstantPad2d', make: () => new ConstantPad2d(e, max ? LOWEST : 0) } });
+    const v = c.emit({ op: 'layer', inputs: [src0.v], node: n.name, layer: { label: 'ConstantPad2d', make: () => new ConstantPad2d(e, max ? LOWEST : 0) } });
     src = { kind: 'dyn', shape: [x.shape[0], x.shape[1], H + e[3], W + e[1]], v };
   }
   const opts = { stride, padding: p };
