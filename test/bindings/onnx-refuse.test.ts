@@ -29,10 +29,14 @@ function attr(name: string, v: AttrV): ProtoWriter {
   if ('f' in v) return a.int(20, AT.FLOAT).float(2, v.f);
   return a.int(20, AT.TENSOR).message(5, v.t);
 }
-function valueInfo(name: string, dims: Array<number | string>, elem: number = DT.FLOAT): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of dims) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
-  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, new ProtoWriter().int(1, elem).message(2, shape)));
+function valueInfo(name: string, dims: Array<number | string> | null, elem: number = DT.FLOAT): ProtoWriter {
+  const type = new ProtoWriter().int(1, elem);
+  if (dims) {
+    const shape = new ProtoWriter();
+    for (const d of dims) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
+    type.message(2, shape);
+  }
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, type));
 }
 function model(o: { nodes: NodeSpec[]; inits?: ProtoWriter[]; input: Array<number | string>; inputs?: ProtoWriter[]; opset?: number; elem?: number; functions?: number }): Uint8Array {
   const g = new ProtoWriter();
@@ -49,7 +53,7 @@ function model(o: { nodes: NodeSpec[]; inits?: ProtoWriter[]; input: Array<numbe
   for (const t of o.inits ?? []) g.message(5, t);
   g.message(11, valueInfo('x', o.input, o.elem));
   for (const extra of o.inputs ?? []) g.message(11, extra);
-  g.message(12, valueInfo('y', []));
+  g.message(12, valueInfo('y', null)); // shape left to inference
   const m = new ProtoWriter().int(1, 8).string(2, 'test').message(7, g).message(8, new ProtoWriter().string(1, '').int(2, o.opset ?? 13));
   for (let i = 0; i < (o.functions ?? 0); i++) m.message(25, new ProtoWriter().string(1, 'f'));
   return m.finish();
