@@ -23,6 +23,8 @@ const HINTS: Record<string, [string, string]> = {
   T_max: ['tMax', 'tMax'],
   eta_min: ['etaMin', 'etaMin'],
   kernel_size: ['kernelSize', 'kernelSize'],
+  ceil_mode: ['ceilMode', 'ceilMode'],
+  count_include_pad: ['countIncludePad', 'countIncludePad'],
   useBias: ['bias', 'bias'],
   use_bias: ['bias', 'bias'],
   kernelInitializer: ['init', 'init'],

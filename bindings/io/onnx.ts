@@ -10,8 +10,9 @@
 //   Conv2d     Conv(x, W, b)                      pads [top, left, bottom, right] ('same': PyTorch's
 //                                                 split), strides, dilations, group
 //   GlobalAvgPool2d  GlobalAveragePool
-//   MaxPool2d  MaxPool                            padded cells never win, as PyTorch
-//   AvgPool2d  AveragePool(count_include_pad = 1) padded zeros count in the divisor, as PyTorch
+//   MaxPool2d  MaxPool(dilations, ceil_mode)      padded cells never win, as PyTorch
+//   AvgPool2d  AveragePool(ceil_mode, count_include_pad) padded zeros count in the divisor unless
+//              countIncludePad is false, as PyTorch
 //   ReLU, LeakyReLU(alpha), ELU(alpha), Sigmoid, Tanh, Flatten(axis = 1); Dropout is left out
 //   Graph      its nodes in order; merges as Add / Sub / Mul / Div / Concat(axis)
 //   Reshape    Reshape(x, shape) (0 copies a dimension)   ConstantPad2d  Pad(x, pads, value)
@@ -207,9 +208,11 @@ function emit(m: Module, x: string, path: string, g: OnnxGraph, params: Map<Tens
   }
   if (m instanceof MaxPool2d || m instanceof AvgPool2d) {
     const [ph, pw] = m.padding;
-    const attrs: Attr[] = [['kernel_shape', [...m.kernelSize]], ['pads', [ph, pw, ph, pw]], ['strides', [...m.stride]]];
-    if (m instanceof AvgPool2d) return simple('AveragePool', [...attrs, ['count_include_pad', 1]]);
-    return simple('MaxPool', attrs);
+    const attrs: Attr[] = [
+      ['kernel_shape', [...m.kernelSize]], ['pads', [ph, pw, ph, pw]], ['strides', [...m.stride]], ['ceil_mode', m.ceilMode ? 1 : 0],
+    ];
+    if (m instanceof AvgPool2d) return simple('AveragePool', [...attrs, ['count_include_pad', m.countIncludePad ? 1 : 0]]);
+    return simple('MaxPool', [...attrs, ['dilations', [...m.dilation]]]);
   }
   if (m instanceof GlobalAvgPool2d) return simple('GlobalAveragePool');
   if (m instanceof ReLU) return simple('Relu');

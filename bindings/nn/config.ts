@@ -94,17 +94,26 @@ function checked<T>(at: string, check: () => T): T {
   }
 }
 
-function poolKind(name: 'MaxPool2d' | 'AvgPool2d', make: typeof MaxPool2d | typeof AvgPool2d): LayerKind {
+function poolKind(name: 'MaxPool2d' | 'AvgPool2d'): LayerKind {
+  const max = name === 'MaxPool2d';
   return {
-    keys: ['kernelSize', 'stride', 'padding'],
+    keys: max ? ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'] : ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'],
     plan: (s, at) => {
       size2(s, 'kernelSize', at, 1);
       if (s.stride !== undefined && s.stride !== null) size2(s, 'stride', at, 1);
       size2(s, 'padding', at, 0, 0);
-      checked(at, () => poolParams(name, s.kernelSize, s.stride, s.padding ?? 0));
+      if (max) size2(s, 'dilation', at, 1, 1);
+      bool(s, 'ceilMode', at, false);
+      if (!max) bool(s, 'countIncludePad', at, true);
+      checked(at, () => poolParams(name, s.kernelSize, s.stride, s.padding ?? 0, s.dilation ?? 1));
       return [];
     },
-    build: (s) => new make(s.kernelSize as number, { stride: (s.stride ?? undefined) as number | undefined, padding: (s.padding ?? 0) as number }),
+    build: (s) => {
+      const common = { stride: (s.stride ?? undefined) as number | undefined, padding: (s.padding ?? 0) as number, ceilMode: (s.ceilMode ?? false) as boolean };
+      return max
+        ? new MaxPool2d(s.kernelSize as number, { ...common, dilation: (s.dilation ?? 1) as number })
+        : new AvgPool2d(s.kernelSize as number, { ...common, countIncludePad: (s.countIncludePad ?? true) as boolean });
+    },
   };
 }
 
@@ -180,8 +189,8 @@ const kinds: Record<string, LayerKind> = {
       groups: (s.groups ?? 1) as number, bias: (s.bias ?? true) as boolean, init,
     }),
   },
-  MaxPool2d: poolKind('MaxPool2d', MaxPool2d),
-  AvgPool2d: poolKind('AvgPool2d', AvgPool2d),
+  MaxPool2d: poolKind('MaxPool2d'),
+  AvgPool2d: poolKind('AvgPool2d'),
   GlobalAvgPool2d: { keys: [], plan: none, build: () => new GlobalAvgPool2d() },
   Dropout: {
     keys: ['p'],

@@ -13,7 +13,7 @@ import { globalAvgPool2d } from '../ops/globalAvgPool2d.js';
 import { maxPool2d } from '../ops/maxPool2d.js';
 import { avgPool2d } from '../ops/avgPool2d.js';
 import { dropout, checkDropP } from '../ops/dropout.js';
-import { pair, poolParams, type Size2 } from '../ops/window.js';
+import { pair, poolParams, flag, poolOptionKeys, type Size2 } from '../ops/window.js';
 import { options } from '../options.js';
 
 function checkChannels(op: string, values: Record<string, unknown>): void {
@@ -92,61 +92,95 @@ export class Conv2d extends Module {
   }
 }
 
-const POOL_KEYS = ['stride', 'padding'];
 
 export interface Pool2dLayerOptions {
   /** Step between windows (default: the kernel size). */
   stride?: Size2;
   /** Implicit padding on each side, at most half the kernel (default 0). */
   padding?: Size2;
+  /** PyTorch's ceil_mode (default false): round the output size up (see ops.maxPool2d). */
+  ceilMode?: boolean;
+}
+
+export interface MaxPool2dLayerOptions extends Pool2dLayerOptions {
+  /** Spacing between the window's taps (default 1). */
+  dilation?: Size2;
+}
+
+export interface AvgPool2dLayerOptions extends Pool2dLayerOptions {
+  /** PyTorch's count_include_pad (default true): padded cells count in the divisor. */
+  countIncludePad?: boolean;
+}
+
+/** The layer's checked options; unknown keys throw (`{ dilation }` on AvgPool2d, a misspelling, …). */
+function poolLayerParams(name: 'MaxPool2d' | 'AvgPool2d', kernelSize: Size2, opts: unknown) {
+  const known = poolOptionKeys[name === 'MaxPool2d' ? 'max' : 'avg'].filter((key) => key !== 'kernelSize');
+  const o = options<MaxPool2dLayerOptions & AvgPool2dLayerOptions>(name, opts, known);
+  return {
+    ...poolParams(name, kernelSize, o.stride, o.padding ?? 0, o.dilation ?? 1),
+    ceilMode: flag(name, 'ceilMode', o.ceilMode, false),
+    countIncludePad: flag(name, 'countIncludePad', o.countIncludePad, true),
+  };
 }
 
 /**
  * Max pooling over kernelSize windows (padded cells never win): [batch, C, H, W] →
- * [batch, C, outH, outW], outH = floor((H + 2·padding − kernel) / stride) + 1; input rows the last
- * window does not reach are dropped, as PyTorch.
+ * [batch, C, outH, outW], outH = floor((H + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1
+ * (input rows the last window does not reach are dropped, as PyTorch), rounded up in ceilMode.
  */
 export class MaxPool2d extends Module {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly ceilMode: boolean;
 
-  constructor(kernelSize: Size2, opts: Pool2dLayerOptions = {}) {
+  constructor(kernelSize: Size2, opts: MaxPool2dLayerOptions = {}) {
     super();
-    const { stride, padding = 0 } = options<Pool2dLayerOptions>('MaxPool2d', opts, POOL_KEYS);
-    ({ k: this.kernelSize, s: this.stride, p: this.padding } = poolParams('MaxPool2d', kernelSize, stride, padding));
+    const o = poolLayerParams('MaxPool2d', kernelSize, opts);
+    ({ k: this.kernelSize, s: this.stride, p: this.padding, d: this.dilation, ceilMode: this.ceilMode } = o);
   }
 
   forward(x: Tensor): Tensor {
-    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
+    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
 
   override toJSON(): ModuleJSON {
-    return { type: 'MaxPool2d', kernelSize: [...this.kernelSize], stride: [...this.stride], padding: [...this.padding] };
+    return {
+      type: 'MaxPool2d', kernelSize: [...this.kernelSize], stride: [...this.stride], padding: [...this.padding],
+      dilation: [...this.dilation], ceilMode: this.ceilMode,
+    };
   }
 }
 
 /**
- * Average pooling over kernelSize windows, padded cells counting as zeros in the divisor
- * (PyTorch's count_include_pad): output size as MaxPool2d.
+ * Average pooling over kernelSize windows, padded cells counting as zeros in the divisor unless
+ * countIncludePad is false (PyTorch's count_include_pad): output size as MaxPool2d without dilation.
  */
 export class AvgPool2d extends Module {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
 
-  constructor(kernelSize: Size2, opts: Pool2dLayerOptions = {}) {
+  constructor(kernelSize: Size2, opts: AvgPool2dLayerOptions = {}) {
     super();
-    const { stride, padding = 0 } = options<Pool2dLayerOptions>('AvgPool2d', opts, POOL_KEYS);
-    ({ k: this.kernelSize, s: this.stride, p: this.padding } = poolParams('AvgPool2d', kernelSize, stride, padding));
+    const o = poolLayerParams('AvgPool2d', kernelSize, opts);
+    ({ k: this.kernelSize, s: this.stride, p: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad } = o);
   }
 
   forward(x: Tensor): Tensor {
-    return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
+    return avgPool2d(x, {
+      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad,
+    });
   }
 
   override toJSON(): ModuleJSON {
-    return { type: 'AvgPool2d', kernelSize: [...this.kernelSize], stride: [...this.stride], padding: [...this.padding] };
+    return {
+      type: 'AvgPool2d', kernelSize: [...this.kernelSize], stride: [...this.stride], padding: [...this.padding],
+      ceilMode: this.ceilMode, countIncludePad: this.countIncludePad,
+    };
   }
 }
 

@@ -60,7 +60,7 @@ export type { BatchNormOptions } from './batchNorm.js';
 export type { GeluApproximate } from './gelu.js';
 export type { Labels } from './labels.js';
 export type { Conv2dOptions } from './conv2d.js';
-export type { Pool2dOptions } from './maxPool2d.js';
+export type { Pool2dOptions, MaxPool2dOptions, AvgPool2dOptions } from './window.js';
 export type { DropoutOptions } from './dropout.js';
 export type { Size2 } from './window.js';
 

@@ -1,39 +1,42 @@
-// 2-D max pooling (PyTorch's MaxPool2d, floor mode), NCHW: y[n, c, i, j] = the largest x in the
-// window of rows i·sh − ph … + kh − 1 and columns j·sw − pw … + kw − 1. Padded cells never win;
-// ties go to the first cell in row-major scan order. The forward saves the winner's index
-// (argmax, int32, within its H×W plane); dx = dy routed to those cells, summed where windows
-// overlap and share a winner.
+// 2-D max pooling (PyTorch's MaxPool2d), NCHW: y[n, c, i, j] = the largest x in the window of rows
+// i·sh − ph + a·dh (a < kh) and columns j·sw − pw + b·dw (b < kw). Padded cells never win; ties
+// go to the first cell in row-major scan order. When a gradient is needed the forward saves the
+// winner's index (argmax, int32, within its H×W plane) and dx = dy routed to those cells, summed
+// where windows overlap and share a winner; under noGrad the kernel skips the argmax.
 
 import { Tensor, output, empty, assertLive } from '../tensor.js';
 import { needsGrad, record, setGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
-import { poolGeometry, type Pool2dOptions } from './window.js';
+import { poolGeometry, type MaxPool2dOptions } from './window.js';
 
-export type { Pool2dOptions };
-
+export type { MaxPool2dOptions };
 
 /**
- * maxPool2d(x [batch, C, H, W], { kernelSize, stride = kernelSize, padding = 0 }) → [batch, C, outH, outW]
- * with outH = floor((H + 2·padding − kernel) / stride) + 1: rows the last window does not reach are dropped.
+ * maxPool2d(x [batch, C, H, W], { kernelSize, stride = kernelSize, padding = 0, dilation = 1,
+ * ceilMode = false }) → [batch, C, outH, outW] with outH = floor((H + 2·padding − dilation·(kernel − 1) − 1) / stride) + 1
+ * (rows the last window does not reach are dropped), or the ceiling in ceilMode (PyTorch's rule).
+ * Unknown option keys are an Error.
  */
-export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
+export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   const op = 'maxPool2d';
   assertLive(x, op);
-  const { n, c, h, w, k, s, p, oh, ow } = poolGeometry(op, x, options);
+  const { n, c, h, w, k, s, p, d, oh, ow } = poolGeometry(op, 'max', x, options);
+  const grad = needsGrad(x);
   const y = output([n, c, oh, ow], op);
-  let argmax: Tensor;
-  try {
-    argmax = empty([n, c, oh, ow], op, false); // int32 indices
-  } catch (err) {
-    y.dispose();
-    throw err;
+  let argmax: Tensor | null = null;
+  if (grad) {
+    try {
+      argmax = empty([n, c, oh, ow], op, false); // int32 indices
+    } catch (err) {
+      y.dispose();
+      throw err;
+    }
   }
   const K = wasm(op);
-  K.maxPool2dForward(x.ptr, y.ptr, argmax.ptr, n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1]);
-  if (needsGrad(x)) {
-    record(y, op, [x], (dy) => setGrad(x, (dx) => K.maxPool2dBackward(dy.ptr, argmax.ptr, dx, n, c, h, w, oh, ow)), [argmax]);
-  } else {
-    argmax.dispose();
+  K.maxPool2dForward(x.ptr, y.ptr, argmax ? argmax.ptr : 0, n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], oh, ow);
+  if (argmax) {
+    const a = argmax;
+    record(y, op, [x], (dy) => setGrad(x, (dx) => K.maxPool2dBackward(dy.ptr, a.ptr, dx, n, c, h, w, oh, ow)), [a]);
   }
   return y;
 }

@@ -7,7 +7,9 @@ import {
 
 // Every window size 1–5 with stride 1–3 and padding 0–2 (padding ≤ half the window, as PyTorch
 // requires) on the first axis, the second axis drawn independently; odd and even spatial sizes,
-// channels 1 … 13, batch 1–3. Wide rows too, so the four-lane SIMD path runs, not only its edges.
+// channels 1 … 13, batch 1–3, dilation 1–3 (max pooling; average pooling runs the same case
+// undilated), floor and ceil mode, count_include_pad on and off. Wide rows too, so the four-lane
+// SIMD path runs, not only its edges.
 function sweep(): PoolDims[] {
   const random = rng(11);
   const pick = <T>(xs: T[]): T => xs[Math.floor((random() + 1) / 2 * xs.length) % xs.length];
@@ -19,6 +21,7 @@ function sweep(): PoolDims[] {
         n: pick([1, 2, 3]), c: pick([1, 2, 3, 4, 5, 8, 9, 13]),
         h: pick([1, 3, 4, 5, 7, 9]), w: pick([2, 5, 8, 11, 13, 17, 28, 31]),
         kh, kw, sh, sw: pick([1, 2, 2, 3]), ph, pw: pick([0, 1, 2].filter((p) => p <= kw >> 1)),
+        dh: pick([1, 1, 2, 3]), dw: pick([1, 1, 2, 3]), ceil: pick([false, true]), includePad: pick([true, false]),
       };
       const [oh, ow] = poolOut(d);
       if (oh >= 1 && ow >= 1) { cases.push(d); break; }
@@ -27,14 +30,22 @@ function sweep(): PoolDims[] {
   cases.push(
     { n: 2, c: 3, h: 28, w: 28, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 }, // the MNIST CNN's pools
     { n: 1, c: 2, h: 13, w: 13, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 },
+    { n: 1, c: 2, h: 13, w: 13, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, ceil: true },
     { n: 1, c: 2, h: 15, w: 33, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 },
-    { n: 1, c: 2, h: 9, w: 30, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 },
+    { n: 1, c: 2, h: 16, w: 34, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, ceil: true, includePad: false },
+    { n: 1, c: 2, h: 9, w: 30, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 2, dw: 2 },
+    { n: 1, c: 1, h: 12, w: 40, kh: 2, kw: 3, sh: 2, sw: 1, ph: 1, pw: 1, dh: 3, dw: 4, ceil: true },
   );
   return cases;
 }
 const cases = sweep();
-const label = (d: PoolDims) => `n${d.n} c${d.c} ${d.h}x${d.w} k${d.kh}x${d.kw} s${d.sh},${d.sw} p${d.ph},${d.pw}`;
-const dims = (d: PoolDims) => [d.n, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw];
+const label = (d: PoolDims) => `n${d.n} c${d.c} ${d.h}x${d.w} k${d.kh}x${d.kw} s${d.sh},${d.sw} p${d.ph},${d.pw}` +
+  ` d${d.dh ?? 1},${d.dw ?? 1}${d.ceil ? ' ceil' : ''}${d.includePad === false ? ' excludePad' : ''}`;
+/** The geometry arguments of maxPool2dForward. */
+const dims = (d: PoolDims) => [d.n, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, d.dh ?? 1, d.dw ?? 1, ...poolOut(d)];
+/** The same case for average pooling (no dilation), and its geometry arguments. */
+const undilated = (d: PoolDims): PoolDims => ({ ...d, dh: 1, dw: 1 });
+const avgDims = (d: PoolDims) => [d.n, d.c, d.h, d.w, d.kh, d.kw, d.sh, d.sw, d.ph, d.pw, ...poolOut(d), d.includePad ?? true ? 1 : 0];
 
 
 /** Ties on purpose: values on a coarse grid, so equal maxima are common. */
@@ -53,6 +64,14 @@ describe('pool reference', () => {
     expect(poolOutSize(13, 2, 2, 0)).toBe(6); // the last row does not fit and is dropped
     expect(poolOutSize(5, 3, 2, 1)).toBe(3);
   });
+  it('ceil mode and dilation, as PyTorch (values from torch 1.13)', () => {
+    expect(poolOutSize(13, 2, 2, 0, 1, true)).toBe(7);
+    expect(poolOutSize(6, 3, 2, 1, 1, true)).toBe(4);
+    expect(poolOutSize(6, 3, 2, 1, 1, false)).toBe(3);
+    expect(poolOutSize(5, 2, 2, 1, 1, true)).toBe(3); // a 4th window would start in the right padding: dropped
+    expect(poolOutSize(10, 3, 1, 0, 2)).toBe(6);
+    expect(poolOutSize(10, 3, 3, 1, 2, true)).toBe(4);
+  });
   it("the course notes' worked example", () => {
     expect(Array.from(maxPool2dRef(notes, notesDims).y)).toEqual([6, 8, 3, 4]);
     expect(Array.from(avgPool2dRef(notes, notesDims))).toEqual([3.25, 5.25, 2, 2]);
@@ -68,7 +87,7 @@ describe.each(variants)('pooling (%s build)', (variant) => {
     maxPool2dForward(px, py, pa, ...dims(notesDims));
     expect(Array.from(core.get(py, 4))).toEqual([6, 8, 3, 4]);
     expect(Array.from(core.getI32(pa, 4))).toEqual([5, 7, 8, 15]);
-    avgPool2dForward(px, pavg, ...dims(notesDims));
+    avgPool2dForward(px, pavg, ...avgDims(notesDims));
     expect(Array.from(core.get(pavg, 4))).toEqual([3.25, 5.25, 2, 2]);
     for (const p of [px, py, pa, pavg]) free(p);
   });
@@ -86,6 +105,12 @@ describe.each(variants)('pooling (%s build)', (variant) => {
         expect(Array.from(core.getI32(pa, ny)), `${what} argmax`).toEqual(Array.from(ref.argmax));
         guardsIntact(core, py, ny, `${what} max`);
         guardsIntact(core, pa, ny, `${what} argmax`);
+        // inference (argmax = 0): the same bits, nothing else written
+        const py0 = buffer(core, ny);
+        maxPool2dForward(px, py0, 0, ...dims(d));
+        expect(new Uint32Array(core.get(py0, ny).buffer), `${what} max without argmax`).toEqual(new Uint32Array(core.get(py, ny).buffer));
+        guardsIntact(core, py0, ny, `${what} max without argmax`);
+        free(py0);
         maxPool2dBackward(pdy, pa, pdx, d.n, d.c, d.h, d.w, oh, ow);
         expectClose(core.get(pdx, nx), maxPool2dBackwardRef(dy, ref.argmax, d), 1e-6, 1e-6, `${what} max backward`);
         guardsIntact(core, pdx, nx, `${what} max backward`);
@@ -95,18 +120,19 @@ describe.each(variants)('pooling (%s build)', (variant) => {
   });
 
   it(`average pooling forward and backward over ${cases.length} swept shapes`, () => {
-    cases.forEach((d, i) => {
+    cases.map(undilated).forEach((d, i) => {
       const [oh, ow] = poolOut(d);
       const nx = d.n * d.c * d.h * d.w, ny = d.n * d.c * oh * ow, what = `${variant} ${label(d)}`;
       const x = makeInput(d, 500 + i, false), dy = randomArray(ny, rng(i + 1));
-      const px = core.put(x), py = buffer(core, ny), pdy = core.put(dy), pdx = buffer(core, nx);
-      avgPool2dForward(px, py, ...dims(d));
+      const px = core.put(x), py = buffer(core, ny), pdy = core.put(dy), pdx = buffer(core, nx), pr = buffer(core, d.w);
+      avgPool2dForward(px, py, ...avgDims(d));
       expectClose(core.get(py, ny), avgPool2dRef(x, d), 1e-6, 1e-6, `${what} avg`);
       guardsIntact(core, py, ny, `${what} avg`);
-      avgPool2dBackward(pdy, pdx, ...dims(d));
+      avgPool2dBackward(pdy, pdx, pr, ...avgDims(d));
       expectClose(core.get(pdx, nx), avgPool2dBackwardRef(dy, d), 1e-6, 1e-6, `${what} avg backward`);
       guardsIntact(core, pdx, nx, `${what} avg backward`);
-      for (const p of [px, py, pdy, pdx]) free(p);
+      guardsIntact(core, pr, d.w, `${what} avg backward scratch`);
+      for (const p of [px, py, pdy, pdx, pr]) free(p);
     });
   });
 
@@ -163,18 +189,49 @@ describe.each(variants)('pooling (%s build)', (variant) => {
     expect(a[2]).toBe(5);
     expect(a[6]).toBe(28);
     expect(y[0]).toBe(17);
-    free(px); free(py); free(pa);
+    // without argmax (the four-lane path meets the NaN and redoes its group): the NaN's own bits
+    const py0 = buffer(core, 8);
+    maxPool2dForward(px, py0, 0, ...dims(d));
+    expect(new Uint32Array(core.get(py0, 8).buffer)).toEqual(new Uint32Array(y.buffer));
+    free(px); free(py); free(pa); free(py0);
+  });
+
+  it('without argmax, NaN, ±0 and ±∞ give the bits of the argmax path in every fast path', () => {
+    const special = [NaN, 0, -0, Infinity, -Infinity];
+    for (const d of [
+      { n: 1, c: 2, h: 9, w: 40, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 },
+      { n: 1, c: 2, h: 8, w: 37, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 },
+      { n: 1, c: 2, h: 7, w: 29, kh: 3, kw: 2, sh: 1, sw: 1, ph: 1, pw: 0 },
+    ] as PoolDims[]) {
+      const [oh, ow] = poolOut(d);
+      const nx = d.n * d.c * d.h * d.w, ny = d.n * d.c * oh * ow, random = rng(d.w);
+      // mostly −1, −0 and +0, so many windows' maximum is a zero of either sign
+      const x = randomArray(nx, random).map((v, i) => (Math.abs(v) < 0.1 ? special[i % 5] : v < 0 ? -1 : i % 2 ? 0 : -0));
+      const px = core.put(x), py = buffer(core, ny), pa = buffer(core, ny), py0 = buffer(core, ny);
+      maxPool2dForward(px, py, pa, ...dims(d));
+      maxPool2dForward(px, py0, 0, ...dims(d));
+      const ref = maxPool2dRef(x, d).y, y = core.get(py, ny);
+      for (let o = 0; o < ny; o++) expect(Object.is(y[o], Math.fround(ref[o])), `${variant} ${label(d)} output ${o}`).toBe(true);
+      expect(new Uint32Array(core.get(py0, ny).buffer), `${variant} ${label(d)}`).toEqual(new Uint32Array(y.buffer));
+      for (const p of [px, py, pa, py0]) free(p);
+    }
   });
 
   it('average pooling divides by the full window where padding is counted (count_include_pad)', () => {
     // 3×3 window, padding 1, on a 2×2 plane of ones: the corner window holds 4 ones of 9 cells
     const d: PoolDims = { n: 1, c: 1, h: 2, w: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
     const px = core.put([1, 1, 1, 1]), py = buffer(core, 4), pdx = buffer(core, 4), pdy = core.put([9, 9, 9, 9]);
-    avgPool2dForward(px, py, ...dims(d));
+    const pr = buffer(core, 2);
+    avgPool2dForward(px, py, ...avgDims(d));
     expectClose(core.get(py, 4), [4 / 9, 4 / 9, 4 / 9, 4 / 9], 1e-7, 1e-7, 'corner windows');
-    avgPool2dBackward(pdy, pdx, ...dims(d));
+    avgPool2dBackward(pdy, pdx, pr, ...avgDims(d));
     expectClose(core.get(pdx, 4), [4, 4, 4, 4], 1e-6, 1e-6, 'corner windows backward');
-    free(px); free(py); free(pdx); free(pdy);
+    // count_include_pad = false: the same windows hold 4 real cells, so the mean of ones is 1
+    avgPool2dForward(px, py, ...avgDims({ ...d, includePad: false }));
+    expect(Array.from(core.get(py, 4))).toEqual([1, 1, 1, 1]);
+    avgPool2dBackward(pdy, pdx, pr, ...avgDims({ ...d, includePad: false }));
+    expect(Array.from(core.get(pdx, 4))).toEqual([9, 9, 9, 9]);
+    free(px); free(py); free(pdx); free(pdy); free(pr);
   });
 
   it('max pooling backward adds where windows share a winner', () => {

@@ -85,6 +85,41 @@ describe('forward values against float64 references', () => {
     expect(y.toArray()).toEqual([[[[0.25, 0.5, 0.25], [0.5, 1, 0.5], [0.25, 0.5, 0.25]]]]);
   });
 
+  it('ceilMode, dilation and countIncludePad, as PyTorch (ops and layers, with and without a gradient)', () => {
+    const cases: PoolDims[] = [
+      { n: 2, c: 3, h: 7, w: 9, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, ceil: true, includePad: false },
+      { n: 1, c: 2, h: 12, w: 21, kh: 2, kw: 3, sh: 2, sw: 1, ph: 1, pw: 1, dh: 2, dw: 3, ceil: true },
+      { n: 1, c: 2, h: 6, w: 5, kh: 2, kw: 3, sh: 1, sw: 2, ph: 1, pw: 0, dh: 3, dw: 1 },
+    ];
+    cases.forEach((d, i) => {
+      const x = uniformTensor([d.n, d.c, d.h, d.w], 60 + i);
+      const common = { stride: [d.sh, d.sw] as [number, number], padding: [d.ph, d.pw] as [number, number], ceilMode: !!d.ceil };
+      const maxOpts = { kernelSize: [d.kh, d.kw] as [number, number], ...common, dilation: [d.dh ?? 1, d.dw ?? 1] as [number, number] };
+      const avgOpts = { kernelSize: [d.kh, d.kw] as [number, number], ...common, countIncludePad: d.includePad ?? true };
+      const maxRef = maxPool2dRef(x.data(), d).y, avgRef = avgPool2dRef(x.data(), { ...d, dh: 1, dw: 1 });
+      expectAllClose(ops.maxPool2d(x, maxOpts).data(), maxRef, 0);
+      expectAllClose(noGrad(() => ops.maxPool2d(x, maxOpts)).data(), maxRef, 0);
+      expectAllClose(new nn.MaxPool2d([d.kh, d.kw], { ...common, dilation: maxOpts.dilation }).forward(x).data(), maxRef, 0);
+      expectAllClose(ops.avgPool2d(x, avgOpts).data(), avgRef, 1e-6);
+      expectAllClose(new nn.AvgPool2d([d.kh, d.kw], { ...common, countIncludePad: avgOpts.countIncludePad }).forward(x).data(), avgRef, 1e-6);
+    });
+    // PyTorch: a 1×3 input through 2×2 stride 2 in ceil mode gives 1×2 (max [1, 2], mean [0.5, 2])
+    const row = tensor([[[[0, 1, 2]]]]);
+    expect(ops.maxPool2d(row, { kernelSize: 2, ceilMode: true }).toArray()).toEqual([[[[1, 2]]]]);
+    expect(ops.avgPool2d(row, { kernelSize: 2, ceilMode: true }).toArray()).toEqual([[[[0.5, 2]]]]);
+    expect(new nn.MaxPool2d(2, { ceilMode: true }).forward(uniformTensor([1, 1, 4, 5], 63)).shape).toEqual([1, 1, 2, 3]);
+  });
+
+  it('max pooling under noGrad keeps no argmax: one tensor out, nothing else left live', () => {
+    const x = uniformTensor([2, 3, 8, 8], 64);
+    const before = memory().tensors;
+    const y = noGrad(() => ops.maxPool2d(x, { kernelSize: 2 }));
+    expect(memory().tensors).toBe(before + 1);
+    expect(Array.from(y.data())).toEqual(Array.from(tidy(() => ops.maxPool2d(x.requireGrad(), { kernelSize: 2 }).data())));
+    y.dispose();
+    x.dispose();
+  });
+
   it('max pooling: padded cells never win, even over negative inputs', () => {
     const y = ops.maxPool2d(tensor([[[[-1, -2], [-3, -4]]]]), { kernelSize: 2, stride: 1, padding: 1 });
     expect(y.toArray()).toEqual([[[[-1, -1, -2], [-1, -1, -2], [-3, -3, -4]]]]);
@@ -165,6 +200,15 @@ describe('gradcheck: every op', () => {
     expectGradOk((x) => ops.maxPool2d(x, { kernelSize: 2 }), [distinct([2, 3, 6, 7], 80)]);
     expectGradOk((x) => ops.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }), [distinct([1, 2, 7, 6], 81)]);
     expectGradOk((x) => ops.maxPool2d(x, { kernelSize: [2, 3], stride: [1, 2], padding: [1, 0] }), [distinct([2, 1, 5, 9], 82)]);
+  });
+  it('maxPool2d with dilation and ceilMode', () => {
+    expectGradOk((x) => ops.maxPool2d(x, { kernelSize: 2, stride: 2, dilation: 2, ceilMode: true }), [distinct([2, 2, 7, 9], 87)]);
+    expectGradOk((x) => ops.maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }), [distinct([1, 2, 6, 8], 88)]);
+  });
+  it('avgPool2d with ceilMode and countIncludePad = false', () => {
+    expectGradOk((x) => ops.avgPool2d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), [uniformTensor([2, 2, 6, 8], 89)]);
+    expectGradOk((x) => ops.avgPool2d(x, { kernelSize: 2, ceilMode: true }), [uniformTensor([1, 2, 5, 7], 90)]);
+    expectGradOk((x) => new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }).forward(x), [uniformTensor([1, 2, 7, 6], 91)]);
   });
   it('avgPool2d', () => {
     expectGradOk((x) => ops.avgPool2d(x, { kernelSize: 2 }), [uniformTensor([2, 3, 6, 7], 83)]);
@@ -377,6 +421,23 @@ describe('bad input: a clear Error naming the op and shapes, before anything is 
     expectRejectedCleanly(() => new nn.Conv2d(0, 4, 3), /^Conv2d: inChannels must be a positive integer, got 0$/);
     expectRejectedCleanly(() => new nn.MaxPool2d(2, { stride: 0 }), /^MaxPool2d: stride must be a positive integer .*, got 0$/);
     expectRejectedCleanly(() => new nn.AvgPool2d(-2), /^AvgPool2d: kernelSize must be a positive integer .*, got -2$/);
+  });
+
+  it('unknown or ill-typed pooling options (an option ported from PyTorch is never silently ignored)', () => {
+    const x = () => uniformTensor([1, 1, 8, 8], 136);
+    expectRejectedCleanly(() => ops.avgPool2d(x(), { kernelSize: 2, dilation: 2 } as any),
+      /^avgPool2d: unknown option 'dilation' \(it takes kernelSize, stride, padding, ceilMode, countIncludePad\)$/);
+    expectRejectedCleanly(() => ops.maxPool2d(x(), { kernelSize: 2, countIncludePad: false } as any), /^maxPool2d: unknown option 'countIncludePad'/);
+    expectRejectedCleanly(() => ops.maxPool2d(x(), { kernelSize: 2, ceil_mode: true } as any), /^maxPool2d: unknown option 'ceil_mode'; use ceilMode /);
+    expectRejectedCleanly(() => new nn.AvgPool2d(2, { count_include_pad: false } as any), /^AvgPool2d: unknown option 'count_include_pad'; use countIncludePad /);
+    expectRejectedCleanly(() => ops.maxPool2d(x(), { kernelSize: 2, dilation: 0 }), /^maxPool2d: dilation must be a positive integer .*, got 0; shape/);
+    expectRejectedCleanly(() => ops.avgPool2d(x(), { kernelSize: 2, ceilMode: 1 as any }), /^avgPool2d: ceilMode must be true or false, got 1; shape/);
+    expectRejectedCleanly(() => new nn.MaxPool2d(2, { countIncludePad: true } as any),
+      /^MaxPool2d: unknown option 'countIncludePad' \(it takes stride, padding, dilation, ceilMode\)$/);
+    expectRejectedCleanly(() => new nn.AvgPool2d(2, { dilation: 2 } as any), /^AvgPool2d: unknown option 'dilation'/);
+    expectRejectedCleanly(() => new nn.AvgPool2d(2, { countIncludePad: 'no' } as any), /^AvgPool2d: countIncludePad must be true or false, got string$/);
+    expectRejectedCleanly(() => ops.maxPool2d(uniformTensor([1, 1, 3, 3], 137), { kernelSize: 2, dilation: 3 }),
+      /^maxPool2d: output size would be 0×0 \(< 1\)/);
   });
 
   it('pooling padding larger than half the window (as PyTorch)', () => {

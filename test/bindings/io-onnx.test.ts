@@ -84,6 +84,21 @@ describe('toOnnx, run in onnxruntime-node', () => {
     model.dispose();
   });
 
+  it('pools with ceil_mode, dilations and count_include_pad = 0', async () => {
+    seed(4);
+    const model = new nn.Sequential(
+      new nn.Conv2d(2, 4, 3), new nn.ReLU(), new nn.MaxPool2d(2, { ceilMode: true, dilation: [1, 2] }),
+      new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+      new nn.AvgPool2d([2, 1], { stride: 1, padding: [1, 0], countIncludePad: false }), new nn.Flatten(),
+    );
+    const y = predict(model, randn([1, 2, 14, 17]));
+    const n = y.size;
+    y.dispose();
+    expect(n).toBeGreaterThan(0);
+    expect(await agree(model, [2, 14, 17], { batch: 2 })).toBeLessThan(1e-5);
+    model.dispose();
+  });
+
   it('the MNIST-sized CNN of the examples exports and agrees', async () => {
     seed(3);
     const model = new nn.Sequential(

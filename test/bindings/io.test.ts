@@ -467,7 +467,7 @@ describe('model descriptions: toJSON / nn.fromJSON / loadModel', () => {
     const json = a.toJSON();
     expect(json.layers as unknown[]).toHaveLength(14);
     expect((json.layers as any[])[0]).toEqual({ type: 'Conv2d', inChannels: 2, outChannels: 4, kernelSize: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], bias: true });
-    expect((json.layers as any[])[5]).toEqual({ type: 'AvgPool2d', kernelSize: [2, 2], stride: [1, 1], padding: [1, 1] });
+    expect((json.layers as any[])[5]).toEqual({ type: 'AvgPool2d', kernelSize: [2, 2], stride: [1, 1], padding: [1, 1], ceilMode: false, countIncludePad: true });
     expect((json.layers as any[])[10]).toEqual({ type: 'Maxout', inFeatures: 6, outFeatures: 4, k: 3, bias: true });
     expect(JSON.parse(JSON.stringify(a))).toEqual(json); // JSON.stringify uses toJSON
     const b = nn.fromJSON(json) as nn.Sequential;
@@ -524,6 +524,9 @@ describe('model descriptions: toJSON / nn.fromJSON / loadModel', () => {
       [{ type: 'Dense', inFeatures: 100000, outFeatures: 100000 }, /^fromJSON: model \(Dense\): weight would be \[100000,100000\], 10000000000 values: more than one tensor can hold \(1 GiB\)$/],
       [{ type: 'Conv2d', inChannels: 1, outChannels: 1, kernelSize: [3] }, /^fromJSON: model \(Conv2d\): kernelSize must be a positive integer or an \[h, w\] pair of them, got \[3\]$/],
       [{ type: 'MaxPool2d', kernelSize: 2, padding: 2 }, /^fromJSON: model \(MaxPool2d\): padding 2,2 must be at most half the kernel 2×2/],
+      [{ type: 'MaxPool2d', kernelSize: 2, dilation: 0 }, /^fromJSON: model \(MaxPool2d\): dilation must be a positive integer/],
+      [{ type: 'AvgPool2d', kernelSize: 2, ceilMode: 1 }, /^fromJSON: model \(AvgPool2d\): ceilMode must be true or false, got 1/],
+      [{ type: 'AvgPool2d', kernelSize: 2, dilation: 2 }, /^fromJSON: model: AvgPool2d has no option 'dilation'/],
       [{ type: 'Dropout', p: 1 }, /^fromJSON: model \(Dropout\): p must be a probability in \[0, 1\), got 1$/],
       [{ type: 'LeakyReLU', slope: 'x' }, /^fromJSON: model \(LeakyReLU\): slope must be a finite number, got 'x'$/],
       [{ type: 'Sequential', layers: {} }, /^fromJSON: model \(Sequential\): layers must be an array of layer descriptions, got an object$/],
