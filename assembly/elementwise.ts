@@ -8,7 +8,7 @@
 //
 // Pointers are byte offsets, counts are i32, and an output may alias an input of the same shape.
 
-import { exp4, expf, expm1Neg4, expm1Negf, tanh4, tanhf } from './math';
+import { vk, K_ONE, sigmoid4, sigmoidf, exp4, expf, expm1Neg4, expm1Negf, tanh4, tanhf, pmaxf, pminf } from './math';
 
 // ---------------------------------------------------------------------------------------------
 // Unary and binary maps
@@ -20,23 +20,19 @@ const ADD = 10, SUB = 11, MUL = 12, AXPY = 13, SIGN_AXPY = 14, RELU_BW = 15, LEA
   ELU_BW = 17, SIGMOID_BW = 18, TANH_BW = 19;
 
 @inline function lane4(a: v128, b: v128, s: f32, op: i32): v128 {
-  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  const zero = f32x4.splat(0), one = vk(K_ONE);
   switch (op) {
     case EXP: return exp4(a);
     case SCALE: return f32x4.mul(f32x4.splat(s), a);
     case ADD_SCALAR: return f32x4.add(a, f32x4.splat(s));
     case FILL: return f32x4.splat(s);
-    case RELU: return f32x4.max(a, zero);
+    case RELU: return f32x4.pmax(a, zero); // a < 0 ? 0 : a: NaN and −0 pass through, as torch.relu
     case LEAKY_RELU: return v128.bitselect(a, f32x4.mul(a, f32x4.splat(s)), f32x4.gt(a, zero));
     case ELU: {
-      const e = f32x4.mul(f32x4.splat(s), expm1Neg4(f32x4.min(a, zero)));
+      const e = f32x4.mul(f32x4.splat(s), expm1Neg4(f32x4.pmin(a, zero)));
       return v128.bitselect(a, e, f32x4.gt(a, zero));
     }
-    case SIGMOID: {
-      // e = e^-|x| ≤ 1 never overflows; σ(x) = 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0.
-      const e = exp4(f32x4.neg(f32x4.abs(a)));
-      return f32x4.div(v128.bitselect(one, e, f32x4.ge(a, zero)), f32x4.add(one, e));
-    }
+    case SIGMOID: return sigmoid4(a);
     case TANH: return tanh4(a);
     case ADD: return f32x4.add(a, b);
     case SUB: return f32x4.sub(a, b);
@@ -49,7 +45,7 @@ const ADD = 10, SUB = 11, MUL = 12, AXPY = 13, SIGN_AXPY = 14, RELU_BW = 15, LEA
     case RELU_BW: return v128.and(b, f32x4.gt(a, zero)); // a = x, b = dy
     case LEAKY_RELU_BW: return v128.bitselect(b, f32x4.mul(b, f32x4.splat(s)), f32x4.gt(a, zero));
     case ELU_BW: {
-      const g = f32x4.mul(b, f32x4.mul(f32x4.splat(s), exp4(f32x4.min(a, zero))));
+      const g = f32x4.mul(b, f32x4.mul(f32x4.splat(s), exp4(f32x4.pmin(a, zero))));
       return v128.bitselect(b, g, f32x4.gt(a, zero));
     }
     case SIGMOID_BW: return f32x4.mul(b, f32x4.mul(a, f32x4.sub(one, a))); // a = y, b = dy
@@ -65,16 +61,13 @@ const ADD = 10, SUB = 11, MUL = 12, AXPY = 13, SIGN_AXPY = 14, RELU_BW = 15, LEA
     case SCALE: return s * a;
     case ADD_SCALAR: return a + s;
     case FILL: return s;
-    case RELU: return max<f32>(a, 0);
+    case RELU: return pmaxf(a, 0);
     case LEAKY_RELU: return a > 0 ? a : a * s;
     case ELU: {
-      const e = s * expm1Negf(min<f32>(a, 0));
+      const e = s * expm1Negf(pminf(a, 0));
       return a > 0 ? a : e;
     }
-    case SIGMOID: {
-      const e = expf(-abs<f32>(a));
-      return (a >= 0 ? <f32>1 : e) / (1 + e);
-    }
+    case SIGMOID: return sigmoidf(a);
     case TANH: return tanhf(a);
     case ADD: return a + b;
     case SUB: return a - b;
@@ -87,7 +80,7 @@ const ADD = 10, SUB = 11, MUL = 12, AXPY = 13, SIGN_AXPY = 14, RELU_BW = 15, LEA
     case RELU_BW: return a > 0 ? b : 0;
     case LEAKY_RELU_BW: return a > 0 ? b : b * s;
     case ELU_BW: {
-      const g = b * (s * expf(min<f32>(a, 0)));
+      const g = b * (s * expf(pminf(a, 0)));
       return a > 0 ? b : g;
     }
     case SIGMOID_BW: return b * (a * (1 - a));
@@ -135,7 +128,7 @@ export function exp(x: usize, y: usize, n: i32): void { map(x, 0, y, n, 0, EXP);
 
 // ---- activations: forward, and backward (dx from the forward input x or output y) ----
 
-/** y = max(x, 0) (NaN stays NaN) */
+/** y = x < 0 ? 0 : x (NaN and −0 stay, as torch.relu) */
 export function relu(x: usize, y: usize, n: i32): void { map(x, 0, y, n, 0, RELU); }
 /** dx = x > 0 ? dy : 0 */
 export function reluBackward(x: usize, dy: usize, dx: usize, n: i32): void { map(x, dy, dx, n, 0, RELU_BW); }

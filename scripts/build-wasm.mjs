@@ -15,7 +15,9 @@
 // script checks both and fails otherwise:
 //   - data segments stay active (asc does not make them passive for shared memory), so every
 //     worker's instantiation writes them again: they must hold constants only, hence no
-//     `memory.data(...)` scratch anywhere in assembly/ (scratch lives in each thread's workspace);
+//     `memory.data(size)` scratch anywhere in assembly/ (scratch lives in each thread's workspace);
+//     `memory.data<T>([...])` of literal constants (math.ts's pre-splatted table) is read-only and
+//     rewriting it with the same bytes is harmless;
 //   - workers never run the start function, so it must be empty: no global may need a run-time
 //     initialiser (constants and literals are fine; the TLSF heap initialises itself lazily, on the
 //     calling thread, the only one that allocates).
@@ -56,8 +58,8 @@ function customSection(name, payload) {
 // Scratch in a data segment would be shared by every thread, and rewritten by each worker's instantiation.
 for (const file of await readdir('assembly')) {
   const source = await readFile(`assembly/${file}`, 'utf8');
-  if (/memory\.data\s*[<(]/.test(source.replace(/\/\/.*$/gm, ''))) {
-    console.error(`build-wasm: assembly/${file} uses memory.data(); the threads builds share data segments between threads, so scratch must live in the workspace (assembly/workspace.ts)`);
+  if (/memory\.data\s*(<[^>]*>)?\s*\((?!\s*\[)/.test(source.replace(/\/\/.*$/gm, ''))) {
+    console.error(`build-wasm: assembly/${file} uses memory.data(size); the threads builds share data segments between threads, so scratch must live in the workspace (assembly/workspace.ts)`);
     process.exit(1);
   }
 }
