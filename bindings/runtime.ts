@@ -350,7 +350,8 @@ async function loadOne(options: InitOptions, bytesLabel: string, count: number, 
   endThreads();
   pool = started;
   raw = exports;
-  kernels = pool ? threadedKernels(exports, pool, () => currentOp) : exports;
+  const base = withWorkspaceReserve(exports);
+  kernels = pool ? threadedKernels(base, pool, () => currentOp) : base;
   info = { variant, simd: variant !== 'scalar', relaxedSimd: variant === 'relaxed', supported, source: from, memoryBytes: 0, threads: count };
   if (unavailable !== undefined) info.threadsUnavailable = unavailable;
   refreshViews();
@@ -430,6 +431,34 @@ export function wasm(what = 'this operation'): Kernels {
   // Inside backward() the helpers ask for wasm('backward'): keep the node's name for errors.
   currentOp = what === 'backward' && backwardOp !== null ? backwardOp : what;
   return kernels;
+}
+
+/**
+ * Every kernel `foo` with a `fooWorkspace` export (same arguments: the scratch bytes it takes)
+ * grows the workspace first, from here, so that memory that cannot grow gives the same named
+ * out-of-memory Error as a tensor allocation, thrown before the kernel writes anything, instead of
+ * a trap from inside it. (workspace() frees its old buffer before allocating: after the Error it
+ * holds none, and the next call allocates again.)
+ */
+function withWorkspaceReserve(k: Kernels): Kernels {
+  const wrapped: Kernels = { ...k };
+  for (const name of Object.keys(k)) {
+    const size = k[`${name}Workspace`], run = k[name];
+    if (typeof size !== 'function' || typeof run !== 'function') continue;
+    wrapped[name] = (...args: number[]) => {
+      const bytes = Number(size(...args));
+      if (bytes > 0) {
+        try {
+          k.workspace(bytes);
+        } catch (err) {
+          throw new Error(`${currentOp}: out of memory: cannot grow the scratch workspace to ${bytes} bytes `
+            + `(WebAssembly memory is ${k.memory.buffer.byteLength} bytes and cannot grow: ${(err as Error).message})`);
+        }
+      }
+      return run(...args);
+    };
+  }
+  return wrapped;
 }
 
 function refreshViews(): void {

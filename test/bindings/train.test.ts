@@ -150,3 +150,63 @@ describe('memory stays flat over 1,000 training steps', () => {
     expect(last).toBeLessThan(first);
   });
 });
+
+describe('predict streams any number of samples in batches (issue 11)', () => {
+  // MNIST-sized samples (784 features): a CNN and an MLP, results bit for bit those of one big forward.
+  const sample = (n: number, offset = 0): Float32Array => {
+    const x = new Float32Array(n * 784);
+    for (let i = 0; i < x.length; i++) x[i] = (Math.imul(i + offset, 2654435761) >>> 0) / 2 ** 32 - 0.5;
+    return x;
+  };
+
+  it('equals one big forward, bit for bit, for batch sizes that do and do not divide n (MLP and CNN)', () => {
+    seed(11);
+    const cnn = new nn.Sequential(
+      new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(4, 6, 3), new nn.Tanh(),
+      new nn.AvgPool2d(2, { ceilMode: true }), new nn.Flatten(), new nn.Dense(6 * 6 * 6, 10),
+    );
+    const mlpModel = mlp(784, 32, 10);
+    const n = 301, x = sample(n);
+    for (const [model, shape] of [[mlpModel, [784]], [cnn, [1, 28, 28]]] as const) {
+      const whole = tidy(() => {
+        model.eval();
+        const out = model.forward(tensor(x, [n, ...shape])).data();
+        model.train();
+        return out;
+      });
+      for (const batchSize of [1, 64, 100, 301, 1000]) {
+        const before = memory().tensors;
+        const p = predict(model, x, { shape: [...shape], batchSize });
+        expect(p.shape).toEqual([n, 10]);
+        expect(new Uint32Array(p.data().buffer), `batchSize ${batchSize}`).toEqual(new Uint32Array(whole.buffer));
+        p.dispose();
+        expect(memory().tensors).toBe(before);
+      }
+      model.dispose();
+    }
+  });
+
+  it('100,000 MNIST-sized samples: WebAssembly memory grows by the output only, not the input', () => {
+    seed(12);
+    const model = mlp(784, 32, 10);
+    const n = 100_000, x = sample(n, 7);
+    const liveBefore = memory().bytes, tensorsBefore = memory().tensors;
+    predict(model, x.subarray(0, 784 * 1000), { shape: [784], batchSize: 500 }).dispose(); // reach the high-water mark
+    const wasmBefore = memory().wasmBytes;
+    const p = predict(model, x, { shape: [784], batchSize: 500 });
+    expect(p.shape).toEqual([n, 10]);
+    // the batches reuse the blocks the first 1,000 samples freed; only the result is new (4 MB, not the 313 MB input)
+    expect(memory().wasmBytes - wasmBefore).toBeLessThanOrEqual(n * 10 * 4 + 2 * 1024 * 1024);
+    const last = tidy(() => {
+      model.eval();
+      const out = model.forward(tensor(x.subarray((n - 3) * 784), [3, 784])).data();
+      model.train();
+      return out;
+    });
+    expect(Array.from(p.data().subarray((n - 3) * 10))).toEqual(Array.from(last));
+    p.dispose();
+    expect(memory().tensors).toBe(tensorsBefore);
+    expect(memory().bytes).toBe(liveBefore);
+    model.dispose();
+  }, 120_000);
+});
