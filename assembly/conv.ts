@@ -346,6 +346,30 @@ export function conv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32,
 export function conv2dForwardPart(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                   cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                   padH: i32, padW: i32, dilH: i32, dilW: i32, part: i32, parts: i32): void {
+  convForwardRange(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, part, parts, 0, 0);
+}
+
+/**
+ * y = act(conv2dForward(...)) for inference: the activation (elementwise.ts's ACT_ codes, alpha the
+ * leaky slope or ELU α) fused into the GEMM's store of each output tile of the last depth block.
+ * Bit for bit conv2dForward followed by the activation kernel.
+ */
+export function conv2dForwardAct(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                 cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                 padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32): void {
+  convForwardRange(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 0, 1, act, alpha);
+}
+
+/** Bytes of workspace conv2dForwardAct needs (same arguments). */
+export function conv2dForwardActWorkspace(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                          cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                          padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32): usize {
+  return conv2dForwardWorkspace(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
+}
+
+function convForwardRange(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                          cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32, padH: i32, padW: i32,
+                          dilH: i32, dilW: i32, part: i32, parts: i32, act: i32, alpha: f32): void {
   if (n <= 0 || cOut <= 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
   const P = gOh * gOw, K = cIn * kh * kw;
@@ -383,7 +407,7 @@ export function conv2dForwardPart(x: usize, w: usize, bias: usize, y: usize, n: 
       for (let j0 = q0; j0 < q1; j0 += NR) {
         packColPanel(src, j0, pc, rows, bp);
         if (rows < kc) fillValue(bp + bytes(rows * NR), 1, NR);
-        gemmPacked(wblock, bp, yn + bytes(j0), P, cOut, min(NR, P - j0), kc, pc > 0);
+        gemmPacked(wblock, bp, yn + bytes(j0), P, cOut, min(NR, P - j0), kc, pc > 0, pc + kc >= depth ? act : 0, alpha);
       }
     }
   }

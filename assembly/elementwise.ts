@@ -105,6 +105,29 @@ const ADD = 10, SUB = 11, MUL = 12, AXPY = 13, SIGN_AXPY = 14, RELU_BW = 15, LEA
   }
 }
 
+// ---- activations applied in place to a block of rows (the GEMM's fused epilogue) ----
+
+/** Activation codes of activateRows (and gemmAct / conv2dForwardAct): the map op codes themselves. */
+export const ACT_RELU = RELU, ACT_LEAKY_RELU = LEAKY_RELU, ACT_ELU = ELU, ACT_SIGMOID = SIGMOID, ACT_TANH = TANH;
+
+/**
+ * rows × cols floats at p (row stride ld bytes) = act(itself), alpha the slope (leaky ReLU) or α
+ * (ELU): the same lane functions as relu(), sigmoid(), … in the same order, so a fused epilogue
+ * gives the bits of the separate pass. Other codes leave the block unchanged.
+ */
+export function activateRows(p: usize, ld: usize, rows: i32, cols: i32, act: i32, alpha: f32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = p + <usize>r * ld;
+    switch (act) {
+      case RELU: map(row, 0, row, cols, 0, RELU); break;
+      case LEAKY_RELU: map(row, 0, row, cols, alpha, LEAKY_RELU); break;
+      case ELU: map(row, 0, row, cols, alpha, ELU); break;
+      case SIGMOID: map(row, 0, row, cols, 0, SIGMOID); break;
+      case TANH: map(row, 0, row, cols, 0, TANH); break;
+    }
+  }
+}
+
 // ---- arithmetic ----
 
 /** out = a + b */

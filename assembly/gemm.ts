@@ -13,6 +13,7 @@
 // so the micro-kernel has no branches on tile size.
 
 import { workspace, edgeTile } from './workspace';
+import { activateRows } from './elementwise';
 
 const NR: i32 = ASC_FEATURE_SIMD ? 8 : 4;
 const MR: i32 = 4;
@@ -186,6 +187,27 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
  */
 export function gemmPart(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
                          transA: bool, transB: bool, accumulate: bool, bias: usize, part: i32, parts: i32): void {
+  gemmRange(a, b, c, m, n, k, transA, transB, accumulate, bias, part, parts, 0, 0);
+}
+
+/**
+ * C[m,n] = act(op(A)·op(B) + bias) for inference (no accumulate): gemm() with the activation
+ * fused into the store of each output tile (act: elementwise.ts's ACT_ codes, alpha the leaky
+ * slope or ELU α). Bit for bit gemm() followed by the activation kernel.
+ */
+export function gemmAct(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
+                        transA: bool, transB: bool, bias: usize, act: i32, alpha: f32): void {
+  gemmRange(a, b, c, m, n, k, transA, transB, false, bias, 0, 1, act, alpha);
+}
+
+/** Bytes of workspace gemmAct needs (same arguments). */
+export function gemmActWorkspace(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
+                                 transA: bool, transB: bool, bias: usize, act: i32, alpha: f32): usize {
+  return gemmWorkspace(a, b, c, m, n, k, transA, transB, false, bias);
+}
+
+function gemmRange(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool,
+                   accumulate: bool, bias: usize, part: i32, parts: i32, act: i32, alpha: f32): void {
   if (m <= 0 || n <= 0) return;
   let i0 = 0, i1 = m, j0 = 0, j1 = n;
   if (parts > 1) {
@@ -211,6 +233,7 @@ export function gemmPart(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
     if (!accumulate) {
       for (let i = i0; i < i1; i++) memory.fill(c + ((<usize>i * n + j0) << 2), 0, <usize>nb << 2);
     }
+    if (act != 0) activateRows(c + ((<usize>i0 * n + j0) << 2), <usize>n << 2, mb, nb, act, alpha);
     return;
   }
   // Element strides of op(A) (rows, depth) and op(B) (depth, columns).
@@ -232,7 +255,8 @@ export function gemmPart(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
       for (let ic = 0; ic < mb; ic += MC) {
         const mc = min(MC, mb - ic);
         packA(a + ((<usize>ic * ars + <usize>pc * acs) << 2), ars, acs, mc, kc, ap);
-        gemmPacked(ap, bp, c + ((<usize>ic * n + jc) << 2), n, mc, nc, kc, accumulate || pc > 0);
+        gemmPacked(ap, bp, c + ((<usize>ic * n + jc) << 2), n, mc, nc, kc, accumulate || pc > 0,
+          pc + kc >= k ? act : 0, alpha);
       }
     }
   }
@@ -285,9 +309,12 @@ export function gemmPackB(b: usize, rs: usize, cs: usize, k: i32, n: i32, dst: u
 /**
  * C[m, n] (row stride ldc floats) (+ C when accumulate) = packed A [m × kc] · packed B [kc × n].
  * Runs the micro-kernel over every B panel (outer) and A panel (inner); no packing. Edge tiles go
- * through this thread's edge-tile scratch (in front of its workspace, see workspace.ts).
+ * through this thread's edge-tile scratch (in front of its workspace, see workspace.ts). With act
+ * (elementwise.ts's ACT_ codes; only on the last depth block), each finished tile goes through
+ * the activation before the next one.
  */
-export function gemmPacked(ap: usize, bp: usize, c: usize, ldc: i32, m: i32, n: i32, kc: i32, accumulate: bool): void {
+export function gemmPacked(ap: usize, bp: usize, c: usize, ldc: i32, m: i32, n: i32, kc: i32, accumulate: bool,
+                           act: i32 = 0, alpha: f32 = 0): void {
   const ldcBytes = <usize>ldc << 2;
   const tile = edgeTile();
   for (let jr = 0; jr < n; jr += NR) {
@@ -303,6 +330,8 @@ export function gemmPacked(ap: usize, bp: usize, c: usize, ldc: i32, m: i32, n: 
         microKernel(kc, apanel, bpanel, tile, <usize>NR << 2, false);
         mergeTile(tile, ct, ldcBytes, rows, cols, accumulate);
       }
+      // the fused epilogue: the finished tile, still in L1, through the activation
+      if (act != 0) activateRows(ct, ldcBytes, rows, cols, act, alpha);
     }
   }
 }

@@ -8,12 +8,12 @@
 // worker before dispatch (workers never allocate).
 export { alloc, free } from './memory';
 export { workspace, workspaceBytes, assignWorkspace } from './workspace';
-export { gemm, gemmPart, gemmWorkspace } from './gemm';
+export { gemm, gemmPart, gemmWorkspace, gemmAct, gemmActWorkspace } from './gemm';
 export {
   add, sub, mul, scale, addScalar, axpy, signAxpy, fill, exp,
   relu, reluBackward, leakyRelu, leakyReluBackward, elu, eluBackward,
   sigmoid, sigmoidBackward, tanh, tanhBackward, maxout, maxoutBackward, argmaxRows,
-  addRowVector, sumRows, sumCols, sum, sumSquares, sumAbs, countNonFinite,
+  addRowVector, sumRows, sumCols, sum, sumSquares, sumAbs, countNonFinite, activateRows,
 } from './elementwise';
 export {
   softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward, svm, svmBackward, mse, mseBackward,
@@ -21,7 +21,7 @@ export {
   huber, huberBackward,
 } from './loss';
 export {
-  conv2dForward, conv2dForwardPart, conv2dForwardWorkspace,
+  conv2dForward, conv2dForwardPart, conv2dForwardWorkspace, conv2dForwardAct, conv2dForwardActWorkspace,
   conv2dBackwardInput, conv2dBackwardInputPart, conv2dBackwardInputWorkspace,
   conv2dBackwardWeight, conv2dBackwardWeightPart, conv2dBackwardWeightWorkspace,
 } from './conv';

@@ -8,7 +8,9 @@
 import { Tensor } from '../tensor.js';
 import { Module, type ModuleJSON } from './module.js';
 import { initParameter, zeroParameter, type Init } from './init.js';
-import { conv2d, checkGroups } from '../ops/conv2d.js';
+import { conv2d, conv2dFused, checkGroups } from '../ops/conv2d.js';
+import type { FusedActivation } from '../ops/fused.js';
+import { needsGrad } from '../autograd.js';
 import { globalAvgPool2d } from '../ops/globalAvgPool2d.js';
 import { maxPool2d } from '../ops/maxPool2d.js';
 import { avgPool2d } from '../ops/avgPool2d.js';
@@ -81,6 +83,11 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  override forwardFused(x: Tensor, act: FusedActivation): Tensor | null {
+    if (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
+    return conv2dFused(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, act);
   }
 
   override toJSON(): ModuleJSON {

@@ -3,7 +3,9 @@
 import { Tensor } from '../tensor.js';
 import { Module, type ModuleJSON } from './module.js';
 import { initParameter, zeroParameter, type Init } from './init.js';
-import { linear } from '../ops/matmul.js';
+import { linear, linearFused } from '../ops/matmul.js';
+import { ACT, type FusedActivation } from '../ops/fused.js';
+import { needsGrad } from '../autograd.js';
 import { relu } from '../ops/relu.js';
 import { leakyRelu } from '../ops/leakyRelu.js';
 import { elu } from '../ops/elu.js';
@@ -51,6 +53,11 @@ export class Dense extends Module {
 
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  override forwardFused(x: Tensor, act: FusedActivation): Tensor | null {
+    if (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
+    return linearFused(x, this.weight, this.bias, act);
   }
 
   override toJSON(): ModuleJSON {
@@ -113,6 +120,18 @@ export class Tanh extends Module {
   override toJSON(): ModuleJSON { return { type: 'Tanh' }; }
 }
 
+/** The fused form of an activation layer (its exact class: a subclass may override forward). */
+function fusable(m: Module): FusedActivation | null {
+  switch (m.constructor) {
+    case ReLU: return { code: ACT.relu, alpha: 0 };
+    case LeakyReLU: return { code: ACT.leakyRelu, alpha: (m as LeakyReLU).slope };
+    case ELU: return { code: ACT.elu, alpha: (m as ELU).alpha };
+    case Sigmoid: return { code: ACT.sigmoid, alpha: 0 };
+    case Tanh: return { code: ACT.tanh, alpha: 0 };
+    default: return null;
+  }
+}
+
 /** [rows, ...] → [rows, features]: e.g. a conv stack's [batch, C, H, W] → [batch, C·H·W] (C-major, as PyTorch's flatten). */
 export class Flatten extends Module {
   forward(x: Tensor): Tensor { return x.rank === 2 ? x : reshape(x, [x._shape[0], -1]); }
@@ -143,7 +162,18 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const l of this.layers) h = l.forward(h);
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      // Dense/Conv2d + activation with no gradient needed (noGrad, predict): one fused kernel
+      const act = i + 1 < layers.length ? fusable(layers[i + 1]) : null;
+      const fused = act ? layers[i].forwardFused(h, act) : null;
+      if (fused) {
+        h = fused;
+        i++;
+      } else {
+        h = layers[i].forward(h);
+      }
+    }
     return h;
   }
 

@@ -9,6 +9,7 @@
 // Buffers (BatchNorm's running statistics) are state that is not trained: marked with buffer(),
 // they are in stateDict(), save/load and checkpoints (namedTensors()), but not in parameters().
 
+import type { FusedActivation } from '../ops/fused.js';
 import { Tensor, assertLive, shapeError, sameShape, shapeStr, describe } from '../tensor.js';
 import { heapF32 } from '../runtime.js';
 
@@ -42,6 +43,14 @@ export abstract class Module {
   training = true;
 
   abstract forward(x: Tensor): Tensor;
+
+  /**
+   * forward followed by `act`, fused into one kernel when this layer can (Dense, Conv2d) and no
+   * gradient is needed; null otherwise (the caller then runs the two layers). Used by Sequential.
+   */
+  forwardFused(_x: Tensor, _act: FusedActivation): Tensor | null {
+    return null;
+  }
 
   /**
    * The architecture as plain JSON (layer types and their options, not the weights), which

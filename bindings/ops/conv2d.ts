@@ -14,6 +14,7 @@
 // trailing side, as PyTorch; for an odd total it convolves with the trailing padding on both
 // sides and drops the first output row/column (cropLeading).
 
+import { activateInPlace, type FusedActivation } from './fused.js';
 import { Tensor, output, empty, assertLive, shapeError, type Shape } from '../tensor.js';
 import { needsGrad, record, addGrad, setGrad } from '../autograd.js';
 import { wasm, heapF32, type Kernels } from '../runtime.js';
@@ -99,6 +100,15 @@ function convKernels(K: Kernels, geo: Geometry, groups: number, oh: number, ow: 
  * not reach are dropped, as in PyTorch.
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  return conv2dFused(x, w, b, options, null);
+}
+
+/**
+ * conv2d with `act` (inference only: no input may need a gradient): with groups = 1 and no 'same'
+ * crop the activation is fused into the GEMM's tile store (conv2dForwardAct); otherwise it runs in
+ * place on the output. Bit for bit the two ops one after the other either way.
+ */
+export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions, act: FusedActivation | null): Tensor {
   const op = 'conv2d';
   assertLive(x, op); assertLive(w, op);
   if (b !== null && b !== undefined) assertLive(b, op);
@@ -128,11 +138,17 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
   if (b && (b.rank !== 1 || b._shape[0] !== cOut)) throw shapeError(op, `bias must be [${cOut}]`, ...shapes);
   const [oh, ow] = windowOutput(op, h, wIn, [kh, kw], s, p, d, ...shapes);
 
+  const grad = needsGrad(x, w) || (b !== null && needsGrad(b));
+  if (act && grad) throw new Error(`${op}: a fused activation is for inference only (no input may need a gradient)`);
   const K = wasm(op);
   const geo = [n, cIn, h, wIn, cOut, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1]] as const;
   const kern = convKernels(K, geo, groups, oh, ow);
   const cropped = crop[0] > 0 || crop[1] > 0;
   const y = output([n, cOut, oh - crop[0], ow - crop[1]], op);
+  if (act && groups === 1 && !cropped) {
+    K.conv2dForwardAct(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo, act.code, act.alpha);
+    return y;
+  }
   if (cropped) {
     // padding 'same' with an odd total: the full output once, then the rows and columns kept.
     const full = empty([n, cOut, oh, ow], op, false);
@@ -145,8 +161,12 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
   } else {
     kern.forward(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr);
   }
+  if (act) {
+    activateInPlace(y, act);
+    return y;
+  }
   const bias = b;
-  if (needsGrad(x, w) || (bias !== null && needsGrad(bias))) {
+  if (grad) {
     record(y, op, bias ? [x, w, bias] : [x, w], (dy) => {
       let g = dy;
       if (cropped) {

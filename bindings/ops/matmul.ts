@@ -2,6 +2,7 @@
 // x·Wᵀ + b with the PyTorch weight layout W [out, in]. Their backward passes use the other two
 // GEMM shapes (A·Bᵀ and Aᵀ·B), so all three training shapes run in the same kernel.
 
+import type { FusedActivation } from './fused.js';
 import { Tensor, output, assertLive, shapeError } from '../tensor.js';
 import { needsGrad, record, addGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
@@ -30,6 +31,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy.
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null = null): Tensor {
+  return linearFused(x, w, b, null);
+}
+
+/**
+ * linear with `act` (inference only: no input may need a gradient) fused into the GEMM's tile
+ * store: act(x·Wᵀ + b), bit for bit the two ops one after the other.
+ */
+export function linearFused(x: Tensor, w: Tensor, b: Tensor | null, act: FusedActivation | null): Tensor {
   const op = 'linear';
   assertLive(x, op); assertLive(w, op);
   if (b !== null) assertLive(b, op);
@@ -38,10 +47,13 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null): Tensor {
   const [rows, inF] = x._shape, outF = w._shape[0];
   if (w._shape[1] !== inF) throw shapeError(op, `input has ${inF} features but the weight expects ${w._shape[1]}`, ...shapes);
   if (b && (b.rank !== 1 || b._shape[0] !== outF)) throw shapeError(op, `bias must be [${outF}]`, ...shapes);
+  const grad = needsGrad(x, w) || (b !== null && needsGrad(b));
+  if (act && grad) throw new Error(`${op}: a fused activation is for inference only (no input may need a gradient)`);
   const y = output([rows, outF], op);
   const K = wasm(op);
-  K.gemm(x.ptr, w.ptr, y.ptr, rows, outF, inF, 0, 1, 0, b ? b.ptr : 0);
-  if (needsGrad(x, w) || (b !== null && needsGrad(b))) {
+  if (act) K.gemmAct(x.ptr, w.ptr, y.ptr, rows, outF, inF, 0, 1, b ? b.ptr : 0, act.code, act.alpha);
+  else K.gemm(x.ptr, w.ptr, y.ptr, rows, outF, inF, 0, 1, 0, b ? b.ptr : 0);
+  if (grad) {
     record(y, op, b ? [x, w, b] : [x, w], (dy) => {
       addGrad(x, (dx, acc) => K.gemm(dy.ptr, w.ptr, dx, rows, inF, outF, 0, 0, acc, 0)); // dy[rows,out]·W[out,in]
       addGrad(w, (dw, acc) => K.gemm(dy.ptr, x.ptr, dw, outF, inF, rows, 1, 0, acc, 0)); // dy[rows,out]ᵀ·x[rows,in]

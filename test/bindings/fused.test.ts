@@ -1,0 +1,71 @@
+// The inference path (issue 11): with no gradient needed, Sequential runs Dense or Conv2d and the
+// activation after it as one kernel (the activation applied to each GEMM tile as it is stored).
+// It must give the unfused path's bits on every build, keep no intermediate tensor, and leave
+// training (gradients needed) on the unfused, recorded path.
+import { describe, it, expect } from 'vitest';
+import { init, seed, nn, noGrad, tidy, memory, predict, type Tensor, type Variant } from '../../bindings/index';
+import { uniformTensor } from './helpers';
+import { variants } from '../helpers/wasm';
+
+const activations = (): Array<[string, () => nn.Module]> => [
+  ['ReLU', () => new nn.ReLU()], ['LeakyReLU', () => new nn.LeakyReLU(0.07)], ['ELU', () => new nn.ELU(0.8)],
+  ['Sigmoid', () => new nn.Sigmoid()], ['Tanh', () => new nn.Tanh()],
+];
+
+/** Layers whose outputs have edge tiles (rows not a multiple of 4, columns not of 8) and several depth blocks. */
+const layers = (): Array<[string, () => nn.Module, number[]]> => [
+  ['Dense 37→29', () => new nn.Dense(37, 29), [7, 37]],
+  ['Dense 300→9 (two depth blocks)', () => new nn.Dense(300, 9), [5, 300]],
+  ['Dense 16→10, no bias', () => new nn.Dense(16, 10, { bias: false }), [1, 16]],
+  ['Conv2d 3→5 3×3 pad 1', () => new nn.Conv2d(3, 5, 3, { padding: 1 }), [2, 3, 7, 9]],
+  ['Conv2d 30→6 3×3 (depth 271)', () => new nn.Conv2d(30, 6, 3), [1, 30, 6, 5]],
+  ['Conv2d groups 2 (fallback: activation in place)', () => new nn.Conv2d(4, 6, 3, { groups: 2 }), [2, 4, 6, 6]],
+  ["Conv2d padding 'same', even kernel (fallback)", () => new nn.Conv2d(2, 3, 2, { padding: 'same' }), [1, 2, 5, 6]],
+];
+
+const bits = (t: Tensor) => Array.from(new Uint32Array(t.data().buffer));
+
+describe.each(variants)('fused inference path (%s build)', (variant: Variant) => {
+  it('Dense/Conv2d + every activation: the unfused bits, one tensor out, nothing recorded', async () => {
+    await init({ variant });
+    seed(5);
+    for (const [name, makeLayer, shape] of layers()) {
+      for (const [actName, makeAct] of activations()) {
+        const layer = makeLayer(), act = makeAct();
+        const model = new nn.Sequential(layer, act);
+        // values of both signs and magnitudes up to ~20, so every branch of the activations runs
+        const x = uniformTensor(shape, 7, 6);
+        const unfused = noGrad(() => tidy(() => bits(act.forward(layer.forward(x)))));
+        const before = memory().tensors;
+        const y = noGrad(() => model.forward(x));
+        expect(memory().tensors, `${name} + ${actName}: one output, no intermediate`).toBe(before + 1);
+        expect(bits(y), `${variant} ${name} + ${actName}`).toEqual(unfused);
+        y.dispose();
+        // eval() alone still records (a gradient may be wanted): the same values through the unfused path
+        model.eval();
+        const recorded = tidy(() => bits(model.forward(x)));
+        expect(recorded).toEqual(unfused);
+        model.train();
+        x.dispose();
+        model.dispose();
+      }
+    }
+  });
+
+  it('training keeps the recorded path: gradients flow through Dense + activation', async () => {
+    await init({ variant });
+    seed(6);
+    const model = new nn.Sequential(new nn.Dense(5, 7), new nn.Tanh(), new nn.Dense(7, 3), new nn.Sigmoid());
+    const x = uniformTensor([4, 5], 8);
+    tidy(() => model.forward(x).sum().backward());
+    for (const p of model.parameters()) expect(p.grad, 'every parameter gets a gradient').not.toBeNull();
+    // predict (eval, no gradient) takes the fused path and agrees with the recorded forward
+    const viaPredict = predict(model, x);
+    const recorded = tidy(() => bits(model.forward(x)));
+    expect(bits(viaPredict)).toEqual(recorded);
+    viaPredict.dispose();
+    for (const p of model.parameters()) p.zeroGrad();
+    x.dispose();
+    model.dispose();
+  });
+});
