@@ -239,6 +239,12 @@ function gemmRange(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA:
   // Element strides of op(A) (rows, depth) and op(B) (depth, columns).
   const ars = <usize>(transA ? 1 : k), acs = <usize>(transA ? m : 1);
   const brs = <usize>(transB ? 1 : n), bcs = <usize>(transB ? k : 1);
+  if (mb == 1) {
+    // one row (batch-1 inference, its backward): B read in place, nothing packed
+    gemvRow(a + (<usize>i0 * ars << 2), acs, b + (<usize>j0 * bcs << 2), brs, bcs, c + ((<usize>i0 * n + j0) << 2), nb, k,
+      accumulate, act, alpha);
+    return;
+  }
   const kcMax = min(KC, k), ncMax = min(NC, nb);
   const bBytes = <usize>(kcMax * ((ncMax + NR - 1) / NR * NR)) << 2;
   const ws = workspace(bBytes + (<usize>(kcMax * MC) << 2));
@@ -260,6 +266,88 @@ function gemmRange(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA:
       }
     }
   }
+}
+
+/**
+ * c[0, n) (+)= a · op(B) for one row a (element stride as along depth), B read in place with
+ * strides (brs along depth, bcs along columns): no packing, which for one row costs more than the
+ * product. Each column runs the micro-kernel's own sequence — the lane of a vector across NR
+ * columns, madd over each KC block from zero in depth order, that block's sum added to C — so the
+ * result is bit for bit gemm()'s (tested against gemm on every build).
+ */
+function gemvRow(a: usize, as: usize, b: usize, brs: usize, bcs: usize, c: usize, n: i32, k: i32,
+                 accumulate: bool, act: i32, alpha: f32): void {
+  const aStep = as << 2, bStep = brs << 2, colStep = bcs << 2;
+  for (let j = 0; j < n; j += NR) {
+    const cols = min(NR, n - j);
+    const bj = b + <usize>j * colStep, cj = c + (<usize>j << 2);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc), add = accumulate || pc > 0;
+      let ap = a + <usize>pc * aStep, bp = bj + <usize>pc * bStep;
+      if (ASC_FEATURE_SIMD) {
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+        if (cols == NR && bcs == 1) {
+          for (let p = 0; p < kc; p++) {
+            const av = v128.load32_splat(ap);
+            c0 = madd(av, v128.load(bp), c0); c1 = madd(av, v128.load(bp, 16), c1);
+            ap += aStep; bp += bStep;
+          }
+        } else {
+          // columns apart (B transposed, a Dense weight) or fewer than NR: gather the lanes, zeros past n
+          for (let p = 0; p < kc; p++) {
+            const av = v128.load32_splat(ap);
+            c0 = madd(av, gather4(bp, colStep, cols), c0);
+            c1 = madd(av, gather4(bp + 4 * colStep, colStep, cols - 4), c1);
+            ap += aStep; bp += bStep;
+          }
+        }
+        if (cols == NR) {
+          if (add) { c0 = f32x4.add(c0, v128.load(cj)); c1 = f32x4.add(c1, v128.load(cj, 16)); }
+          v128.store(cj, c0); v128.store(cj, c1, 16);
+        } else {
+          storeLanes(cj, c0, c1, cols, add);
+        }
+      } else {
+        // the scalar build's 4-column micro-kernel: acc += a·b per column
+        for (let l = 0; l < cols; l++) {
+          let acc: f32 = 0, ap2 = ap, bp2 = bp + <usize>l * colStep;
+          for (let p = 0; p < kc; p++) {
+            acc += load<f32>(ap2) * load<f32>(bp2);
+            ap2 += aStep; bp2 += bStep;
+          }
+          const d = cj + (<usize>l << 2);
+          store<f32>(d, add ? acc + load<f32>(d) : acc);
+        }
+      }
+    }
+    if (act != 0) activateRows(cj, 0, 1, cols, act, alpha);
+  }
+}
+
+/** Lanes 0–3 at p, p + step, … for the lanes < count (count may be ≤ 0 or ≥ 4), zeros for the rest. */
+@inline function gather4(p: usize, step: usize, count: i32): v128 {
+  let v = f32x4.splat(0);
+  if (count > 0) v = v128.load32_lane(p, v, 0);
+  if (count > 1) v = v128.load32_lane(p + step, v, 1);
+  if (count > 2) v = v128.load32_lane(p + 2 * step, v, 2);
+  if (count > 3) v = v128.load32_lane(p + 3 * step, v, 3);
+  return v;
+}
+
+/** c[0, cols) = (c +) the first cols lanes of [c0, c1], as mergeTile does for an edge tile. */
+@inline function storeLanes(c: usize, c0: v128, c1: v128, cols: i32, add: bool): void {
+  if (cols > 0) putLane(c, 0, f32x4.extract_lane(c0, 0), add);
+  if (cols > 1) putLane(c, 1, f32x4.extract_lane(c0, 1), add);
+  if (cols > 2) putLane(c, 2, f32x4.extract_lane(c0, 2), add);
+  if (cols > 3) putLane(c, 3, f32x4.extract_lane(c0, 3), add);
+  if (cols > 4) putLane(c, 4, f32x4.extract_lane(c1, 0), add);
+  if (cols > 5) putLane(c, 5, f32x4.extract_lane(c1, 1), add);
+  if (cols > 6) putLane(c, 6, f32x4.extract_lane(c1, 2), add);
+}
+
+@inline function putLane(c: usize, l: i32, v: f32, add: bool): void {
+  const d = c + (<usize>l << 2);
+  store<f32>(d, add ? load<f32>(d) + v : v);
 }
 
 function mergeTile(tile: usize, c: usize, ldc: usize, rows: i32, cols: i32, accumulate: bool): void {
