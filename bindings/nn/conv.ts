@@ -86,7 +86,8 @@ export class Conv2d extends Module {
   }
 
   override forwardFused(x: Tensor, act: FusedActivation): Tensor | null {
-    if (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
+    // anything but a tensor goes to forward(), which names the problem
+    if (!(x instanceof Tensor) || needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
     return conv2dFused(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, act);
   }
 

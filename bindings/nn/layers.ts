@@ -56,7 +56,8 @@ export class Dense extends Module {
   }
 
   override forwardFused(x: Tensor, act: FusedActivation): Tensor | null {
-    if (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
+    // anything but a tensor goes to forward(), which names the problem
+    if (!(x instanceof Tensor) || needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
     return linearFused(x, this.weight, this.bias, act);
   }
 
