@@ -24,15 +24,17 @@
   return <usize>floats << 2;
 }
 
-/** The first tap k ≥ 0 with start + k·dil ≥ 0. */
+/** The first tap k ≥ 0 with start + k·dil ≥ 0 (no division without dilation: this runs per row and per edge cell). */
 @inline function tapLo(start: i32, dil: i32): i32 {
-  return start >= 0 ? 0 : (dil - 1 - start) / dil;
+  if (start >= 0) return 0;
+  return dil == 1 ? -start : (dil - 1 - start) / dil;
 }
 
 /** One past the last tap k < kernel with start + k·dil < size. */
 @inline function tapHi(start: i32, kernel: i32, dil: i32, size: i32): i32 {
   const room = size - start;
-  return room <= 0 ? 0 : min(kernel, (room + dil - 1) / dil);
+  if (room <= 0) return 0;
+  return min(kernel, dil == 1 ? room : (room + dil - 1) / dil);
 }
 
 /** First output column whose window starts inside the row: ceil(pad / stride). */
