@@ -25,7 +25,7 @@ export {
   conv2dBackwardInput, conv2dBackwardInputPart, conv2dBackwardInputWorkspace,
   conv2dBackwardWeight, conv2dBackwardWeightPart, conv2dBackwardWeightWorkspace,
 } from './conv';
-export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from './pool';
+export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, avgPool2dBackwardWorkspace } from './pool';
 export { dropoutForward, dropoutBackward } from './dropout';
 export { sgdStep, adamStep, rmspropStep, adagradStep, adadeltaStep } from './optim';
 export { depthwiseConv2dForward, depthwiseConv2dBackwardInput, depthwiseConv2dBackwardWeight } from './depthwise';

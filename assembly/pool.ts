@@ -20,6 +20,8 @@
 // SIMD max is `pmax(best, v)` = `best < v ? v : best`, the scan's own rule for every non-NaN v; a
 // group that met a NaN is redone by the scalar path, so NaN results keep their bits too.
 
+import { workspace } from './workspace';
+
 @inline function bytes(floats: i32): usize {
   return <usize>floats << 2;
 }
@@ -322,18 +324,26 @@ export function avgPool2dForward(x: usize, y: usize, n: i32, c: i32, h: i32, w: 
   store<f32>(yRow + bytes(ox), s / <f32>(rows * divSpan(x0, kw, w, padW, includePad)));
 }
 
+/** Bytes of workspace avgPool2dBackward takes (same arguments): one scratch row. */
+export function avgPool2dBackwardWorkspace(dy: usize, dx: usize, n: i32, c: i32, h: i32, w: i32,
+                                           kh: i32, kw: i32, strideH: i32, strideW: i32, padH: i32, padW: i32,
+                                           oh: i32, ow: i32, countIncludePad: bool): usize {
+  return w > 0 ? bytes(w) : 0;
+}
+
 /**
  * dx[n, c, h, w] = gradient of avgPool2dForward: each dy / divisor added to its window's input cells
  * (overwrites dx). Per output row, the contributions of all its windows to one input row are summed
- * once into the scratch row r (w floats, the caller's), and r is added to each of the window's input rows.
+ * once into a scratch row r (this thread's workspace), and r is added to each of the window's input rows.
  */
-export function avgPool2dBackward(dy: usize, dx: usize, r: usize, n: i32, c: i32, h: i32, w: i32,
+export function avgPool2dBackward(dy: usize, dx: usize, n: i32, c: i32, h: i32, w: i32,
                                   kh: i32, kw: i32, strideH: i32, strideW: i32, padH: i32, padW: i32,
                                   oh: i32, ow: i32, countIncludePad: bool): void {
   if (n <= 0 || c <= 0 || h <= 0 || w <= 0) return;
   const planes = n * c, inPlane = h * w;
   memory.fill(dx, 0, bytes(planes * inPlane));
   if (oh <= 0 || ow <= 0) return;
+  const r = workspace(bytes(w));
   // Windows that tile the row (2 wide, stride 2) do not overlap: the SIMD builds write r four outputs at a time.
   const pair = kw == 2 && strideW == 2;
   const simdLo = interiorLo(strideW, padW), simdHi = interiorHi(w, kw, 1, strideW, padW, ow);

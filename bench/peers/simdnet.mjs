@@ -92,7 +92,7 @@ export function simdnet(variant) {
       const cr = await core(variant), e = cr.exports;
       const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p), nx = n * c * h * w, ny = n * c * oh * ow;
       const px = cr.put(x), pdy = cr.put(dy), py = cr.put(new Float32Array(ny)), pa = cr.put(new Float32Array(ny));
-      const pdx = cr.put(new Float32Array(nx)), prow = cr.put(new Float32Array(w));
+      const pdx = cr.put(new Float32Array(nx));
       const dims = [n, c, h, w, k, k, s, s, p, p], avgDims = [...dims, oh, ow, 1];
       if (op === 'max') e.maxPool2dForward(px, py, pa, ...dims, 1, 1, oh, ow); // the argmax backward reads
       const kernel = {
@@ -100,14 +100,14 @@ export function simdnet(variant) {
         'max forward': () => e.maxPool2dForward(px, py, 0, ...dims, 1, 1, oh, ow),
         'max backward': () => e.maxPool2dBackward(pdy, pa, pdx, n, c, h, w, oh, ow),
         'avg forward': () => e.avgPool2dForward(px, py, ...avgDims),
-        'avg backward': () => e.avgPool2dBackward(pdy, pdx, prow, ...avgDims),
+        'avg backward': () => e.avgPool2dBackward(pdy, pdx, ...avgDims),
       }[`${op} ${pass}`];
       const [ptr, len, name] = pass === 'forward' ? [py, ny, 'y'] : [pdx, nx, 'dx'];
       let out;
       return {
         run() { kernel(); return (out = cr.get(ptr, len)); },
         outputs: () => ({ [name]: out }),
-        dispose() { for (const q of [px, pdy, py, pa, pdx, prow]) e.free(q); },
+        dispose() { for (const q of [px, pdy, py, pa, pdx]) e.free(q); },
       };
     },
 

@@ -4,7 +4,7 @@
 // without it, the number of the window's cells inside the input. dx = each dy / divisor spread over
 // its window's input cells.
 
-import { Tensor, output, empty, assertLive } from '../tensor.js';
+import { Tensor, output, assertLive } from '../tensor.js';
 import { needsGrad, record, setGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
 import { poolGeometry, type AvgPool2dOptions } from './window.js';
@@ -26,14 +26,7 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
   const geo = [n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1], oh, ow, countIncludePad ? 1 : 0] as const;
   K.avgPool2dForward(x.ptr, y.ptr, ...geo);
   if (needsGrad(x)) {
-    record(y, op, [x], (dy) => {
-      const row = empty([w], op, false); // the kernel's scratch row, before the gradient is allocated
-      try {
-        setGrad(x, (dx) => K.avgPool2dBackward(dy.ptr, dx, row.ptr, ...geo));
-      } finally {
-        row.dispose();
-      }
-    });
+    record(y, op, [x], (dy) => setGrad(x, (dx) => K.avgPool2dBackward(dy.ptr, dx, ...geo)));
   }
   return y;
 }

@@ -30,12 +30,6 @@ const MAPS: Partial<Record<KernelName, { ptrs: number[]; count: number }>> = {
 /** Element runs start on multiples of 16 floats (64 bytes), so each run keeps 16-byte alignment and SIMD/tail roles. */
 const MAP_ALIGN = 16;
 
-/** PyTorch's floor-mode pooling output size (assembly/pool.ts poolOut). */
-function poolOut(size: number, k: number, stride: number, pad: number): number {
-  const span = size + 2 * pad - k;
-  return span < 0 || stride <= 0 || k <= 0 ? 0 : Math.floor(span / stride) + 1;
-}
-
 export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Pool, op: () => string): K {
   // A copy: the exports object's properties are read-only.
   const out: Record<string, any> = { ...raw };
@@ -69,24 +63,25 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   }
 
   // Pooling: split over the n·c planes, each run a call with n = 1 and c = its planes.
-  const planes = (name: KernelName, at: { n: number; h: number; w: number; window?: number; out?: number }, ptrStrides: (plane: number, outPlane: number) => number[]) => {
+  // (at.out: the index of the output height, followed by the width; the caller computed both)
+  const planes = (name: KernelName, at: { n: number; h: number; w: number; out: number }, ptrStrides: (plane: number, outPlane: number, args: number[]) => number[]) => {
     out[name] = (...args: number[]) => {
       const n = args[at.n], c = args[at.n + 1], h = args[at.h], w = args[at.w];
-      const outPlane = at.window !== undefined
-        ? poolOut(h, args[at.window], args[at.window + 2], args[at.window + 4]) * poolOut(w, args[at.window + 1], args[at.window + 3], args[at.window + 5])
-        : Math.max(0, args[at.out!]) * Math.max(0, args[at.out! + 1]);
+      const outPlane = Math.max(0, args[at.out]) * Math.max(0, args[at.out + 1]);
       if (!(n * c * Math.max(h * w, outPlane) >= SPLIT_MIN.elements) || n <= 0 || c <= 0) return raw[name](...args);
       const what = op();
       if (name === 'avgPool2dBackward') pool.workspaces(what, w * 4); // its scratch row
       const mine = args.slice();
       mine[at.n] = 1;
-      pool.runRange(what, name, mine, ptrStrides(h * w * 4, outPlane * 4), at.n + 1, n * c, 1);
+      pool.runRange(what, name, mine, ptrStrides(h * w * 4, outPlane * 4, args), at.n + 1, n * c, 1);
     };
   };
-  planes('maxPool2dForward', { n: 3, h: 5, w: 6, window: 7 }, (i, o) => [i, o, o]);
+  // maxPool2dForward(x, y, argmax, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow): argmax 0 = none (inference)
+  planes('maxPool2dForward', { n: 3, h: 5, w: 6, out: 15 }, (i, o, args) => (args[2] !== 0 ? [i, o, o] : [i, o]));
   planes('maxPool2dBackward', { n: 3, h: 5, w: 6, out: 7 }, (i, o) => [o, o, i]);
-  planes('avgPool2dForward', { n: 2, h: 4, w: 5, window: 6 }, (i, o) => [i, o]);
-  planes('avgPool2dBackward', { n: 2, h: 4, w: 5, window: 6 }, (i, o) => [o, i]);
+  // avgPool2dForward(x, y, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, countIncludePad), the backward (dy, dx, …) alike
+  planes('avgPool2dForward', { n: 2, h: 4, w: 5, out: 12 }, (i, o) => [i, o]);
+  planes('avgPool2dBackward', { n: 2, h: 4, w: 5, out: 12 }, (i, o) => [o, i]);
 
   // softmaxCrossEntropyBackward(probs, labels, dlogits, rows, classes, scale): split over rows.
   out.softmaxCrossEntropyBackward = (...args: number[]) => {

@@ -124,15 +124,14 @@ describe.each(variants)('pooling (%s build)', (variant) => {
       const [oh, ow] = poolOut(d);
       const nx = d.n * d.c * d.h * d.w, ny = d.n * d.c * oh * ow, what = `${variant} ${label(d)}`;
       const x = makeInput(d, 500 + i, false), dy = randomArray(ny, rng(i + 1));
-      const px = core.put(x), py = buffer(core, ny), pdy = core.put(dy), pdx = buffer(core, nx), pr = buffer(core, d.w);
+      const px = core.put(x), py = buffer(core, ny), pdy = core.put(dy), pdx = buffer(core, nx);
       avgPool2dForward(px, py, ...avgDims(d));
       expectClose(core.get(py, ny), avgPool2dRef(x, d), 1e-6, 1e-6, `${what} avg`);
       guardsIntact(core, py, ny, `${what} avg`);
-      avgPool2dBackward(pdy, pdx, pr, ...avgDims(d));
+      avgPool2dBackward(pdy, pdx, ...avgDims(d));
       expectClose(core.get(pdx, nx), avgPool2dBackwardRef(dy, d), 1e-6, 1e-6, `${what} avg backward`);
       guardsIntact(core, pdx, nx, `${what} avg backward`);
-      guardsIntact(core, pr, d.w, `${what} avg backward scratch`);
-      for (const p of [px, py, pdy, pdx, pr]) free(p);
+      for (const p of [px, py, pdy, pdx]) free(p);
     });
   });
 
@@ -221,17 +220,16 @@ describe.each(variants)('pooling (%s build)', (variant) => {
     // 3×3 window, padding 1, on a 2×2 plane of ones: the corner window holds 4 ones of 9 cells
     const d: PoolDims = { n: 1, c: 1, h: 2, w: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
     const px = core.put([1, 1, 1, 1]), py = buffer(core, 4), pdx = buffer(core, 4), pdy = core.put([9, 9, 9, 9]);
-    const pr = buffer(core, 2);
     avgPool2dForward(px, py, ...avgDims(d));
     expectClose(core.get(py, 4), [4 / 9, 4 / 9, 4 / 9, 4 / 9], 1e-7, 1e-7, 'corner windows');
-    avgPool2dBackward(pdy, pdx, pr, ...avgDims(d));
+    avgPool2dBackward(pdy, pdx, ...avgDims(d));
     expectClose(core.get(pdx, 4), [4, 4, 4, 4], 1e-6, 1e-6, 'corner windows backward');
     // count_include_pad = false: the same windows hold 4 real cells, so the mean of ones is 1
     avgPool2dForward(px, py, ...avgDims({ ...d, includePad: false }));
     expect(Array.from(core.get(py, 4))).toEqual([1, 1, 1, 1]);
-    avgPool2dBackward(pdy, pdx, pr, ...avgDims({ ...d, includePad: false }));
+    avgPool2dBackward(pdy, pdx, ...avgDims({ ...d, includePad: false }));
     expect(Array.from(core.get(pdx, 4))).toEqual([9, 9, 9, 9]);
-    free(px); free(py); free(pdx); free(pdy); free(pr);
+    free(px); free(py); free(pdx); free(pdy);
   });
 
   it('max pooling backward adds where windows share a winner', () => {
