@@ -187,3 +187,33 @@ export function transpose(a, rows, cols) {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
   return out;
 }
+
+/**
+ * Batch normalisation in train mode over x [n, c, hw] (batch mean, biased variance), its output y
+ * and the gradients of Σ dy·y: dbeta = Σ dy, dgamma = Σ dy·x̂, dx = γ/σ·(dy − dbeta/m − x̂·dgamma/m).
+ */
+export function batchNormJs(x, gamma, beta, dy, n, c, hw, eps, out = { y: null, dx: null, dgamma: null, dbeta: null }) {
+  const m = n * hw, size = n * c * hw;
+  const y = out.y ?? new Float64Array(size), dx = out.dx ?? new Float64Array(size);
+  const dgamma = out.dgamma ?? new Float64Array(c), dbeta = out.dbeta ?? new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    let mean = 0, sq = 0;
+    for (let b = 0; b < n; b++) for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) mean += x[i];
+    mean /= m;
+    for (let b = 0; b < n; b++) for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) sq += (x[i] - mean) ** 2;
+    const inv = 1 / Math.sqrt(sq / m + eps);
+    let sdy = 0, sdyx = 0;
+    for (let b = 0; b < n; b++) for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) {
+      const xh = (x[i] - mean) * inv;
+      y[i] = gamma[ch] * xh + beta[ch];
+      sdy += dy[i];
+      sdyx += dy[i] * xh;
+    }
+    dbeta[ch] = sdy;
+    dgamma[ch] = sdyx;
+    for (let b = 0; b < n; b++) for (let i = (b * c + ch) * hw, e = i + hw; i < e; i++) {
+      dx[i] = gamma[ch] * inv * (dy[i] - sdy / m - (x[i] - mean) * inv * sdyx / m);
+    }
+  }
+  return { y, dx, dgamma, dbeta };
+}

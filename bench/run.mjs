@@ -3,8 +3,8 @@
 // process (one thread each), checks each output against a float64 reference, then times it. Prints
 // medians with their spread and simdnet ÷ peer speed ratios, checks the issue's targets, and writes
 // <out>/<date>.json (raw figures, environment, versions) and <out>/<date>.svg (the ratio chart).
-//   --filter <s>  only the groups whose name contains s (gemm, elementwise, conv, pool, train, infer,
-//                 threads, onnx, size)
+//   --filter <s>  only the groups whose name contains s (gemm, elementwise, conv, pool, norm, train,
+//                 infer, threads, onnx, size)
 //   threads       1 and N threads side by side, in Node and in cross-origin-isolated Chromium
 //                 (bench/threads.mjs); every other group runs one thread per library
 //   onnx          fromOnnx: imported vs nn-built MNIST CNN inference, import time of a 10 MB model
@@ -21,7 +21,7 @@ import { implementations } from './peers/index.mjs';
 import { chartSvg } from './chart.mjs';
 
 const started = performance.now();
-const groups = ['gemm', 'elementwise', 'conv', 'pool', 'train', 'infer', 'threads', 'onnx', 'size'];
+const groups = ['gemm', 'elementwise', 'conv', 'pool', 'norm', 'train', 'infer', 'threads', 'onnx', 'size'];
 const args = process.argv.slice(2);
 const opt = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
 const filter = opt('--filter');
@@ -204,6 +204,8 @@ function checkTargets(rows) {
     ['transposed GEMM rows ≥ 15× tfjs-wasm', (r) => r.tags?.transposed, 'tfjs-wasm', 15],
     ['every conv forward row ≥ 1.0× tfjs-wasm', (r) => r.tags?.conv === 'forward', 'tfjs-wasm', 1.0],
     ['depthwise 3×3 conv fwd+bwd ≥ 2× tfjs-wasm', (r) => r.tags?.depthwise && r.tags.conv === 'fwd+bwd', 'tfjs-wasm', 2],
+    ['BatchNorm2d fwd+bwd ≥ 2× tfjs-wasm', (r) => r.tags?.norm === 'batchnorm', 'tfjs-wasm', 2],
+    ['BatchNorm adds ≤ 15% to the MNIST-ResNet step (with ÷ without)', (r) => r.tags?.norm === 'resnet-bn', 'overhead', 1.15],
     ['MLP training step ≥ 4× tfjs-wasm', (r) => r.tags?.train === 'mlp', 'tfjs-wasm', 4],
     ['CNN training step ≥ 4× tfjs-wasm', (r) => r.tags?.train === 'cnn', 'tfjs-wasm', 4],
     ['every training row ≥ 30× ConvNetJS', (r) => r.tags?.train, 'convnetjs', 30],
@@ -214,10 +216,14 @@ function checkTargets(rows) {
     const picked = rows.filter(pick);
     if (!picked.length) continue;
     const cases = picked.map((r) => {
-      const values = peer
-        ? Object.fromEntries(BASES.map((b) => [b, r.ratios[b]?.[peer] ?? null]))
-        : { 'simdnet-relaxed': (r.kernelOnly ?? r.results)['simdnet-relaxed']?.median ?? null };
-      return { case: r.case, values, met: Object.fromEntries(Object.entries(values).map(([b, v]) => [b, v != null && v >= min])) };
+      // 'overhead': a ratio of two simdnet rows that must stay at most `min`
+      const values = peer === 'overhead'
+        ? Object.fromEntries(BASES.map((b) => [b, r.overhead?.[b] ?? null]))
+        : peer
+          ? Object.fromEntries(BASES.map((b) => [b, r.ratios[b]?.[peer] ?? null]))
+          : { 'simdnet-relaxed': (r.kernelOnly ?? r.results)['simdnet-relaxed']?.median ?? null };
+      const ok = (v) => v != null && (peer === 'overhead' ? v <= min : v >= min);
+      return { case: r.case, values, met: Object.fromEntries(Object.entries(values).map(([b, v]) => [b, ok(v)])) };
     });
     out.push({ target: what, min, peer, cases });
   }

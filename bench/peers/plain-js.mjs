@@ -2,7 +2,7 @@
 // no SIMD. What a careful JavaScript programmer writes without a library.
 import {
   gemmJs, denseJs, activationsJs, softmaxJs, convJs, convBackwardJs, maxPoolJs, maxPoolBackwardJs,
-  avgPoolJs, avgPoolBackwardJs, outSize,
+  avgPoolJs, avgPoolBackwardJs, outSize, batchNormJs,
 } from '../reference.mjs';
 import { runtimeVersion } from '../platform.mjs';
 
@@ -34,6 +34,11 @@ const cases = {
       outputs: () => ({ dx, dw, db }),
       dispose() {},
     };
+  },
+  batchNorm({ n, c, h, w, x, gamma, beta, dy, eps }) {
+    const size = n * c * h * w;
+    const out = { y: new Float32Array(size), dx: new Float32Array(size), dgamma: new Float32Array(c), dbeta: new Float32Array(c) };
+    return { run: () => batchNormJs(x, gamma, beta, dy, n, c, h * w, eps, out), outputs: () => out, dispose() {} };
   },
   pool({ op, pass, n, c, h, w, k, s, p, x, dy }) {
     const planes = n * c, oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);

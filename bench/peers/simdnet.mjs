@@ -7,6 +7,7 @@ import { rawCore } from '../lib.mjs';
 import { simdnetEntry, packageVersion, envVar } from '../platform.mjs';
 import { describe } from '../models.mjs';
 import { outSize } from '../reference.mjs';
+import { mnistResnet } from '../../examples/mnist-resnet/model.mjs';
 
 const lib = await import(/* @vite-ignore */ simdnetEntry);
 const { init, seed, tensor, nn, ops, loss, optim, tidy, noGrad, memory } = lib;
@@ -85,6 +86,42 @@ export function simdnet(variant) {
         })),
         outputs: () => out,
         dispose() { for (const t of [xt, wt, bt, dyt]) { t.zeroGrad(); t.dispose(); } },
+      };
+    },
+
+    async batchNorm({ n, c, h, w, x, gamma, beta, dy, eps }) {
+      await init(initOptions(variant));
+      const xt = tensor(x, [n, c, h, w]).requireGrad(), gt = tensor(gamma, [c]).requireGrad(), bt = tensor(beta, [c]).requireGrad();
+      const dyt = tensor(dy, [n, c, h, w]);
+      let out;
+      return {
+        run: () => (out = tidy(() => {
+          for (const t of [xt, gt, bt]) t.zeroGrad();
+          const y = ops.batchNorm(xt, null, null, gt, bt, { training: true, eps });
+          y.backward(dyt);
+          return { y: y.data(), dx: xt.grad.data(), dgamma: gt.grad.data(), dbeta: bt.grad.data() };
+        })),
+        outputs: () => out,
+        dispose() { for (const t of [xt, gt, bt, dyt]) { t.zeroGrad(); t.dispose(); } },
+      };
+    },
+
+    // examples/mnist-resnet's training step (forward, loss, backward, SGD nesterov), with or without BN
+    async resnetStep({ bn, batch, x, labels }) {
+      await init(initOptions(variant));
+      seed(1);
+      const model = mnistResnet(nn, { bn });
+      const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+      const xt = tensor(x, [batch, 1, 28, 28]);
+      let value;
+      return {
+        run: () => (value = tidy(() => {
+          const l = loss.softmaxCrossEntropy(model.forward(xt), labels);
+          opt.zeroGrad(); l.backward(); opt.step();
+          return l.item();
+        })),
+        outputs: () => ({ finite: Float64Array.of(Number.isFinite(value) ? 1 : 0) }),
+        dispose() { model.dispose(); opt.dispose(); xt.dispose(); },
       };
     },
 

@@ -235,6 +235,19 @@ export function tfjsAdapter(backendName) {
         { note });
     },
 
+    // Train-mode batch norm as a TensorFlow.js user writes it: tf.moments over N, H, W, then
+    // tf.batchNorm (the FusedBatchNorm kernel); tf.grads differentiates through both.
+    async batchNorm({ n, c, h, w, x, gamma, beta, dy, eps }) {
+      await use();
+      const xt = tf.tensor4d(toNHWC(x, n, c, h, w), [n, h, w, c]), gt = tf.tensor1d(gamma), bt = tf.tensor1d(beta);
+      const dyt = tf.tensor4d(toNHWC(dy, n, c, h, w), [n, h, w, c]);
+      const f = (xv, gv, bv) => { const { mean, variance } = tf.moments(xv, [0, 1, 2]); return tf.batchNorm(xv, mean, variance, bv, gv, eps); };
+      const grads = tf.grads(f);
+      let y, g;
+      return prepared([xt, gt, bt, dyt], () => { [y, ...g] = read(() => [f(xt, gt, bt), ...grads([xt, gt, bt], dyt)]); },
+        () => ({ y: toNCHW(y, n, c, h, w), dx: toNCHW(g[0], n, c, h, w), dgamma: g[1], dbeta: g[2] }));
+    },
+
     async pool({ op, pass, n, c, h, w, k, s, p, x, dy }) {
       await use();
       const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
