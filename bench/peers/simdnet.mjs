@@ -24,7 +24,8 @@ const core = async (variant) => {
 
 export function simdnet(variant) {
   const cases = {
-    async gemm({ m, n, k, tA, tB, a, b }) {
+    async gemm({ m, n, k, tA, tB, a, b, api }) {
+      if (api) { await init(initOptions(variant)); return apiGemm({ m, n, k, tA, tB, a, b }); }
       const c = await core(variant), e = c.exports;
       const pa = c.put(a), pb = c.put(b), pc = c.put(new Float32Array(m * n));
       let out;
@@ -193,6 +194,24 @@ export function simdnet(variant) {
     },
   };
   return { name: `simdnet-${variant}`, role: 'simdnet', version, load() {}, cases };
+}
+
+/**
+ * GEMM through the public API, which the threads group needs (the raw core has no pool): A·B is
+ * ops.matmul, A·Bᵀ is ops.linear (x·Wᵀ), and Aᵀ·B is ops.matmul(ops.transpose(a), b), the
+ * transpose's copy of A included in the time.
+ */
+async function apiGemm({ m, n, k, tA, tB, a, b }) {
+  if (tA && tB) throw new Error('simdnet adapter: Aᵀ·Bᵀ is not a case');
+  const at = tensor(a, tA ? [k, m] : [m, k]), bt = tensor(b, tB ? [n, k] : [k, n]);
+  const product = () => (tB ? ops.linear(at, bt) : ops.matmul(tA ? ops.transpose(at) : at, bt));
+  let out;
+  return {
+    run: () => (out = noGrad(() => tidy(() => product().data()))),
+    outputs: () => ({ c: out }),
+    dispose() { at.dispose(); bt.dispose(); },
+    ...(tA ? { note: 'simdnet: ops.matmul(ops.transpose(a), b), the transpose copy included' } : {}),
+  };
 }
 
 /** The model as an nn.Sequential (layer i of the list is child i, so state_dict names match). */

@@ -1,29 +1,10 @@
 // Bun (JavaScriptCore): a script in a project that depends on simdnet. The `bun` npm wrapper
 // refuses to start when install scripts were skipped, so the platform binary runs directly.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  ROOT, nodeReference, expectTrainsAndFrees, expectMatchesNode, expectClearErrors, makeProject, removeDir,
+  bunBinary, nodeReference, expectTrainsAndFrees, expectMatchesNode, expectClearErrors, makeProject, removeDir,
   parseResults, run, unavailable, requireBuilt, type Training, type Variant,
 } from './harness';
-
-/**
- * node_modules/@oven/bun-<os>-<arch>[-baseline]/bin/bun, whichever optional dependency npm
- * installed; or, where npm did run the `bun` package's postinstall (seen with npm 11 on a fresh
- * install here), the binary it moved to node_modules/bun/bin/bun.exe.
- */
-function bunBinary(): string | null {
-  const os = process.platform === 'win32' ? 'windows' : process.platform;
-  const arch = process.arch === 'arm64' ? 'aarch64' : process.arch;
-  const exe = process.platform === 'win32' ? 'bun.exe' : 'bun';
-  for (const suffix of ['', '-baseline', '-musl', '-musl-baseline']) {
-    const path = join(ROOT, 'node_modules', '@oven', `bun-${os}-${arch}${suffix}`, 'bin', exe);
-    if (existsSync(path)) return path;
-  }
-  const moved = join(ROOT, 'node_modules', 'bun', 'bin', 'bun.exe');
-  return existsSync(moved) ? moved : null;
-}
 
 const ref: Partial<Record<Variant, Training>> = {};
 let project: string | undefined;

@@ -27,7 +27,10 @@ export interface Training {
   memory: { baseline: MemorySnapshot; trained: MemorySnapshot; disposed: MemorySnapshot; leaked: MemorySnapshot; afterReset: MemorySnapshot };
 }
 export type Run = Training | { error: string };
-export interface Results { beforeInit: string | null; runs: Record<string, Run>; badUrl: string; corrupt: string; noModule?: string }
+export interface Results {
+  beforeInit: string | null; runs: Record<string, Run>; badUrl: string; corrupt: string; noModule?: string;
+  threadsAuto?: { threads: number; threadsUnavailable?: string } | string; threadsTwo?: string;
+}
 
 /** Every test here runs the built package; say so plainly when it is missing. */
 export function requireBuilt(): void {
@@ -106,6 +109,25 @@ export function unavailable(ctx: { skip(note?: string): never }, runtime: string
   ctx.skip(text);
 }
 
+// --- Bun ---------------------------------------------------------------------------------------
+
+/**
+ * node_modules/@oven/bun-<os>-<arch>[-baseline]/bin/bun, whichever optional dependency npm
+ * installed; or, where npm did run the `bun` package's postinstall (seen with npm 11 on a fresh
+ * install here), the binary it moved to node_modules/bun/bin/bun.exe.
+ */
+export function bunBinary(): string | null {
+  const os = process.platform === 'win32' ? 'windows' : process.platform;
+  const arch = process.arch === 'arm64' ? 'aarch64' : process.arch;
+  const exe = process.platform === 'win32' ? 'bun.exe' : 'bun';
+  for (const suffix of ['', '-baseline', '-musl', '-musl-baseline']) {
+    const path = join(ROOT, 'node_modules', '@oven', `bun-${os}-${arch}${suffix}`, 'bin', exe);
+    if (existsSync(path)) return path;
+  }
+  const moved = join(ROOT, 'node_modules', 'bun', 'bin', 'bun.exe');
+  return existsSync(moved) ? moved : null;
+}
+
 // --- processes ----------------------------------------------------------------------------------
 
 export interface Exit { code: number | null; stdout: string; stderr: string; spawnError?: Error }
@@ -168,8 +190,14 @@ const TYPES: Record<string, string> = {
 
 export interface StaticServer { origin: string; requests: string[]; close(): Promise<void> }
 
-/** Serves each URL prefix from a directory, e.g. { '/': ROOT, '/app/': bundleDir }; longest prefix wins. */
-export async function serve(mounts: Record<string, string>): Promise<StaticServer> {
+/** COOP/COEP: a page served with them is cross-origin isolated (SharedArrayBuffer, so threads). */
+export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/**
+ * Serves each URL prefix from a directory, e.g. { '/': ROOT, '/app/': bundleDir }; longest prefix
+ * wins. `headers` go on every response (ISOLATION_HEADERS for a cross-origin-isolated page).
+ */
+export async function serve(mounts: Record<string, string>, headers: Record<string, string> = {}): Promise<StaticServer> {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests: string[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -182,7 +210,7 @@ export async function serve(mounts: Record<string, string>): Promise<StaticServe
     if (file !== base && !file.startsWith(base + sep)) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...headers }).end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }
@@ -202,7 +230,7 @@ export async function serve(mounts: Record<string, string>): Promise<StaticServe
  * Headless Chromium from @sparticuz/chromium (a binary shipped in the npm package) driven by
  * playwright-core. Returns the reason instead when it cannot start.
  */
-export async function launchChromium(extraArgs: string[] = []): Promise<Browser | string> {
+export async function launchChromium(extraArgs: string[] = [], { isolation = false } = {}): Promise<Browser | string> {
   try {
     const { default: chromium } = await import('@sparticuz/chromium');
     const { chromium: playwright } = await import('playwright-core');
@@ -212,7 +240,8 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser 
       headless: true,
       // Without --single-process (meant for AWS Lambda): there, closing a page's context ends the browser.
       args: [
-        ...chromium.args.filter((a: string) => a !== '--single-process'),
+        // isolation: also without --disable-web-security, under which no page is cross-origin isolated
+        ...chromium.args.filter((a: string) => a !== '--single-process' && !(isolation && a === '--disable-web-security')),
         '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync',
         ...extraArgs,
       ],

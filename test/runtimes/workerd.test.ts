@@ -92,5 +92,8 @@ describe('Cloudflare workerd', () => {
     expect(results.noModule).toMatch(/^init: Cloudflare Workers cannot fetch or compile WebAssembly at run time; .*init\(\{ module: wasm \}\)/);
     expect(results.corrupt).toMatch(/^init: could not compile the WebAssembly from bytes: .*Cloudflare Workers forbid compiling bytes/);
     expect(results.badUrl).toMatch(/^init: .*simdnet-missing\.wasm/);
+    // issue 10: no threads in workerd, and it says so
+    expect(results.threadsAuto).toMatchObject({ threads: 1, threadsUnavailable: expect.stringMatching(/Worker|SharedArrayBuffer/) });
+    expect(results.threadsTwo).toMatch(/^init: threads: 2 cannot run here: /);
   });
 });
