@@ -243,10 +243,21 @@ export class Pool {
 
 type Spawn = (url: URL | string, start: object, into: Handle[]) => Promise<void>;
 
+/**
+ * Node itself (not Deno or Bun, which also set process.versions.node). Asked before looking at
+ * globalThis.Worker: Emscripten-built libraries (ONNX Runtime Web, tfjs-wasm's threaded build) set
+ * `global.Worker = require('worker_threads').Worker` when they load in Node, and that constructor
+ * takes neither module workers nor onmessage, so the pool would wait for workers that never start.
+ */
+function isNode(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string; bun?: string } }; Deno?: unknown };
+  return typeof g.process?.versions?.node === 'string' && g.process.versions.bun === undefined && g.Deno === undefined;
+}
+
 /** How this runtime starts a worker: node:worker_threads in Node, module Workers everywhere else. */
 async function spawner(): Promise<Spawn> {
   const WebWorker = (globalThis as { Worker?: new (url: URL | string, options?: object) => any }).Worker;
-  if (typeof WebWorker === 'function') {
+  if (typeof WebWorker === 'function' && !isNode()) {
     return (url, start, into) => new Promise((resolve, reject) => {
       const w = new WebWorker(url, { type: 'module', name: 'simdnet' });
       into.push(w);

@@ -60,7 +60,7 @@ let browser: Browser | string;
 
 beforeAll(async () => {
   requireBuilt();
-  project = await makeProject('threads', ['threads-script.mjs', 'threads-check.mjs', 'spiral.mjs']);
+  project = await makeProject('threads', ['threads-script.mjs', 'threads-script-global-worker.mjs', 'threads-check.mjs', 'spiral.mjs']);
   // An app bundled by esbuild with no plugin: the .wasm builds and the worker script are copied
   // beside the bundle, as README tells users to do.
   app = await makeProject('threads-app', ['threads-check.mjs', 'spiral.mjs']);
@@ -108,6 +108,11 @@ describe('threads', () => {
   it("Node: a project importing 'simdnet' runs 2 threads (worker_threads), the same bits as 1, and exits", async () => {
     const exit = await run(process.execPath, ['threads-script.mjs'], { cwd: project, timeoutMs: 60_000 });
     expectThreadsUsed(parseResults(exit, 'node threads-script.mjs') as unknown as Check, 'Node');
+  });
+
+  it('Node with globalThis.Worker set to worker_threads (as ONNX Runtime Web and tfjs-wasm do on load): still 2 threads', async () => {
+    const exit = await run(process.execPath, ['threads-script-global-worker.mjs'], { cwd: project, timeoutMs: 60_000 });
+    expectThreadsUsed(parseResults(exit, 'node threads-script-global-worker.mjs') as unknown as Check, 'Node, global Worker');
   });
 
   it('Chromium, a cross-origin-isolated page: 2 threads on the main thread (which spins instead of blocking)', async (ctx) => {
