@@ -16,6 +16,8 @@
 //   GlobalAveragePool → GlobalAvgPool2d    Conv group → Conv2d groups
 //   MaxPool, AveragePool → MaxPool2d / AvgPool2d (ceil_mode and
 //   count_include_pad = 0 by explicit padding / a constant correction)
+//   BatchNormalization → BatchNorm2d/1d (statistics as buffers)      Clip → ReLU6 / Hardtanh / ReLU
+//   Div → Erf → Add → Mul → Mul (PyTorch's exact GELU) → GELU          LogSoftmax → LogSoftmax
 //   Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softmax → the layers        Flatten → Flatten
 //   Reshape/Squeeze/Unsqueeze with a foldable shape → Reshape        Dropout → Dropout, Identity → nothing
 //   Add/Sub/Mul/Div with a constant → Elementwise; between two computed values → a Graph merge
@@ -26,6 +28,8 @@ import { Module } from '../nn/module.js';
 import { Dense, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from '../nn/layers.js';
 import { Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Dropout } from '../nn/conv.js';
 import { Graph, Reshape, ConstantPad2d, Softmax, Elementwise, type GraphNode, type GraphOp, type ElementwiseOp } from '../nn/graph.js';
+import { BatchNorm1d, BatchNorm2d } from '../nn/norm.js';
+import { GELU, ReLU6, Hardtanh, LogSoftmax } from '../nn/activations.js';
 import { heapF32 } from '../runtime.js';
 import { options as checkOptions } from '../options.js';
 import { describe as describeValue, shapeStr } from '../tensor.js';
@@ -684,13 +688,16 @@ function layer(c: Ctx): void {
     case 'Tanh': simple('Tanh', () => new Tanh()); return;
     case 'LeakyRelu': { const a = attrs.float('alpha', 0.01); simple('LeakyReLU', () => new LeakyReLU(a)); return; }
     case 'Elu': { const a = attrs.float('alpha', 1); simple('ELU', () => new ELU(a)); return; }
-    case 'Softmax': {
+    case 'Softmax': case 'LogSoftmax': {
       const x = dynIn(c, 0);
       const axis = attrs.int('axis', opset >= 13 ? -1 : 1);
-      if (x.shape.length !== 2 || (axis !== 1 && axis !== -1)) refuse(`softmax over axis ${axis} of a ${x.shape.length}-D value: only the last axis of [batch, classes] is supported`);
-      simple('Softmax', () => new Softmax());
+      if (x.shape.length !== 2 || (axis !== 1 && axis !== -1)) refuse(`${n.opType} over axis ${axis} of a ${x.shape.length}-D value: only the last axis of [batch, classes] is supported`);
+      if (n.opType === 'Softmax') simple('Softmax', () => new Softmax());
+      else simple('LogSoftmax', () => new LogSoftmax());
       return;
     }
+    case 'BatchNormalization': return batchNorm(c);
+    case 'Clip': return clip(c);
     case 'Flatten': {
       const x = c.materialise(dynIn(c, 0));
       const axis = attrs.int('axis', 1);
@@ -772,8 +779,60 @@ function reshapeLike(c: Ctx, x: Dyn, to: number[]): void {
 }
 
 function geluLayer(c: Ctx, x: Dyn): void {
-  void c; void x;
-  refuse('GELU (the Erf pattern) is not supported yet');
+  const v = c.emit({ op: 'layer', inputs: [c.materialise(x).v], node: c.n.name, layer: { label: 'GELU', make: () => new GELU() } });
+  c.setOut({ kind: 'dyn', shape: x.shape, v });
+}
+
+function batchNorm(c: Ctx): void {
+  const { attrs, n } = c;
+  const x = c.materialise(dynIn(c, 0));
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((k) => constIn(c, k, ['', 'scale', 'B', 'input_mean', 'input_var'][k]));
+  const eps = attrs.float('epsilon', 1e-5);
+  const momentum = attrs.float('momentum', 0.9);
+  if (attrs.int('training_mode', 0)) refuse("attribute 'training_mode' = 1: only inference-mode BatchNormalization is supported");
+  if (n.outputs.slice(1).some((o) => o && c.uses(o) > 0)) refuse('the running-statistics outputs (training mode) are not supported');
+  const r = x.shape.length;
+  if (r !== 4 && r !== 2 && r !== 3) refuse(`input is ${r}-D; BatchNorm takes [batch, C] or [batch, C, L] (BatchNorm1d) or NCHW (BatchNorm2d)`);
+  const ch = x.shape[1];
+  for (const [what, t] of [['scale', scale], ['B', bias], ['input_mean', mean], ['input_var', variance]] as const) {
+    if (prod(t.dims) !== ch) refuse(`${what} ${shapeStr(t.dims)} does not match ${ch} channels`);
+  }
+  if (!(eps > 0)) refuse(`attribute 'epsilon' = ${eps} must be positive`);
+  // ONNX keeps momentum × the running value; PyTorch's momentum weighs the new batch.
+  const m = Math.round((1 - momentum) * 1e6) / 1e6;
+  if (!(m >= 0 && m <= 1)) refuse(`attribute 'momentum' = ${momentum} is outside [0, 1]`);
+  const opts = { eps: Math.fround(eps) === eps ? eps : eps, momentum: m };
+  const weights: Array<[string, ArrayLike<number>]> = [['weight', scale.data], ['bias', bias.data], ['running_mean', mean.data], ['running_var', variance.data]];
+  const v = c.emit({
+    op: 'layer', inputs: [x.v], node: n.name, name: layerName(scale),
+    layer: { label: r === 4 ? 'BatchNorm2d' : 'BatchNorm1d', make: () => (r === 4 ? new BatchNorm2d(ch, opts) : new BatchNorm1d(ch, opts)), weights },
+  });
+  c.setOut({ kind: 'dyn', shape: x.shape, v });
+}
+
+function clip(c: Ctx): void {
+  const { attrs, opset } = c;
+  let lo = -Infinity, hi = Infinity;
+  if (opset < 11) {
+    lo = attrs.float('min', -Infinity);
+    hi = attrs.float('max', Infinity);
+  } else {
+    const a = constOpt(c, 1, 'min'), b = constOpt(c, 2, 'max');
+    if (a) { if (a.data.length !== 1) refuse('min must be a scalar'); lo = a.data[0]; }
+    if (b) { if (b.data.length !== 1) refuse('max must be a scalar'); hi = b.data[0]; }
+  }
+  const x = c.materialise(dynIn(c, 0));
+  let label: string, make: () => Module;
+  if (lo === 0 && hi === 6) { label = 'ReLU6'; make = () => new ReLU6(); }
+  else if (lo === 0 && hi === Infinity) { label = 'ReLU'; make = () => new ReLU(); }
+  else if (lo < hi) {
+    // A one-sided clip (torch.onnx writes ReLU6 at opset 9 as Relu then Clip(max = 6)): the open
+    // side at the largest float, which no finite input passes.
+    const a = Math.max(lo, LOWEST), b = Math.min(hi, -LOWEST);
+    label = 'Hardtanh'; make = () => new Hardtanh(a, b);
+  } else return refuse(`bounds [${lo}, ${hi}]: min must be below max`);
+  const v = c.emit({ op: 'layer', inputs: [x.v], node: c.n.name, layer: { label, make } });
+  c.setOut({ kind: 'dyn', shape: x.shape, v });
 }
 
 function denseLayer(c: Ctx, x: Dyn, w: Float32Array, out: number, inF: number, bias: Float32Array | null, weight: Const): void {
