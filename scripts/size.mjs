@@ -51,22 +51,27 @@ console.log();
 console.log(table(totals));
 
 // The playground as a browser loads it: page, styles, page script, training Worker (with
-// simdnet bundled in) and the one .wasm the Worker fetches (Chromium: relaxed). MNIST data
-// loads only when picked and is not counted.
+// simdnet bundled in) and the build the Worker fetches in Chromium: relaxed, or where the page is
+// cross-origin isolated (it is, served by npm run playground) the relaxed threads build plus the
+// thread workers' script. MNIST data loads only when picked and is not counted.
 const out = await mkdtemp(join(tmpdir(), 'simdnet-size-'));
 try {
   await buildPlayground(out);
-  const files = ['index.html', 'style.css', 'main.js', 'worker.js', 'simdnet-relaxed.wasm'];
-  const sizes = await Promise.all(files.map(async (f) => {
-    const bytes = await readFile(join(out, f));
-    return [f, bytes.length, gz(bytes)];
-  }));
-  const sum = (i) => sizes.reduce((s, r) => s + r[i], 0);
+  const size = async (f) => {
+    const bytes = await readFile(join(out, f)).catch(() => null);
+    return bytes && [f, bytes.length, gz(bytes)];
+  };
+  const page = await Promise.all(['index.html', 'style.css', 'main.js', 'worker.js'].map(size));
+  const single = [await size('simdnet-relaxed.wasm')];
+  const threaded = (await Promise.all(['simdnet-relaxed-threads.wasm', 'simdnet-worker.js'].map(size))).filter(Boolean);
+  const sum = (rows, i) => rows.reduce((s, r) => s + r[i], 0);
+  const rows = [...page, ...single, ...threaded];
   console.log();
   console.log(table([
     ['playground (npm run playground:build)', 'raw', 'gzip'],
-    ...sizes.map(([f, raw, g]) => [f, kb(raw), kb(g)]),
-    ['total: what the page downloads before MNIST', kb(sum(1)), kb(sum(2))],
+    ...rows.map(([f, raw, g]) => [f, kb(raw), kb(g)]),
+    ['total, one thread: page + relaxed build', kb(sum([...page, ...single], 1)), kb(sum([...page, ...single], 2))],
+    ...(threaded.length ? [['total, cross-origin isolated: page + threads build + thread worker', kb(sum([...page, ...threaded], 1)), kb(sum([...page, ...threaded], 2))]] : []),
   ]));
 } finally {
   await rm(out, { recursive: true, force: true });
