@@ -282,7 +282,9 @@ describe('playground (Chromium)', () => {
       await page.click('[data-testid=reset]');
       await waitForNumber(page, 'steps', (v) => v === 0, 10_000, 'Reset');
       await page.waitForFunction((h) => document.querySelector<HTMLElement>('[data-testid=boundary]')!.dataset.hash !== h, trained);
-      expect(await page.$eval('[data-testid=loss-chart]', (c) => (c as HTMLElement).dataset.points), 'Reset clears the loss chart').toBe('0');
+      // The chart redraws (and sets its data-points) on the next animation frame.
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=loss-chart]')!.dataset.points === '0', undefined, { timeout: 5_000 })
+        .catch(async () => { throw new Error(`Reset leaves ${await page.$eval('[data-testid=loss-chart]', (c) => (c as HTMLElement).dataset.points)} points in the loss chart`); });
       expect(await number(page, 'accuracy'), 'fresh weights are back near chance').toBeLessThan(0.8);
 
       await page.setInputFiles('[data-testid=load-file]', file);
