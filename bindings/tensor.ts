@@ -167,13 +167,18 @@ export class Tensor {
     if (this._g) { this._g.dispose(); this._g = null; }
   }
 
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
   toString(): string {
     return `Tensor ${shapeStr(this._shape)}${this.isDisposed ? ' (disposed)' : ''}`;
   }
+}
+
+// `using t = …` (explicit resource management) where the engine has Symbol.dispose. Assigned here,
+// not declared in the class, so the published types need no lib beyond ES2020 + DOM; TypeScript
+// users of `using` add `declare module 'simdnet' { interface Tensor { [Symbol.dispose](): void } }`.
+if (typeof (Symbol as { dispose?: symbol }).dispose === 'symbol') {
+  Object.defineProperty(Tensor.prototype, (Symbol as unknown as { dispose: symbol }).dispose, {
+    value(this: Tensor) { this.dispose(); }, writable: true, configurable: true,
+  });
 }
 
 /** Throws an Error naming `op` when `t` is not a live tensor of the current runtime. */

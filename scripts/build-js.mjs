@@ -14,7 +14,7 @@
 // which tests run); bundled into dist/ that becomes './simdnet-<variant>.wasm'.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 
 const variants = ['relaxed', 'simd', 'scalar'];
 const threadVariants = ['relaxed', 'simd'];
@@ -108,4 +108,13 @@ await Promise.all([
 ]);
 if (!process.argv.includes('--no-types')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  // The published types show the API only: tsc keeps `private x;` and `#private;` lines in class
+  // declarations (stripInternal drops what is marked @internal), so they go here.
+  for (const entry of await readdir('dist', { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+    const file = `${entry.parentPath ?? entry.path}/${entry.name}`;
+    const text = await readFile(file, 'utf8');
+    const kept = text.replace(/^[ \t]*(private\b[^\n]*|#private);\n/gm, '');
+    if (kept !== text) await writeFile(file, kept);
+  }
 }

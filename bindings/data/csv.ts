@@ -65,6 +65,12 @@ function parseRows(text: string, delimiter: string): Array<{ line: number; field
   return rows;
 }
 
+/**
+ * Parses CSV text into { x, y, shape } (y only with `label`), ready for fit() and evaluate().
+ * Errors name the line and column of a bad value.
+ */
+export function readCsv(text: string, opts: ReadCsvOptions & { label: string | number }): CsvData & { y: Int32Array | Float32Array };
+export function readCsv(text: string, opts?: ReadCsvOptions): CsvData;
 export function readCsv(text: string, opts: ReadCsvOptions = {}): CsvData {
   const op = 'readCsv';
   const { header = true, label, labelAs = 'auto', delimiter = ',' } = options<ReadCsvOptions>(op, opts, ['header', 'label', 'labelAs', 'delimiter']);

@@ -68,7 +68,7 @@ describe('tensor', () => {
   it('Symbol.dispose frees at the end of a using-style block', () => {
     const before = memory().tensors;
     const t = ones([4]);
-    t[Symbol.dispose]();
+    (t as unknown as Disposable)[Symbol.dispose]();
     expect(t.isDisposed).toBe(true);
     expect(memory().tensors).toBe(before);
   });
