@@ -6,7 +6,7 @@
 // intermediate tensors are freed as soon as they have been passed on, and the graph (with any
 // buffers an op saved for its backward) is freed when backward() finishes.
 
-import { Tensor, empty, assertLive, shapeError, sameShape, shapeStr, describe } from './tensor.js';
+import { Tensor, empty, assertLive, shapeError, sameShape, shapeStr, describe, noteStep } from './tensor.js';
 import { wasm, heapF32, runningOp } from './runtime.js';
 import { options as checkOptions } from './options.js';
 
@@ -199,6 +199,7 @@ export function backward(root: Tensor, gradientArg?: Tensor | BackwardOptions, o
     if (!sameShape(gradient._shape, root._shape)) throw shapeError('backward', 'the gradient must have the shape of the tensor', root._shape, gradient._shape);
   }
   const order = topoOrder(root);
+  noteStep();
   const k = wasm('backward');
   // Seed the root's gradient (a leaf root accumulates into its .grad directly).
   if (gradient === undefined) addGrad(root, (dst, acc) => (acc ? k.addScalar(dst, 1, dst, 1) : k.fill(dst, 1, 1)));

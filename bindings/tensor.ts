@@ -10,6 +10,7 @@
 import { wasm, heapF32, allocBytes, freeBytes, onInit, endThreads } from './runtime.js';
 import { normal, uniform } from './random.js';
 import type { GradNode } from './autograd.js';
+import { formatTensor } from './format.js';
 import { options } from './options.js';
 
 export type Shape = readonly number[];
@@ -167,8 +168,19 @@ export class Tensor {
     if (this._g) { this._g.dispose(); this._g = null; }
   }
 
+  /**
+   * The values as PyTorch prints them, `tensor([[0.1000, 0.2000], …], shape=[2,2])`, elided above
+   * 1000 elements, with `requiresGrad=true` on parameters and the op that made a recorded result.
+   */
   toString(): string {
-    return `Tensor ${shapeStr(this._shape)}${this.isDisposed ? ' (disposed)' : ''}`;
+    if (this.isDisposed) return `tensor(<disposed>, shape=${shapeStr(this._shape)})`;
+    const suffix = this._node ? `, gradFn=${this._node.op}` : this.requiresGrad ? ', requiresGrad=true' : '';
+    return formatTensor(this.data(), this._shape, suffix);
+  }
+
+  /** Node's util.inspect (console.log) prints the values, not the handle's internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }
 
@@ -453,6 +465,42 @@ export function memory(): MemoryInfo {
     wasmBytes: k.memory.buffer.byteLength,
     workspaceBytes: typeof k.workspaceBytes === 'function' ? Number(k.workspaceBytes()) : 0,
   };
+}
+
+// The leak guard. A training loop without tidy() keeps every intermediate alive: the
+// FinalizationRegistry cannot help, since its callbacks run only when the loop yields to the
+// event loop (measured in ARCHITECTURE.md). backward() reports each step here; when the count of
+// live tensors has grown at each of LEAK_CHECKS checkpoints LEAK_EVERY unscoped steps apart, warn
+// once, naming tidy() and how to switch the warning off.
+const LEAK_EVERY = 50, LEAK_CHECKS = 4;
+let leakWarning = true, leakWarned = false, unscopedSteps = 0, lastCount = -1, growing = 0;
+
+/**
+ * Turns the warning about live tensors growing across backward() calls made outside tidy() on
+ * or off (on by default; turning it on re-arms it).
+ */
+export function setLeakWarning(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new Error(`setLeakWarning: expected true or false, got ${describe(enabled)}`);
+  leakWarning = enabled;
+  if (enabled) leakWarned = false;
+  unscopedSteps = 0; lastCount = -1; growing = 0;
+}
+
+/** @internal Called by backward(): one training step happened. */
+export function noteStep(): void {
+  if (!leakWarning || leakWarned) return;
+  if (scopes.length > 0) { unscopedSteps = 0; lastCount = -1; growing = 0; return; }
+  if (++unscopedSteps % LEAK_EVERY !== 0) return;
+  const count = live.size;
+  growing = lastCount >= 0 && count > lastCount ? growing + 1 : 0;
+  lastCount = count;
+  if (growing < LEAK_CHECKS) return;
+  leakWarned = true;
+  console.warn(
+    `simdnet: ${count} live tensors, and the count grew over the last ${LEAK_EVERY * LEAK_CHECKS} backward() calls made outside tidy(). ` +
+    'Every op result stays in WebAssembly memory until disposed: wrap each training step in tidy(() => { ... }) ' +
+    '(fit() does), or dispose() what you no longer need. Silence this warning with setLeakWarning(false).',
+  );
 }
 
 /**

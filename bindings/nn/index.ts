@@ -1,4 +1,5 @@
 export { Module, parameter, buffer } from './module.js';
+export { paramCount } from './summary.js';
 export type { ModuleJSON } from './module.js';
 export { fromJSON } from './config.js';
 export { Dense, Maxout, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Flatten, Sequential } from './layers.js';
