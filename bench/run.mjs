@@ -3,8 +3,8 @@
 // process (one thread each), checks each output against a float64 reference, then times it. Prints
 // medians with their spread and simdnet ÷ peer speed ratios, checks the targets, and writes
 // <out>/<date>.json (raw figures, environment, versions) and <out>/<date>.svg (the ratio chart).
-//   --filter <s>  only the groups whose name contains s (gemm, elementwise, conv, pool, norm, train,
-//                 infer, threads, onnx, size)
+//   --filter <s>  only the groups whose name contains s (gemm, elementwise, tensor, conv, pool, norm,
+//                 train, infer, threads, onnx, size)
 //   threads       1 and N threads side by side, in Node and in cross-origin-isolated Chromium
 //                 (bench/threads.mjs); every other group runs one thread per library
 //   onnx          fromOnnx: imported vs nn-built MNIST CNN inference, import time of a 10 MB model
@@ -21,7 +21,7 @@ import { implementations } from './peers/index.mjs';
 import { chartSvg } from './chart.mjs';
 
 const started = performance.now();
-const groups = ['gemm', 'elementwise', 'conv', 'pool', 'norm', 'train', 'infer', 'threads', 'onnx', 'size'];
+const groups = ['gemm', 'elementwise', 'tensor', 'conv', 'pool', 'norm', 'train', 'infer', 'threads', 'onnx', 'size'];
 const args = process.argv.slice(2);
 const opt = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
 const filter = opt('--filter');
@@ -210,6 +210,7 @@ function checkTargets(rows) {
     ['CNN training step ≥ 4× tfjs-wasm', (r) => r.tags?.train === 'cnn', 'tfjs-wasm', 4],
     ['every training row ≥ 30× ConvNetJS', (r) => r.tags?.train, 'convnetjs', 30],
     ['relaxed-SIMD GEMM kernel ≥ 42 GFLOP/s', (r) => r.tags?.gemm, null, 42],
+    ['tensor-toolkit rows within 1.5× of tfjs-wasm (speed ratio ≥ 0.67)', (r) => r.tags?.toolkit, 'tfjs-wasm', 1 / 1.5],
   ];
   const out = [];
   for (const [what, pick, peer, min] of list) {

@@ -5,6 +5,7 @@ import { args, simdnetEntry } from '../platform.mjs';
 import { budget } from '../lib.mjs';
 import * as gemm from '../gemm.mjs';
 import * as elementwise from '../elementwise.mjs';
+import * as tensor from '../tensor.mjs';
 import * as conv from '../conv.mjs';
 import * as pool from '../pool.mjs';
 import * as train from '../train.mjs';
@@ -12,7 +13,7 @@ import * as infer from '../infer.mjs';
 import { measure as threads } from '../threads-cases.mjs';
 
 // threads runs only when asked for (bench/threads.mjs opens one isolated page per thread count)
-const groups = { gemm, elementwise, conv, pool, train, infer, threads: { run: threads } };
+const groups = { gemm, elementwise, tensor, conv, pool, train, infer, threads: { run: threads } };
 
 async function main() {
   const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : undefined;

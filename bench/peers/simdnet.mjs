@@ -49,6 +49,24 @@ export function simdnet(variant) {
       };
     },
 
+    async tensorOp({ op, rows, cols, x, b, bShape }) {
+      await init(initOptions(variant));
+      const xt = tensor(x, [rows, cols]), bt = b ? tensor(b, bShape) : null;
+      const f = {
+        sum0: () => ops.sum(xt, 0), sum1: () => ops.sum(xt, 1), mean1: () => ops.mean(xt, 1),
+        max0: () => ops.max(xt, 0), max1: () => ops.max(xt, 1), logsumexp1: () => ops.logsumexp(xt, 1),
+        var0: () => ops.var(xt, 0, { correction: 0 }),
+        addRow: () => ops.add(xt, bt), addCol: () => ops.add(xt, bt), mul: () => ops.mul(xt, bt), divCol: () => ops.div(xt, bt),
+        transpose: () => ops.transpose(xt),
+      }[op];
+      let out;
+      return {
+        run: () => (out = tidy(() => f().data())),
+        outputs: () => ({ y: out }),
+        dispose() { xt.dispose(); bt?.dispose(); },
+      };
+    },
+
     async activation({ op, rows, cols, x }) {
       await init(initOptions(variant));
       const xt = tensor(x, [rows, cols]);

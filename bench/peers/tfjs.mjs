@@ -200,6 +200,20 @@ export function tfjsAdapter(backendName) {
         backendName === 'wasm' ? { note: PACKED_B_NOTE } : {});
     },
 
+    async tensorOp({ op, rows, cols, x, b, bShape }) {
+      await use();
+      const xt = tf.tensor2d(x, [rows, cols]), bt = b ? tf.tensor(b, bShape) : null;
+      const f = {
+        sum0: () => tf.sum(xt, 0), sum1: () => tf.sum(xt, 1), mean1: () => tf.mean(xt, 1),
+        max0: () => tf.max(xt, 0), max1: () => tf.max(xt, 1), logsumexp1: () => tf.logSumExp(xt, 1),
+        var0: () => tf.moments(xt, 0).variance,
+        addRow: () => tf.add(xt, bt), addCol: () => tf.add(xt, bt), mul: () => tf.mul(xt, bt), divCol: () => tf.div(xt, bt),
+        transpose: () => tf.transpose(xt),
+      }[op];
+      let y;
+      return prepared(bt ? [xt, bt] : [xt], () => (y = read(f)), () => ({ y }));
+    },
+
     async activation({ op, rows, cols, x }) {
       await use();
       const xt = tf.tensor2d(x, [rows, cols]);
