@@ -62,8 +62,12 @@ function summary(model: Module, inputShape: number[]): string {
   visit(model);
   const rows: Row[] = [];
   const own = (m: Module) => m.namedOwnParameters().reduce((s, [, p]) => s + p.size, 0);
-  // Record each layer's output as forward() reaches it (PyTorch's forward hooks).
+  // Record each layer's output as forward() reaches it (PyTorch's forward hooks), with
+  // Sequential's fused layer+activation path off so that every layer runs on its own.
   for (const [name, m] of modules) {
+    if (typeof (m as unknown as { forwardFused?: unknown }).forwardFused === 'function') {
+      Object.defineProperty(m, 'forwardFused', { configurable: true, writable: true, enumerable: false, value: () => null });
+    }
     const forward = m.forward;
     Object.defineProperty(m, 'forward', {
       configurable: true, writable: true, enumerable: false,
@@ -80,7 +84,10 @@ function summary(model: Module, inputShape: number[]): string {
   } catch (err) {
     throw new Error(`${op}: the model's forward failed on an input of shape [1,${inputShape.join(',')}]: ${(err as Error).message}`);
   } finally {
-    for (const [, m] of modules) delete (m as unknown as Record<string, unknown>).forward;
+    for (const [, m] of modules) {
+      delete (m as unknown as Record<string, unknown>).forward;
+      delete (m as unknown as Record<string, unknown>).forwardFused;
+    }
     for (const [m, mode] of modes) m.training = mode;
   }
   const total = paramCount(model);
