@@ -33,6 +33,7 @@ const HINTS: Record<string, [string, string]> = {
   validationData: ['validation', 'validation: { x, y }'],
   validation_split: ['validationSplit', 'validationSplit'],
   callback: ['callbacks', 'callbacks: [...]'],
+  stop: ['end', 'end (Python\'s slice stop)'],
   filepath: ['path', 'path'],
 };
 

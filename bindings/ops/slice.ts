@@ -6,6 +6,9 @@ import { Tensor, output, assertLive, shapeError, shapeStr, describe, type Shape 
 import { needsGrad, anyNeedsGrad, record, setGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
 import { normDim, strided, contiguousStrides, COPY } from './dims.js';
+import { options } from '../options.js';
+
+const RANGE_KEYS = ['start', 'end', 'step'];
 
 /** One dimension of a slice: [start, end?, step?] or { start?, end?, step? }; null keeps it whole. */
 export type SliceRange = null | undefined | number[] | { start?: number | null; end?: number | null; step?: number };
@@ -14,7 +17,7 @@ function resolve(op: string, spec: SliceRange, size: number, d: number, shape: S
   if (spec === null || spec === undefined) return [0, size, 1];
   let start: unknown, end: unknown, step: unknown;
   if (Array.isArray(spec)) [start, end, step] = spec;
-  else if (typeof spec === 'object') ({ start, end, step } = spec);
+  else if (typeof spec === 'object') ({ start, end, step } = options<{ start?: number; end?: number; step?: number }>(`${op} (dimension ${d})`, spec, RANGE_KEYS));
   else throw shapeError(op, `the range for dimension ${d} must be [start, end, step], { start, end, step } or null, got ${describe(spec)}`, shape);
   const int = (v: unknown, name: string, dflt: number): number => {
     if (v === undefined || v === null) return dflt;

@@ -279,6 +279,8 @@ describe('shape, joining and indexing ops', () => {
     expectRefused(() => x.slice([[0, 4, 0]]), /slice: step of dimension 0 must be positive, got 0/);
     expectRefused(() => x.slice([null, null, null]), /slice: 3 ranges for a tensor of rank 2/);
     expectRefused(() => x.slice([[0.5]]), /slice: start of dimension 0 must be an integer/);
+    // a misspelt key in a range object is refused, not ignored (Python's `stop` is `end` here)
+    expectRefused(() => x.slice([{ start: 1, stop: 3 }]), /slice \(dimension 0\): unknown option 'stop'; use end/);
     expectRefused(() => x.narrow(0, 4, 2), /narrow: start 4 and length 2 do not fit in dimension 0 of size 5/);
     expectRefused(() => x.split([2, 2]), /split: sections \[2,2\] must be positive integers adding up to 5/);
   });
