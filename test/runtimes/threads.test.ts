@@ -7,12 +7,12 @@
 // assertion would fail for reasons that are not the library's. bench/threads.mjs measures speed.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import {
   ROOT, DIST, ISOLATION_HEADERS, bunBinary, makeProject, removeDir, copyWasm, serve, launchChromium, parseResults, run,
-  unavailable, requireBuilt, type StaticServer,
+  pageResults, unavailable, requireBuilt, type StaticServer,
 } from './harness';
 
 const FIX = '/test/runtimes/fixtures';
@@ -66,15 +66,15 @@ beforeAll(async () => {
   app = await makeProject('threads-app', ['threads-check.mjs', 'spiral.mjs']);
   const out = join(app, 'public');
   await mkdir(out);
-  await import('node:fs/promises').then((fs) => fs.writeFile(join(app!, 'app.mjs'), [
+  await writeFile(join(app, 'app.mjs'), [
     "import * as simdnet from 'simdnet';",
     "import { threadsCheck } from './threads-check.mjs';",
     'window.results = threadsCheck(simdnet, { threads: 2 });',
-  ].join('\n')));
+  ].join('\n'));
   await build({ entryPoints: [join(app, 'app.mjs')], outfile: join(out, 'app.js'), bundle: true, format: 'esm', platform: 'browser', minify: true, logLevel: 'error' });
   await copyWasm(DIST, out);
   for (const f of ['simdnet-relaxed-threads.wasm', 'simdnet-simd-threads.wasm', 'simdnet-worker.js']) await copyFile(join(DIST, f), join(out, f));
-  await import('node:fs/promises').then((fs) => fs.writeFile(join(out, 'app.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./app.js"></script>\n'));
+  await writeFile(join(out, 'app.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./app.js"></script>\n');
   isolated = await serve({ '/': ROOT, '/app/': out }, ISOLATION_HEADERS);
   plain = await serve({ '/': ROOT });
   browser = await launchChromium([], { isolation: true });
@@ -88,20 +88,10 @@ afterAll(async () => {
   await removeDir(app);
 });
 
+/** pageResults (harness) for a page that leaves a threads check in window.results. */
 async function inPage(ctx: { skip(note?: string): never }, url: string): Promise<Check> {
   if (typeof browser === 'string') unavailable(ctx, 'Chromium', browser);
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  try {
-    await page.goto(url);
-    await page.waitForFunction(() => (window as any).results !== undefined, undefined, { timeout: 30_000 });
-    return await page.evaluate(() => (window as any).results);
-  } catch (err) {
-    throw new Error(`${url}: ${(err as Error).message}; page errors: ${errors.join('; ') || 'none'}`);
-  } finally {
-    await page.close();
-  }
+  return (await pageResults(browser, url)) as unknown as Check;
 }
 
 describe('threads', () => {
