@@ -4,21 +4,15 @@
 //   conv 3×3 (1→32) → ReLU → max pool 2 → conv 3×3 (32→64) → ReLU → max pool 2
 //   → flatten (64·5·5) → dense 128 → ReLU → dropout 0.5 → dense 10
 //
-//   npm run example:mnist-cnn            (options: --epochs N --batch N --lr X --threads N)
-import { init, runtimeInfo, seed, nn, optim, fit, evaluate } from 'simdnet';
-import { loadMnist, numberArg as arg, describeThreads } from '../shared/mnist.mjs';
+//   npm run example:mnist-cnn            (options: --epochs N --batch N --lr X --limit N --threads N)
+import { nn, optim, fit, evaluate } from 'simdnet';
+import { startMnist, numberArg as arg } from '../shared/mnist.mjs';
 
 const epochs = arg('epochs', 5);
 const batchSize = arg('batch', 32);
 const lr = arg('lr', 1e-3);
 
-// Every core by default; --threads N for exactly N (1: the single-thread build). Same results either way.
-const threads = arg('threads', 'auto');
-await init({ threads });
-seed(1);
-const train = loadMnist('train');
-const test = loadMnist('test');
-console.log(`MNIST: ${train.n} training and ${test.n} test images; ${runtimeInfo().variant} build, ${describeThreads(runtimeInfo())}`);
+const { train, test } = await startMnist();
 
 const model = new nn.Sequential(
   new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2),   // 28×28 → 26×26 → 13×13

@@ -1,21 +1,15 @@
 // A multi-layer perceptron on the real MNIST digits: 60,000 training images, evaluated on the
 // 10,000 official test images. Every core by default (--threads N to choose), no GPU.
 //
-//   npm run example:mnist-mlp            (options: --epochs N --hidden N --batch N --threads N)
-import { init, runtimeInfo, seed, nn, optim, fit, evaluate } from 'simdnet';
-import { loadMnist, numberArg as arg, describeThreads } from '../shared/mnist.mjs';
+//   npm run example:mnist-mlp            (options: --epochs N --hidden N --batch N --limit N --threads N)
+import { nn, optim, fit, evaluate } from 'simdnet';
+import { startMnist, numberArg as arg } from '../shared/mnist.mjs';
 
 const epochs = arg('epochs', 12);
 const hidden = arg('hidden', 512);
 const batchSize = arg('batch', 64);
 
-// Every core by default; --threads N for exactly N (1: the single-thread build). Same results either way.
-const threads = arg('threads', 'auto');
-await init({ threads });
-seed(1);
-const train = loadMnist('train');
-const test = loadMnist('test');
-console.log(`MNIST: ${train.n} training and ${test.n} test images; ${runtimeInfo().variant} build, ${describeThreads(runtimeInfo())}`);
+const { train, test } = await startMnist();
 
 const model = new nn.Sequential(
   new nn.Dense(784, hidden), new nn.ReLU(),

