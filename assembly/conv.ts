@@ -360,7 +360,18 @@ export function conv2dForwardAct(x: usize, w: usize, bias: usize, y: usize, n: i
   convForwardRange(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 0, 1, act, alpha);
 }
 
-/** Bytes of workspace conv2dForwardAct needs (same arguments). */
+/**
+ * Part `part` of `parts` of conv2dForwardAct: conv2dForwardPart's (image, NR-panel) units, the
+ * activation applied to each part's own tiles: bit-identical for any `parts`.
+ */
+export function conv2dForwardActPart(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                     cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                     padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32,
+                                     part: i32, parts: i32): void {
+  convForwardRange(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, part, parts, act, alpha);
+}
+
+/** Bytes of workspace conv2dForwardAct (and one part of conv2dForwardActPart) needs (same arguments). */
 export function conv2dForwardActWorkspace(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                           cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                           padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32): usize {

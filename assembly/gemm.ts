@@ -200,7 +200,16 @@ export function gemmAct(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
   gemmRange(a, b, c, m, n, k, transA, transB, false, bias, 0, 1, act, alpha);
 }
 
-/** Bytes of workspace gemmAct needs (same arguments). */
+/**
+ * Part `part` of `parts` of gemmAct(): gemmPart's split of C (the activation is elementwise, so it
+ * rides along with each part's tiles): bit-identical for any `parts`.
+ */
+export function gemmActPart(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool,
+                            bias: usize, act: i32, alpha: f32, part: i32, parts: i32): void {
+  gemmRange(a, b, c, m, n, k, transA, transB, false, bias, part, parts, act, alpha);
+}
+
+/** Bytes of workspace gemmAct (and one part of gemmActPart) needs (same arguments). */
 export function gemmActWorkspace(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
                                  transA: bool, transB: bool, bias: usize, act: i32, alpha: f32): usize {
   return gemmWorkspace(a, b, c, m, n, k, transA, transB, false, bias);

@@ -8,7 +8,7 @@
 // worker before dispatch (workers never allocate).
 export { alloc, free } from './memory';
 export { workspace, workspaceBytes, assignWorkspace } from './workspace';
-export { gemm, gemmPart, gemmWorkspace, gemmAct, gemmActWorkspace } from './gemm';
+export { gemm, gemmPart, gemmWorkspace, gemmAct, gemmActPart, gemmActWorkspace } from './gemm';
 export {
   add, sub, mul, scale, addScalar, axpy, signAxpy, fill, exp,
   relu, reluBackward, leakyRelu, leakyReluBackward, elu, eluBackward,
@@ -21,7 +21,7 @@ export {
   huber, huberBackward,
 } from './loss';
 export {
-  conv2dForward, conv2dForwardPart, conv2dForwardWorkspace, conv2dForwardAct, conv2dForwardActWorkspace,
+  conv2dForward, conv2dForwardPart, conv2dForwardWorkspace, conv2dForwardAct, conv2dForwardActPart, conv2dForwardActWorkspace,
   conv2dBackwardInput, conv2dBackwardInputPart, conv2dBackwardInputWorkspace,
   conv2dBackwardWeight, conv2dBackwardWeightPart, conv2dBackwardWeightWorkspace,
 } from './conv';

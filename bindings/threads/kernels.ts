@@ -42,6 +42,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
     };
   };
   parts('gemm', (a) => a[3] * a[4] * a[5]);
+  parts('gemmAct', (a) => a[3] * a[4] * a[5]); // the inference path's GEMM + activation (Dense)
   // n · P · cOut · K, with P from the output size formula of assembly/conv.ts.
   const convMacs = (n: number, cIn: number, h: number, w: number, cOut: number, kh: number, kw: number,
     sh: number, sw: number, ph: number, pw: number, dh: number, dw: number) => {
@@ -49,6 +50,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
     return n * Math.max(0, oh) * Math.max(0, ow) * cOut * cIn * kh * kw;
   };
   parts('conv2dForward', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
+  parts('conv2dForwardAct', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
   parts('conv2dBackwardInput', (a) => convMacs(a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]));
   parts('conv2dBackwardWeight', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
 

@@ -49,7 +49,7 @@ export const MODE_STOP = 3;
 
 /** Kernels a job may name (by index, so no strings cross threads). */
 export const KERNELS = [
-  'gemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight',
+  'gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dBackwardInput', 'conv2dBackwardWeight',
   'add', 'sub', 'mul', 'scale', 'addScalar', 'axpy', 'signAxpy', 'fill', 'exp',
   'relu', 'reluBackward', 'leakyRelu', 'leakyReluBackward', 'elu', 'eluBackward',
   'sigmoid', 'sigmoidBackward', 'tanh', 'tanhBackward',

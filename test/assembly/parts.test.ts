@@ -36,6 +36,18 @@ function gemmCases(): Case[] {
       }
     }
   }
+  // gemmAct (the inference path: no accumulate, B transposed as a Dense weight, or not) with each activation code.
+  for (const [m, n, k] of [[1, 37, 20], [13, 27, 9], [64, 256, 40], [37, 19, 300], [5, 1030, 3], [129, 65, 17]] as Array<[number, number, number]>) {
+    for (const [tB, withBias, act, alpha] of [[1, 1, 3, 0], [0, 0, 4, 0.1], [1, 1, 5, 1.3], [0, 1, 6, 0], [1, 0, 7, 0]]) {
+      out.push({
+        label: `gemmAct ${m}x${n}x${k} tB=${tB} bias=${withBias} act=${act}`,
+        kernel: 'gemmAct',
+        inputs: [randomArray(m * k, random), randomArray(k * n, random), randomArray(n, random)],
+        outputs: [randomArray(m * n, random)],
+        args: ([a, b, bias, c]) => [a, b, c, m, n, k, 0, tB, withBias ? bias : 0, act, alpha],
+      });
+    }
+  }
   return out;
 }
 
@@ -63,6 +75,14 @@ function convCases(): Case[] {
       outputs: [new Float32Array(yN)],
       args: ([x, wt, b, y]) => [x, wt, b, y, ...g],
     });
+    for (const [act, alpha] of [[3, 0], [5, 0.7]]) {
+      out.push({
+        label: `conv2dForwardAct ${label} act=${act}`, kernel: 'conv2dForwardAct',
+        inputs: [randomArray(xN, random), randomArray(wN, random), randomArray(cOut, random)],
+        outputs: [new Float32Array(yN)],
+        args: ([x, wt, b, y]) => [x, wt, act === 3 ? b : 0, y, ...g, act, alpha],
+      });
+    }
     out.push({
       label: `conv2dBackwardInput ${label}`, kernel: 'conv2dBackwardInput',
       inputs: [randomArray(yN, random), randomArray(wN, random)],
@@ -109,7 +129,7 @@ function sameBits(a: Float32Array[], b: Float32Array[], label: string): void {
 
 describe.each(variants)('split kernels (%s build)', (variant) => {
   const core = loadCore(variant);
-  it('every part count 1..8 gives the whole call\'s bits (gemm NN/TN/NT, conv forward, backward input, backward weight)', () => {
+  it('every part count 1..8 gives the whole call\'s bits (gemm NN/TN/NT, gemmAct, conv forward (+ act), backward input, backward weight)', () => {
     for (const c of cases) {
       const whole = run(core, c, 0);
       for (const parts of PARTS) sameBits(run(core, c, parts), whole, `${variant} ${c.label} parts=${parts}`);

@@ -4,7 +4,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { availableParallelism } from 'node:os';
 import {
-  init, runtimeInfo, seed, tensor, randn, rand, ops, nn, optim, loss, tidy, memory, reset, type Tensor,
+  init, runtimeInfo, seed, tensor, randn, rand, ops, nn, optim, loss, tidy, noGrad, memory, reset, type Tensor,
 } from '../../bindings/index';
 import { threadPool, allocBytes, freeBytes } from '../../bindings/runtime';
 import { SPLIT_MIN } from '../../bindings/threads/kernels';
@@ -104,6 +104,12 @@ function everySplitKernel(): Uint32Array[] {
     const ap = ops.avgPool2d(planes, { kernelSize: 3, stride: 2, padding: 1 });
     ops.add(mp.sum(), ops.mul(ap, ap).sum()).backward();
     keep(mp, ap, planes.grad!);
+    // The inference path (noGrad): Conv2d and Dense with the activation fused into the kernel's store.
+    const infer = new nn.Sequential(
+      new nn.Conv2d(3, 10, 5, { padding: 2 }), new nn.ELU(0.7), new nn.Conv2d(10, 16, 3), new nn.ReLU(),
+      new nn.Flatten(), new nn.Dense(16 * 28 * 28, 96), new nn.ReLU(), new nn.Dense(96, 2560), new nn.LeakyReLU(0.1),
+    );
+    keep(noGrad(() => infer.forward(img)));
     // Elementwise maps (forward and backward) over > SPLIT_MIN.elements, with a length that is no multiple of 16.
     const n = SPLIT_MIN.elements * 2 + 7;
     const e = randn([n]).requireGrad(), f = randn([n]).requireGrad();
@@ -135,7 +141,7 @@ function everySplitKernel(): Uint32Array[] {
 }
 
 /** Every kernel the pool splits (bindings/threads/kernels.ts), and so everySplitKernel() must reach. */
-const SPLIT = ['gemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
+const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
   'sigmoidBackward', 'tanh', 'tanhBackward', 'elu', 'eluBackward', 'leakyRelu', 'leakyReluBackward', 'add', 'sub', 'mul',
   'scale', 'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward', 'softmaxCrossEntropyBackward',
   'mseBackward', 'sgdStep', 'adamStep'];
