@@ -15,6 +15,7 @@
 
 import { workspace, laneOffsets } from './workspace';
 import { GEMM_MR, GEMM_NR, gemmPackA, gemmPackB, gemmPacked } from './gemm';
+import { winogradApplies, winogradWorkspace, winogradForward } from './winograd';
 
 const MR: i32 = GEMM_MR;
 const NR: i32 = GEMM_NR;
@@ -324,6 +325,7 @@ export function conv2dForwardWorkspace(x: usize, w: usize, bias: usize, y: usize
                                        padH: i32, padW: i32, dilH: i32, dilW: i32): usize {
   if (n <= 0 || cOut <= 0) return 0;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
+  if (winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) return winogradWorkspace(n, cIn, h, wIn, cOut, padH, padW);
   const depth = cIn * kh * kw + (bias != 0 ? 1 : 0);
   const xpFloats = padH > 0 || padW > 0 ? roundUp(cIn * gHp * gWp, 4) : 0;
   return bytes(roundUp(cOut, MR) * depth + xpFloats + min(depth, KC) * NR);
@@ -383,6 +385,10 @@ function convForwardRange(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn
                           dilH: i32, dilW: i32, part: i32, parts: i32, act: i32, alpha: f32): void {
   if (n <= 0 || cOut <= 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
+  if (winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
+    winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha);
+    return;
+  }
   const P = gOh * gOw, K = cIn * kh * kw;
   const panels = (P + NR - 1) / NR;
   const u0 = splitAt(n * panels, part, parts), u1 = splitAt(n * panels, part + 1, parts);

@@ -41,6 +41,13 @@ const blockCases: ConvDims[] = [
   { ...d0, n: 2, cIn: 32, h: 13, w: 13, cOut: 64, kh: 3, kw: 3 },
   { ...d0, n: 2, cIn: 9, h: 7, w: 6, cOut: 11, kh: 1, kw: 1 },
   { ...d0, n: 1, cIn: 3, h: 23, w: 21, cOut: 8, kh: 7, kw: 7, sh: 2, sw: 2, ph: 3, pw: 3 },
+  // Winograd F(2×2, 3×3) (3×3, stride 1, 8 ≤ cIn ≤ 512): one tile per image, so a panel of tiles spans
+  // up to 8 images; odd output sizes (half tiles) with unequal padding; the deepest cIn it takes
+  // and the first it leaves to im2col.
+  { ...d0, n: 5, cIn: 8, h: 3, w: 4, cOut: 3, kh: 3, kw: 3 },
+  { ...d0, n: 3, cIn: 9, h: 8, w: 7, cOut: 10, kh: 3, kw: 3, ph: 2, pw: 0 },
+  { ...d0, n: 1, cIn: 512, h: 4, w: 5, cOut: 5, kh: 3, kw: 3, ph: 1, pw: 1 },
+  { ...d0, n: 1, cIn: 513, h: 4, w: 3, cOut: 2, kh: 3, kw: 3, ph: 1, pw: 1 },
 ];
 
 const label = (d: ConvDims) =>

@@ -1,0 +1,333 @@
+// 3×3 stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2016). Each 2×2 block of outputs (a "tile") comes
+// from the 4×4 input patch d_c under it, per input channel c, as
+//     Y = Aᵀ [ Σ_c U_c ⊙ V_c ] A,   U_c = G g_c Gᵀ (the 3×3 filter),  V_c = Bᵀ d_c B
+// so a tile costs 16 multiply-adds per input channel instead of the direct form's 36 (2.25×
+// fewer). At each of the 16 points ξ the sum over c is a matrix product,
+//     M_ξ[cOut, tiles] = U_ξ[cOut, cIn] · V_ξ[cIn, tiles],
+// which runs on the GEMM micro-kernel (gemmPacked): U_ξ is transformed and packed once per call
+// into A panels, the input transform writes V_ξ straight into one B panel of NR tiles at a time
+// (the tiles of every image in one sequence, so a panel may span two images), and the output
+// transform adds the bias, applies the fused activation and stores the tile.
+// Accuracy: the transforms' coefficients are 0, ±1 and ±½, so the rounding stays near direct
+// summation's (MNIST conv2's shape, float32 against float64: 5.3e-6 max abs error, the test
+// tolerance there 1.7e-4); F(4×4, 3×3) would cut the products to 4/9 of F(2×2)'s but measured
+// 5.7e-5, ten times worse, so it is not used.
+// Each output element is computed the same way whatever the panel it lands in (lanes of the
+// micro-kernel are independent), so conv2dForwardPart's split is bit-identical for any `parts`.
+
+import { workspace } from './workspace';
+import { GEMM_MR, GEMM_NR, gemmPacked } from './gemm';
+import { activateRows } from './elementwise';
+
+const MR: i32 = GEMM_MR;
+const NR: i32 = GEMM_NR;
+const PTS: i32 = 16; // 4×4 transform points
+// Input channels for which the Winograd path is taken. Below MIN_C the GEMM's depth is too short
+// to pay for the transforms (measured: see ARCHITECTURE.md); above MAX_C U_ξ's panels would need
+// depth blocks.
+const MIN_C: i32 = 8;
+const MAX_C: i32 = 512;
+
+@inline function bytes(floats: i32): usize {
+  return <usize>floats << 2;
+}
+
+@inline function roundUp(x: i32, m: i32): i32 {
+  return (x + m - 1) / m * m;
+}
+
+/** Whether conv2dForward runs this geometry through Winograd F(2×2, 3×3). */
+export function winogradApplies(cIn: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): bool {
+  return kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && cIn >= MIN_C && cIn <= MAX_C;
+}
+
+/** Images held at once: a panel of NR tiles spans at most ceil(NR / tiles) + 1 of them. */
+@inline function slotCount(n: i32, tiles: i32): i32 {
+  return min(n, (NR + tiles - 1) / tiles + 1);
+}
+
+/** Bytes of workspace winogradForward needs (output size ≥ 1 already checked). */
+export function winogradWorkspace(n: i32, cIn: i32, h: i32, w: i32, cOut: i32, ph: i32, pw: i32): usize {
+  const oh = h + 2 * ph - 2, ow = w + 2 * pw - 2;
+  const th = (oh + 1) >> 1, tw = (ow + 1) >> 1;
+  const plane = (2 * th + 2) * (2 * tw + 2);
+  return bytes(PTS * roundUp(cOut, MR) * cIn + roundUp(slotCount(n, th * tw) * cIn * plane, 4)
+    + PTS * cIn * NR + PTS * cOut * NR + 4 * NR + 3 * NR);
+}
+
+/**
+ * U_ξ = (G g Gᵀ)_ξ for every filter, packed as gemmPacked's A operand: per point ξ,
+ * ceil(cOut / MR) panels of [cIn][MR] (rows past cOut zero).
+ *   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
+ */
+function transformWeights(w: usize, cIn: i32, cOut: i32, u: usize): void {
+  const mPad = roundUp(cOut, MR), ptStride = bytes(mPad * cIn);
+  for (let o0 = 0; o0 < mPad; o0 += MR) {
+    for (let c = 0; c < cIn; c++) {
+      const dst = u + bytes((o0 * cIn) + c * MR);
+      if (ASC_FEATURE_SIMD) {
+        // lanes: the MR output channels o0 … o0 + 3
+        const g = w + bytes((o0 * cIn + c) * 9), step = bytes(cIn * 9), lanes = cOut - o0;
+        const g00 = gather(g, step, lanes), g01 = gather(g + 4, step, lanes), g02 = gather(g + 8, step, lanes);
+        const g10 = gather(g + 12, step, lanes), g11 = gather(g + 16, step, lanes), g12 = gather(g + 20, step, lanes);
+        const g20 = gather(g + 24, step, lanes), g21 = gather(g + 28, step, lanes), g22 = gather(g + 32, step, lanes);
+        const half = f32x4.splat(0.5);
+        // rows: s = G g
+        const s10 = f32x4.mul(f32x4.add(f32x4.add(g00, g10), g20), half), s20 = f32x4.mul(f32x4.add(f32x4.sub(g00, g10), g20), half);
+        const s11 = f32x4.mul(f32x4.add(f32x4.add(g01, g11), g21), half), s21 = f32x4.mul(f32x4.add(f32x4.sub(g01, g11), g21), half);
+        const s12 = f32x4.mul(f32x4.add(f32x4.add(g02, g12), g22), half), s22 = f32x4.mul(f32x4.add(f32x4.sub(g02, g12), g22), half);
+        // columns: U = s Gᵀ, point ξ = 4·row + column
+        filterRow(g00, g01, g02, dst, ptStride, 0);
+        filterRow(s10, s11, s12, dst, ptStride, 4);
+        filterRow(s20, s21, s22, dst, ptStride, 8);
+        filterRow(g20, g21, g22, dst, ptStride, 12);
+      } else {
+        for (let r = 0; r < MR; r++) {
+          const d = dst + bytes(r);
+          if (o0 + r >= cOut) {
+            for (let p = 0; p < PTS; p++) store<f32>(d + <usize>p * ptStride, 0);
+            continue;
+          }
+          const g = w + bytes(((o0 + r) * cIn + c) * 9);
+          for (let i = 0; i < 4; i++) {
+            // row i of G g
+            let a: f32, b: f32, e: f32;
+            const r0 = g, r1 = g + 12, r2 = g + 24;
+            if (i == 0) { a = load<f32>(r0); b = load<f32>(r0, 4); e = load<f32>(r0, 8); }
+            else if (i == 3) { a = load<f32>(r2); b = load<f32>(r2, 4); e = load<f32>(r2, 8); }
+            else if (i == 1) {
+              a = (load<f32>(r0) + load<f32>(r1) + load<f32>(r2)) * 0.5;
+              b = (load<f32>(r0, 4) + load<f32>(r1, 4) + load<f32>(r2, 4)) * 0.5;
+              e = (load<f32>(r0, 8) + load<f32>(r1, 8) + load<f32>(r2, 8)) * 0.5;
+            } else {
+              a = (load<f32>(r0) - load<f32>(r1) + load<f32>(r2)) * 0.5;
+              b = (load<f32>(r0, 4) - load<f32>(r1, 4) + load<f32>(r2, 4)) * 0.5;
+              e = (load<f32>(r0, 8) - load<f32>(r1, 8) + load<f32>(r2, 8)) * 0.5;
+            }
+            const q = d + <usize>(4 * i) * ptStride;
+            store<f32>(q, a);
+            store<f32>(q + ptStride, (a + b + e) * 0.5);
+            store<f32>(q + 2 * ptStride, (a - b + e) * 0.5);
+            store<f32>(q + 3 * ptStride, e);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Lanes at p, p + step, … for the lanes < count (count ≥ 1), zeros past it. */
+@inline function gather(p: usize, step: usize, count: i32): v128 {
+  let v = v128.load32_zero(p);
+  if (count > 1) v = v128.load32_lane(p + step, v, 1);
+  if (count > 2) v = v128.load32_lane(p + 2 * step, v, 2);
+  if (count > 3) v = v128.load32_lane(p + 3 * step, v, 3);
+  return v;
+}
+
+/** Row (a, b, e) of G g times Gᵀ: points ξ0 … ξ0 + 3 of one A panel row. */
+@inline function filterRow(a: v128, b: v128, e: v128, dst: usize, ptStride: usize, xi0: i32): void {
+  const half = f32x4.splat(0.5);
+  const q = dst + <usize>xi0 * ptStride;
+  v128.store(q, a);
+  v128.store(q + ptStride, f32x4.mul(f32x4.add(f32x4.add(a, b), e), half));
+  v128.store(q + 2 * ptStride, f32x4.mul(f32x4.add(f32x4.sub(a, b), e), half));
+  v128.store(q + 3 * ptStride, e);
+}
+
+/** Copies image `img` (cIn planes h×w) into a zeroed hq×wq slot with its top-left at (ph, pw). */
+function copyImage(x: usize, img: i32, cIn: i32, h: i32, w: i32, ph: i32, pw: i32, hq: i32, wq: i32, dst: usize): void {
+  memory.fill(dst, 0, bytes(cIn * hq * wq));
+  let src = x + bytes(img * cIn * h * w);
+  for (let c = 0; c < cIn; c++) {
+    let d = dst + bytes(c * hq * wq + ph * wq + pw);
+    for (let y = 0; y < h; y++) {
+      memory.copy(d, src, bytes(w));
+      src += bytes(w);
+      d += bytes(wq);
+    }
+  }
+}
+
+/**
+ * V_ξ = (Bᵀ d B)_ξ of 4 tiles (lanes) of one channel, for the 4×4 patches at src + o0 … o3 (bytes,
+ * rows wqB bytes apart), stored at dst + ξ·ptStride. Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
+ */
+@inline function inputTiles(src: usize, o0: usize, o1: usize, o2: usize, o3: usize, wqB: usize, dst: usize, ptStride: usize): void {
+  // rows of d, each as 4 vectors (columns 0–3) across the lanes
+  let p0 = src + o0, p1 = src + o1, p2 = src + o2, p3 = src + o3;
+  const contiguous = o1 == o0 + 8 && o2 == o0 + 16 && o3 == o0 + 24; // 4 neighbouring tiles of one tile row
+  let d00: v128, d01: v128, d02: v128, d03: v128, d10: v128, d11: v128, d12: v128, d13: v128;
+  let d20: v128, d21: v128, d22: v128, d23: v128, d30: v128, d31: v128, d32: v128, d33: v128;
+  if (contiguous) {
+    // lane l's columns 2l … 2l + 3 of a row: even/odd elements of 10 consecutive floats
+    d00 = evens(p0, 0); d01 = odds(p0, 0); d02 = evens(p0, 8); d03 = odds(p0, 8);
+    p0 += wqB;
+    d10 = evens(p0, 0); d11 = odds(p0, 0); d12 = evens(p0, 8); d13 = odds(p0, 8);
+    p0 += wqB;
+    d20 = evens(p0, 0); d21 = odds(p0, 0); d22 = evens(p0, 8); d23 = odds(p0, 8);
+    p0 += wqB;
+    d30 = evens(p0, 0); d31 = odds(p0, 0); d32 = evens(p0, 8); d33 = odds(p0, 8);
+  } else {
+    d00 = lanes4(p0, p1, p2, p3, 0); d01 = lanes4(p0, p1, p2, p3, 4); d02 = lanes4(p0, p1, p2, p3, 8); d03 = lanes4(p0, p1, p2, p3, 12);
+    p0 += wqB; p1 += wqB; p2 += wqB; p3 += wqB;
+    d10 = lanes4(p0, p1, p2, p3, 0); d11 = lanes4(p0, p1, p2, p3, 4); d12 = lanes4(p0, p1, p2, p3, 8); d13 = lanes4(p0, p1, p2, p3, 12);
+    p0 += wqB; p1 += wqB; p2 += wqB; p3 += wqB;
+    d20 = lanes4(p0, p1, p2, p3, 0); d21 = lanes4(p0, p1, p2, p3, 4); d22 = lanes4(p0, p1, p2, p3, 8); d23 = lanes4(p0, p1, p2, p3, 12);
+    p0 += wqB; p1 += wqB; p2 += wqB; p3 += wqB;
+    d30 = lanes4(p0, p1, p2, p3, 0); d31 = lanes4(p0, p1, p2, p3, 4); d32 = lanes4(p0, p1, p2, p3, 8); d33 = lanes4(p0, p1, p2, p3, 12);
+  }
+  // t = Bᵀ d (rows), then V = t B (columns), point ξ = 4·row + column
+  inputRow(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), dst, ptStride, 0);
+  inputRow(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), dst, ptStride, 4);
+  inputRow(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), dst, ptStride, 8);
+  inputRow(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), dst, ptStride, 12);
+}
+
+@inline function evens(p: usize, off: usize): v128 {
+  return v128.shuffle<f32>(v128.load(p + off), v128.load(p + off, 16), 0, 2, 4, 6);
+}
+
+@inline function odds(p: usize, off: usize): v128 {
+  return v128.shuffle<f32>(v128.load(p + off), v128.load(p + off, 16), 1, 3, 5, 7);
+}
+
+@inline function lanes4(p0: usize, p1: usize, p2: usize, p3: usize, off: usize): v128 {
+  let v = v128.load32_zero(p0 + off);
+  v = v128.load32_lane(p1 + off, v, 1);
+  v = v128.load32_lane(p2 + off, v, 2);
+  return v128.load32_lane(p3 + off, v, 3);
+}
+
+@inline function inputRow(t0: v128, t1: v128, t2: v128, t3: v128, dst: usize, ptStride: usize, xi0: i32): void {
+  const q = dst + <usize>xi0 * ptStride;
+  v128.store(q, f32x4.sub(t0, t2));
+  v128.store(q + ptStride, f32x4.add(t1, t2));
+  v128.store(q + 2 * ptStride, f32x4.sub(t2, t1));
+  v128.store(q + 3 * ptStride, f32x4.sub(t1, t3));
+}
+
+/** The scalar build's input transform of one tile: the same operations as inputTiles, one lane. */
+function inputTileScalar(p: usize, wqB: usize, dst: usize, ptStride: usize): void {
+  for (let i = 0; i < 4; i++) {
+    // row i of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3
+    const pa = p + <usize>(i == 0 ? 0 : i == 2 ? 2 : 1) * wqB, pb = p + <usize>(i == 0 || i == 1 ? 2 : i == 2 ? 1 : 3) * wqB;
+    const t0 = inputPair(pa, pb, 0, i == 1), t1 = inputPair(pa, pb, 4, i == 1);
+    const t2 = inputPair(pa, pb, 8, i == 1), t3 = inputPair(pa, pb, 12, i == 1);
+    const q = dst + <usize>(4 * i) * ptStride;
+    store<f32>(q, t0 - t2);
+    store<f32>(q + ptStride, t1 + t2);
+    store<f32>(q + 2 * ptStride, t2 - t1);
+    store<f32>(q + 3 * ptStride, t1 - t3);
+  }
+}
+
+@inline function inputPair(pa: usize, pb: usize, off: usize, add: bool): f32 {
+  return add ? load<f32>(pa + off) + load<f32>(pb + off) : load<f32>(pa + off) - load<f32>(pb + off);
+}
+
+/**
+ * Part `part` of `parts` of y = act(conv3×3(x) + bias), stride 1, no dilation, padding (ph, pw):
+ * the work units are NR-tile panels over every image's tiles in order (tiles of one image
+ * row-major), split into contiguous runs. act 0: none.
+ */
+export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32, cOut: i32,
+                                ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32): void {
+  const oh = h + 2 * ph - 2, ow = wIn + 2 * pw - 2, P = oh * ow;
+  const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, T = th * tw;
+  const hq = 2 * th + 2, wq = 2 * tw + 2, plane = hq * wq, total = n * T;
+  const panels = (total + NR - 1) / NR;
+  const p0 = <i32>(<i64>panels * part / parts), p1 = <i32>(<i64>panels * (part + 1) / parts);
+  if (p0 >= p1) return;
+  const slots = slotCount(n, T), mPad = roundUp(cOut, MR);
+  const ws = workspace(winogradWorkspace(n, cIn, h, wIn, cOut, ph, pw));
+  const u = ws, xq = u + bytes(PTS * mPad * cIn), vp = xq + bytes(roundUp(slots * cIn * plane, 4));
+  const mp = vp + bytes(PTS * cIn * NR), stage = mp + bytes(PTS * cOut * NR), info = stage + bytes(4 * NR);
+  const uStride = bytes(mPad * cIn), vStride = bytes(cIn * NR), mStride = bytes(cOut * NR), wqB = bytes(wq);
+  transformWeights(w, cIn, cOut, u);
+  let next = p0 * NR / T; // the next image to copy into its slot
+  const end = min(total, p1 * NR);
+  for (let g = p0 * NR; g < end; g += NR) {
+    const cols = min(NR, end - g);
+    const last = (g + cols - 1) / T;
+    for (; next <= last; next++) copyImage(x, next, cIn, h, wIn, ph, pw, hq, wq, xq + bytes((next % slots) * cIn * plane));
+    // per lane (tile): input offset in its slot (bytes), output offset (floats), edge flags
+    for (let l = 0; l < NR; l++) {
+      const gl = g + (l < cols ? l : 0), img = gl / T, t = gl - img * T, ty = t / tw, tx = t - ty * tw;
+      store<i32>(info + bytes(l), bytes((img % slots) * cIn * plane + 2 * ty * wq + 2 * tx));
+      store<i32>(info + bytes(NR + l), img * cOut * P + 2 * ty * ow + 2 * tx);
+      store<i32>(info + bytes(2 * NR + l), (2 * tx + 1 < ow ? 1 : 0) | (2 * ty + 1 < oh ? 2 : 0));
+    }
+    // input transform: V_ξ's panel [cIn][NR]
+    for (let c = 0; c < cIn; c++) {
+      const src = xq + bytes(c * plane), dst = vp + bytes(c * NR);
+      if (ASC_FEATURE_SIMD) {
+        for (let l = 0; l < NR; l += 4) {
+          const o = info + bytes(l);
+          inputTiles(src, <usize>load<i32>(o), <usize>load<i32>(o, 4), <usize>load<i32>(o, 8), <usize>load<i32>(o, 12),
+            wqB, dst + bytes(l), vStride);
+        }
+      } else {
+        for (let l = 0; l < NR; l++) inputTileScalar(src + <usize>load<i32>(info + bytes(l)), wqB, dst + bytes(l), vStride);
+      }
+    }
+    // the 16 products M_ξ[cOut][NR] = U_ξ · V_ξ
+    for (let p = 0; p < PTS; p++) {
+      gemmPacked(u + <usize>p * uStride, vp + <usize>p * vStride, mp + <usize>p * mStride, NR, cOut, cols, cIn, false);
+    }
+    // output transform Aᵀ M A (Aᵀ = [1 1 1 0; 0 1 −1 −1]) + bias, activation, stores
+    for (let o = 0; o < cOut; o++) {
+      const m = mp + bytes(o * NR);
+      const b: f32 = bias != 0 ? load<f32>(bias + bytes(o)) : 0;
+      if (ASC_FEATURE_SIMD) {
+        const bv = f32x4.splat(b);
+        for (let l = 0; l < NR; l += 4) {
+          const q = m + bytes(l);
+          const m0 = v128.load(q), m1 = v128.load(q + mStride), m2 = v128.load(q + 2 * mStride), m3 = v128.load(q + 3 * mStride);
+          const m4 = v128.load(q + 4 * mStride), m5 = v128.load(q + 5 * mStride), m6 = v128.load(q + 6 * mStride), m7 = v128.load(q + 7 * mStride);
+          const m8 = v128.load(q + 8 * mStride), m9 = v128.load(q + 9 * mStride), m10 = v128.load(q + 10 * mStride), m11 = v128.load(q + 11 * mStride);
+          const m12 = v128.load(q + 12 * mStride), m13 = v128.load(q + 13 * mStride), m14 = v128.load(q + 14 * mStride), m15 = v128.load(q + 15 * mStride);
+          // rows: u0 = M0 + M1 + M2, u1 = M1 − M2 − M3 (M_i: row i of the 4×4 points)
+          const u00 = f32x4.add(f32x4.add(m0, m4), m8), u01 = f32x4.add(f32x4.add(m1, m5), m9);
+          const u02 = f32x4.add(f32x4.add(m2, m6), m10), u03 = f32x4.add(f32x4.add(m3, m7), m11);
+          const u10 = f32x4.sub(f32x4.sub(m4, m8), m12), u11 = f32x4.sub(f32x4.sub(m5, m9), m13);
+          const u12 = f32x4.sub(f32x4.sub(m6, m10), m14), u13 = f32x4.sub(f32x4.sub(m7, m11), m15);
+          const s = stage + bytes(l);
+          v128.store(s, f32x4.add(f32x4.add(f32x4.add(u00, u01), u02), bv));
+          v128.store(s + bytes(NR), f32x4.add(f32x4.sub(f32x4.sub(u01, u02), u03), bv));
+          v128.store(s + bytes(2 * NR), f32x4.add(f32x4.add(f32x4.add(u10, u11), u12), bv));
+          v128.store(s + bytes(3 * NR), f32x4.add(f32x4.sub(f32x4.sub(u11, u12), u13), bv));
+        }
+      } else {
+        for (let l = 0; l < cols; l++) {
+          const q = m + bytes(l);
+          const u00 = load<f32>(q) + load<f32>(q + 4 * mStride) + load<f32>(q + 8 * mStride);
+          const u01 = load<f32>(q + mStride) + load<f32>(q + 5 * mStride) + load<f32>(q + 9 * mStride);
+          const u02 = load<f32>(q + 2 * mStride) + load<f32>(q + 6 * mStride) + load<f32>(q + 10 * mStride);
+          const u03 = load<f32>(q + 3 * mStride) + load<f32>(q + 7 * mStride) + load<f32>(q + 11 * mStride);
+          const u10 = load<f32>(q + 4 * mStride) - load<f32>(q + 8 * mStride) - load<f32>(q + 12 * mStride);
+          const u11 = load<f32>(q + 5 * mStride) - load<f32>(q + 9 * mStride) - load<f32>(q + 13 * mStride);
+          const u12 = load<f32>(q + 6 * mStride) - load<f32>(q + 10 * mStride) - load<f32>(q + 14 * mStride);
+          const u13 = load<f32>(q + 7 * mStride) - load<f32>(q + 11 * mStride) - load<f32>(q + 15 * mStride);
+          const s = stage + bytes(l);
+          store<f32>(s, u00 + u01 + u02 + b);
+          store<f32>(s + bytes(NR), u01 - u02 - u03 + b);
+          store<f32>(s + bytes(2 * NR), u10 + u11 + u12 + b);
+          store<f32>(s + bytes(3 * NR), u11 - u12 - u13 + b);
+        }
+      }
+      if (act != 0) activateRows(stage, bytes(NR), 4, cols, act, alpha);
+      const yo = y + bytes(o * P);
+      for (let l = 0; l < cols; l++) {
+        const d = yo + bytes(load<i32>(info + bytes(NR + l))), f = load<i32>(info + bytes(2 * NR + l)), s = stage + bytes(l);
+        store<f32>(d, load<f32>(s));
+        if (f & 1) store<f32>(d, load<f32>(s + bytes(NR)), 4);
+        if (f & 2) {
+          store<f32>(d + bytes(ow), load<f32>(s + bytes(2 * NR)));
+          if (f & 1) store<f32>(d + bytes(ow), load<f32>(s + bytes(3 * NR)), 4);
+        }
+      }
+    }
+  }
+}
