@@ -12,7 +12,7 @@
 // 1.1e-7 relative error, test/assembly/activations.test.ts asserts |Φ − Φ_f64| ≤ 3e-7, hence
 // |gelu(x) − x·Φ(x)| ≤ 3e-7·|x| + 1 ulp, and the same bound for the derivative Φ + x·φ.
 
-import { exp4, expf, tanh4, tanhf } from './math';
+import { exp4, expf, tanh4, tanhf, block16, B_EXP_SHIFT } from './math';
 import { rowMax } from './loss';
 
 const GELU = 0, GELU_TANH = 1, SILU = 2, HARDTANH = 3;
@@ -170,6 +170,7 @@ export function hardtanhBackward(x: usize, dy: usize, dx: usize, n: i32, lo: f32
   if (ASC_FEATURE_SIMD) {
     const vm = f32x4.splat(m);
     let acc = f32x4.splat(0);
+    if (expShift) for (; i + 16 <= n; i += 16) acc = block16(x + (<usize>i << 2), 0, B_EXP_SHIFT, vm, acc, false);
     for (; i + 4 <= n; i += 4) {
       const v = v128.load(x + (<usize>i << 2));
       acc = f32x4.add(acc, expShift ? exp4(f32x4.sub(v, vm)) : v);

@@ -8,7 +8,7 @@
 //
 // Pointers are byte offsets, counts are i32, and an output may alias an input of the same shape.
 
-import { vk, K_ONE, sigmoid4, sigmoidf, exp4, expf, expm1Neg4, expm1Negf, tanh4, tanhf, pmaxf, pminf } from './math';
+import { vk, K_ONE, block16, B_EXP, B_SIGMOID, B_TANH, sigmoid4, sigmoidf, exp4, expf, expm1Neg4, expm1Negf, tanh4, tanhf, pmaxf, pminf } from './math';
 
 // ---------------------------------------------------------------------------------------------
 // Unary and binary maps
@@ -94,6 +94,10 @@ const ADD = 10, SUB = 11, MUL = 12, AXPY = 13, SIGN_AXPY = 14, RELU_BW = 15, LEA
 @inline function map(a: usize, b: usize, out: usize, n: i32, s: f32, op: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
+    if (op == EXP || op == SIGMOID || op == TANH) { // the latency-bound ones: 16 floats a step (math.ts)
+      const b = op == EXP ? B_EXP : op == SIGMOID ? B_SIGMOID : B_TANH, zero = f32x4.splat(0);
+      for (; i + 16 <= n; i += 16) block16(a + (<usize>i << 2), out + (<usize>i << 2), b, zero, zero, true);
+    }
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       v128.store(out + o, lane4(op == FILL ? f32x4.splat(0) : v128.load(a + o), op >= ADD ? v128.load(b + o) : f32x4.splat(0), s, op));

@@ -87,6 +87,92 @@ const VK: usize = memory.data<f32>([
   return f32x4.div(v128.bitselect(one, e, f32x4.ge(x, f32x4.splat(0))), f32x4.add(one, e));
 }
 
+// ---- 16 floats at a time: four interleaved chains sharing one load of each constant ----
+//
+// The kernels above are one long dependency chain per vector (reduction, six Horner steps, and
+// for sigmoid/tanh a division: ~70 cycles of latency for ~55 instructions). TurboFan emits them
+// in source order and does not interleave loop iterations, so the out-of-order window holds only
+// a few vectors' chains at once and the loop is latency-bound. Writing four vectors' chains
+// stage by stage (as XNNPACK's x16 micro-kernels do) lets the core overlap them, and loads each
+// constant once per 16 floats instead of once per 4. Same operations in the same order per lane
+// as exp4 / sigmoid4 / tanh4, so the results are bit-identical (tested against the scalar build).
+// Kernel alone, 64 000 floats, plain SIMD build, old and new side by side: exp 62 → 49 µs, sigmoid
+// 74 → 58, tanh 100 → 75 (4 vectors a step beat 2, 3, 6 or 8; Estrin instead of Horner, and
+// XNNPACK's degree-5 rr2-p5 polynomial, gained nothing measurable here).
+
+/** Ops of block16: what the argument z and the result are. */
+export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3;
+
+/** The reduction's argument z for one vector x (shift: the row max of B_EXP_SHIFT). */
+@inline function blockArg(x: v128, shift: v128, op: i32): v128 {
+  switch (op) {
+    case B_EXP: return f32x4.pmin(f32x4.pmax(x, vk(K_EXP_LO)), vk(K_EXP_HI));
+    case B_EXP_SHIFT: return f32x4.sub(x, shift); // ≤ 0 (or NaN): only the lower bound matters
+    case B_SIGMOID: return v128.or(x, vk(K_SIGN)); // −|x|
+    case B_TANH: return f32x4.pmax(f32x4.mul(f32x4.pmin(f32x4.abs(x), vk(K_TANH_SAT)), vk(K_MINUS_TWO)), vk(K_EXPM1_LO));
+  }
+  unreachable();
+  return x;
+}
+
+/** The op's result from x, z, and the reduction: e^z = s + (t·s)·p (t·s = ts). */
+@inline function blockResult(x: v128, z: v128, ts: v128, s: v128, p: v128, one: v128, op: i32): v128 {
+  switch (op) {
+    case B_EXP: return v128.andnot(f32x4.add(f32x4.mul(ts, p), s), f32x4.lt(x, vk(K_EXP_LO)));
+    case B_EXP_SHIFT: return v128.andnot(f32x4.add(f32x4.mul(ts, p), s), f32x4.lt(z, vk(K_EXP_LO)));
+    case B_SIGMOID: {
+      const e = v128.andnot(f32x4.add(f32x4.mul(ts, p), s), f32x4.lt(z, vk(K_EXP_LO)));
+      return f32x4.div(v128.bitselect(one, e, f32x4.ge(x, f32x4.splat(0))), f32x4.add(one, e));
+    }
+    case B_TANH: {
+      const m = f32x4.add(f32x4.mul(ts, p), f32x4.sub(s, one));
+      return v128.bitselect(x, f32x4.div(f32x4.neg(m), f32x4.add(m, vk(K_TWO))), vk(K_SIGN));
+    }
+  }
+  unreachable();
+  return x;
+}
+
+/**
+ * y[0..16) = op(x[0..16)) (y may alias x), the bits of exp4 / exp4(x − shift) / sigmoid4 / tanh4
+ * per lane; returns acc + the four result vectors, added in order (B_EXP_SHIFT's row sum: the
+ * same order as one vector at a time). store = false skips the store (log-softmax's Σ only).
+ */
+@inline export function block16(x: usize, y: usize, op: i32, shift: v128, acc: v128, store: bool): v128 {
+  const x0 = v128.load(x), x1 = v128.load(x, 16), x2 = v128.load(x, 32), x3 = v128.load(x, 48);
+  const z0 = blockArg(x0, shift, op), z1 = blockArg(x1, shift, op), z2 = blockArg(x2, shift, op), z3 = blockArg(x3, shift, op);
+  const log2e = vk(K_LOG2E), magic = vk(K_MAGIC);
+  let n0 = f32x4.add(f32x4.mul(z0, log2e), magic), n1 = f32x4.add(f32x4.mul(z1, log2e), magic);
+  let n2 = f32x4.add(f32x4.mul(z2, log2e), magic), n3 = f32x4.add(f32x4.mul(z3, log2e), magic);
+  const s0 = i32x4.shl(n0, 23), s1 = i32x4.shl(n1, 23), s2 = i32x4.shl(n2, 23), s3 = i32x4.shl(n3, 23);
+  n0 = f32x4.sub(n0, magic); n1 = f32x4.sub(n1, magic); n2 = f32x4.sub(n2, magic); n3 = f32x4.sub(n3, magic);
+  let c = vk(K_LN2_HI);
+  let t0 = f32x4.sub(z0, f32x4.mul(n0, c)), t1 = f32x4.sub(z1, f32x4.mul(n1, c));
+  let t2 = f32x4.sub(z2, f32x4.mul(n2, c)), t3 = f32x4.sub(z3, f32x4.mul(n3, c));
+  c = vk(K_LN2_LO);
+  t0 = f32x4.sub(t0, f32x4.mul(n0, c)); t1 = f32x4.sub(t1, f32x4.mul(n1, c));
+  t2 = f32x4.sub(t2, f32x4.mul(n2, c)); t3 = f32x4.sub(t3, f32x4.mul(n3, c));
+  // poly4, stage by stage
+  const c5 = vk(K_C5);
+  c = vk(K_C4);
+  let p0 = f32x4.add(f32x4.mul(c5, t0), c), p1 = f32x4.add(f32x4.mul(c5, t1), c);
+  let p2 = f32x4.add(f32x4.mul(c5, t2), c), p3 = f32x4.add(f32x4.mul(c5, t3), c);
+  c = vk(K_C3);
+  p0 = f32x4.add(f32x4.mul(p0, t0), c); p1 = f32x4.add(f32x4.mul(p1, t1), c); p2 = f32x4.add(f32x4.mul(p2, t2), c); p3 = f32x4.add(f32x4.mul(p3, t3), c);
+  c = vk(K_C2);
+  p0 = f32x4.add(f32x4.mul(p0, t0), c); p1 = f32x4.add(f32x4.mul(p1, t1), c); p2 = f32x4.add(f32x4.mul(p2, t2), c); p3 = f32x4.add(f32x4.mul(p3, t3), c);
+  c = vk(K_C1);
+  p0 = f32x4.add(f32x4.mul(p0, t0), c); p1 = f32x4.add(f32x4.mul(p1, t1), c); p2 = f32x4.add(f32x4.mul(p2, t2), c); p3 = f32x4.add(f32x4.mul(p3, t3), c);
+  const one = vk(K_ONE);
+  p0 = f32x4.add(f32x4.mul(p0, t0), one); p1 = f32x4.add(f32x4.mul(p1, t1), one); p2 = f32x4.add(f32x4.mul(p2, t2), one); p3 = f32x4.add(f32x4.mul(p3, t3), one);
+  const r0 = blockResult(x0, z0, f32x4.mul(t0, s0), s0, p0, one, op), r1 = blockResult(x1, z1, f32x4.mul(t1, s1), s1, p1, one, op);
+  const r2 = blockResult(x2, z2, f32x4.mul(t2, s2), s2, p2, one, op), r3 = blockResult(x3, z3, f32x4.mul(t3, s3), s3, p3, one, op);
+  if (store) {
+    v128.store(y, r0); v128.store(y, r1, 16); v128.store(y, r2, 32); v128.store(y, r3, 48);
+  }
+  return f32x4.add(f32x4.add(f32x4.add(f32x4.add(acc, r0), r1), r2), r3);
+}
+
 /** e^x − 1 per lane for x ≤ 0 (callers clamp positive inputs to 0), accurate near 0. */
 @inline export function expm1Neg4(x: v128): v128 {
   const xc = f32x4.pmax(x, vk(K_EXPM1_LO));

@@ -6,9 +6,10 @@ import { loadCore, variants, rng, randomArray, expectClose, type RawCore } from 
 import { Buffers } from '../helpers/buffers';
 import * as ref from '../reference/elementwise';
 
-// 0 … 17 cross every 4-lane tail; 31 … 65 the 16-wide reduction loop; 255 … 257 and 4099 the
-// 256-element reduction block.
-const sizes = [...Array.from({ length: 18 }, (_, i) => i), 31, 32, 33, 47, 63, 64, 65, 100, 255, 256, 257, 4099];
+// 0 … 33 cross every 4-lane tail and, past one 16-float block (exp, sigmoid, tanh and the
+// reductions go 16 at a time), every length left over after it; 47 … 65 more blocks; 255 … 257
+// and 4099 the 256-element reduction block.
+const sizes = [...Array.from({ length: 34 }, (_, i) => i), 47, 63, 64, 65, 100, 255, 256, 257, 4099];
 
 interface MapCase {
   name: string;

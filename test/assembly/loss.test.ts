@@ -6,8 +6,10 @@ import { Buffers } from '../helpers/buffers';
 import * as ref from '../reference/loss';
 
 const rowCounts = [1, 2, 3, 5, 7];
-// every 4-lane tail, and the class counts of the examples (3, 10)
-const classCounts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 15, 16, 17, 33];
+// 1 … 33: every 4-lane tail, every length left over after one 16-float block (the row max and
+// the exponentials go 16 at a time), and the class counts of the examples (3, 10); 64 and 1000:
+// several blocks (the bench's rows)
+const classCounts = [...Array.from({ length: 33 }, (_, i) => i + 1), 64, 1000];
 
 function labelsFor(rows: number, classes: number, random: () => number): Int32Array {
   return Int32Array.from({ length: rows }, () => Math.min(classes - 1, Math.floor(((random() + 1) / 2) * classes)));
