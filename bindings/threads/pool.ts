@@ -15,8 +15,8 @@
 // before the job is published (workspaces()), where running out is the named out-of-memory Error
 // and no kernel has run yet.
 import {
-  SEQ, PENDING, KERNEL, MODE, PARTS, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, WS, STRIDES, ARGS_F64,
-  MSG, DONE, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP, KERNELS, splitAt, type KernelName,
+  SEQ, PENDING, KERNEL, MODE, PARTS, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, spinWhile, WS, STRIDES, ARGS_F64,
+  MSG, DONE, TIMING, TIMES_F64, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP, KERNELS, splitAt, type KernelName,
 } from './protocol.js';
 
 export { MAX_THREADS } from './protocol.js';
@@ -37,8 +37,6 @@ interface Handle { terminate(): unknown }
 const HEADER = 256;
 /** Smallest buffer a worker gets, so kernels that take a little scratch (a pooling row) always find it. */
 const MIN_WORKSPACE = 64 * 1024;
-/** The calling thread spins this many times on PENDING before it blocks. */
-const SPIN = 4000;
 /** A worker that has not instantiated the module by then is taken as never going to (init() falls back or throws). */
 const START_TIMEOUT_MS = 20_000;
 
@@ -63,6 +61,7 @@ export class Pool {
   private readonly canBlock: boolean;
   private fault = 0;
   private closed = false;
+  private doneAt = 0;
 
   private constructor(private readonly core: Core, private readonly ctrl: number, private readonly workers: Handle[]) {
     this.threads = workers.length + 1;
@@ -81,6 +80,7 @@ export class Pool {
     const ctrl = core.alloc(CTRL_INTS * 4);
     if (!ctrl) throw new Error(`out of memory for the worker pool's control block`);
     new Int32Array(memory.buffer, ctrl, CTRL_INTS).fill(0);
+    new Int32Array(memory.buffer, ctrl, CTRL_INTS)[SPIN_US] = SPIN_MICROS;
     const workers: Handle[] = [];
     try {
       const spawn = await spawner();
@@ -125,6 +125,32 @@ export class Pool {
     return Array.from({ length: this.threads }, (_, t) => (t === 0 ? 0 : Atomics.load(this.i32, DONE + t)));
   }
 
+  /**
+   * Bench hook: with `on`, every job records when each thread woke, started and ended its part
+   * (lastJob()). Off by default: a worker then reads one more int per job. Not part of the public API.
+   */
+  timeJobs(on: boolean): void {
+    this.i32[TIMING] = on ? 1 : 0;
+  }
+
+  /**
+   * The last job's timeline (ms on a clock every thread shares), while timeJobs(true): when it was
+   * published, when the calling thread saw every worker done, and per thread (0 = the calling thread,
+   * whose `woke` is the publish time) when it woke, started and ended its part.
+   */
+  lastJob(): { published: number; done: number; threads: Array<{ woke: number; start: number; end: number }> } {
+    const f64 = this.f64, at = (t: number, i: number) => f64[TIMES_F64 + 3 * t + i];
+    return {
+      published: at(0, 0), done: this.doneAt,
+      threads: Array.from({ length: this.threads }, (_, t) => ({ woke: at(t, 0), start: at(t, 1), end: at(t, 2) })),
+    };
+  }
+
+  /** Bench hook: every thread's spin budget before it blocks, µs (protocol.ts SPIN_MICROS); 0 blocks at once. */
+  spinMicros(micros: number): void {
+    this.i32[SPIN_US] = Math.max(0, Math.min(1e6, Math.round(micros)));
+  }
+
   /** Test hook: the next job makes thread `index` (1..threads−1) throw. Not part of the public API. */
   injectFault(index: number): void {
     this.fault = index + 1;
@@ -159,12 +185,15 @@ export class Pool {
   runParts(op: string, name: KernelName, args: readonly number[]): void {
     this.publish(name, MODE_PART, args);
     let own: unknown = null;
+    const timing = this.i32[TIMING] !== 0;
+    if (timing) this.f64[TIMES_F64 + 1] = clock();
     try {
       if (this.fault === 1) throw new Error('fault injected into the calling thread');
       this.core[`${name}Part`](...args, 0, this.threads);
     } catch (err) {
       own = err;
     }
+    if (timing) this.f64[TIMES_F64 + 2] = clock();
     this.finish(op, name, own);
   }
 
@@ -180,6 +209,8 @@ export class Pool {
     i32[ALIGN] = align;
     this.publish(name, MODE_RANGE, args);
     let own: unknown = null;
+    const timing = i32[TIMING] !== 0;
+    if (timing) this.f64[TIMES_F64 + 1] = clock();
     try {
       if (this.fault === 1) throw new Error('fault injected into the calling thread');
       const hi = splitAt(units, align, 1, this.threads);
@@ -191,6 +222,7 @@ export class Pool {
     } catch (err) {
       own = err;
     }
+    if (timing) this.f64[TIMES_F64 + 2] = clock();
     this.finish(op, name, own);
   }
 
@@ -210,6 +242,7 @@ export class Pool {
     i32[ERR] = 0;
     i32[FAULT] = this.fault > 1 ? this.fault : 0;
     Atomics.store(i32, PENDING, this.threads - 1);
+    if (i32[TIMING] !== 0) f64[TIMES_F64] = clock();
     Atomics.add(i32, SEQ, 1);
     Atomics.notify(i32, SEQ);
   }
@@ -217,8 +250,7 @@ export class Pool {
   /** Waits for every worker to check in, then throws the first failure as `${op}: ...`. */
   private finish(op: string, name: KernelName, own: unknown): void {
     const i32 = this.i32;
-    let pending = Atomics.load(i32, PENDING);
-    for (let s = 0; pending !== 0 && s < SPIN; s++) pending = Atomics.load(i32, PENDING);
+    let pending = spinWhile(i32, PENDING, (v) => v !== 0, i32[SPIN_US]);
     if (this.canBlock) {
       while (pending !== 0) {
         Atomics.wait(i32, PENDING, pending);
@@ -227,6 +259,7 @@ export class Pool {
     } else {
       while (pending !== 0) pending = Atomics.load(i32, PENDING);
     }
+    if (i32[TIMING] !== 0) this.doneAt = clock();
     this.fault = 0;
     if (own !== null) {
       throw new Error(`${op}: the ${name} kernel failed on the calling thread: ${(own as Error)?.message ?? own}`);
@@ -239,6 +272,11 @@ export class Pool {
       throw new Error(`${op}: the ${name} kernel failed on worker thread ${failed - 1}: ${text}`);
     }
   }
+}
+
+/** ms on a clock every thread shares (worker.ts has the same). */
+function clock(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 type Spawn = (url: URL | string, start: object, into: Handle[]) => Promise<void>;

@@ -7,14 +7,11 @@
 // allocates: the calling thread hands it its workspace with each job.
 import {
   SEQ, PENDING, KERNEL, MODE, PARTS, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, WS, STRIDES, ARGS_F64,
-  MSG, MSG_CHARS, DONE, MODE_PART, MODE_RANGE, MODE_STOP, KERNELS, splitAt,
+  MSG, MSG_CHARS, DONE, TIMING, TIMES_F64, SPIN_US, MODE_PART, MODE_RANGE, MODE_STOP, KERNELS, splitAt, spinWhile,
 } from './protocol.js';
 
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number }
 interface Port { postMessage(value: unknown): void }
-
-/** Spins this many times on SEQ before blocking: a job that follows within a few microseconds skips the futex. */
-const SPIN = 4000;
 
 function serve({ module, memory, ctrl, index }: Start, port: Port): void {
   let exports: Record<string, any>;
@@ -40,11 +37,14 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
   let seen = Atomics.load(i32, SEQ);
   port.postMessage('ready');
   for (;;) {
-    for (let s = 0; s < SPIN && Atomics.load(i32, SEQ) === seen; s++);
+    // a job that follows within the spin budget skips the futex (protocol.ts SPIN_MICROS)
+    spinWhile(i32, SEQ, (v) => v === seen, i32[SPIN_US]);
     while (Atomics.load(i32, SEQ) === seen) Atomics.wait(i32, SEQ, seen);
     seen = Atomics.load(i32, SEQ);
     const mode = i32[MODE];
     if (mode === MODE_STOP) return;
+    const timing = i32[TIMING] !== 0, times = TIMES_F64 + 3 * index;
+    if (timing) f64[times] = clock();
     try {
       const count = i32[PARTS];
       if (index < count) {
@@ -53,6 +53,7 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
         const n = i32[NARGS];
         const args: number[] = new Array(n);
         for (let a = 0; a < n; a++) args[a] = f64[ARGS_F64 + a];
+        if (timing) f64[times + 1] = clock();
         if (mode === MODE_PART) {
           args.push(index, count);
           parts[i32[KERNEL]]!(...args);
@@ -68,6 +69,7 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
             kernels[i32[KERNEL]](...args);
           }
         }
+        if (timing) f64[times + 2] = clock();
         i32[DONE + index]++;
       }
     } catch (err) {
@@ -80,6 +82,11 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
       if (Atomics.sub(i32, PENDING, 1) === 1) Atomics.notify(i32, PENDING);
     }
   }
+}
+
+/** ms on a clock every thread shares (each thread's performance.now() starts at its own timeOrigin). */
+function clock(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 // Node's worker_threads has no `self`; a Web Worker has no worker_threads.

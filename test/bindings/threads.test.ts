@@ -260,6 +260,31 @@ describe('failures', () => {
   }, 60_000);
 });
 
+describe('bench hooks', () => {
+  it('timeJobs: every thread records when it woke, started and ended its part, in order, on one clock', async () => {
+    await init({ threads: 3 });
+    const pool = threadPool()!;
+    const a = randn([256, 256]), b = randn([256, 256]);
+    pool.timeJobs(true);
+    const before = performance.timeOrigin + performance.now();
+    tidy(() => ops.matmul(a, b));
+    const after = performance.timeOrigin + performance.now();
+    pool.timeJobs(false);
+    const job = pool.lastJob();
+    expect(job.threads).toHaveLength(3);
+    expect(job.published).toBeGreaterThanOrEqual(before);
+    expect(job.done).toBeLessThanOrEqual(after);
+    // Across threads, within 1 ms: each thread's clock is its own timeOrigin (sampled at its start) plus its now().
+    for (const [t, { woke, start, end }] of job.threads.entries()) {
+      const label = `thread ${t}`;
+      expect(woke, label).toBeGreaterThanOrEqual(job.published - 1);
+      expect(start, label).toBeGreaterThanOrEqual(woke);
+      expect(end, label).toBeGreaterThanOrEqual(start);
+      expect(end, label).toBeLessThanOrEqual(job.done + 1);
+    }
+  });
+});
+
 describe('tensor() still works on shared memory', () => {
   it('round-trips data', async () => {
     await init({ threads: 2 });
