@@ -30,52 +30,101 @@ const CONV = ['32×32×13×13 → 64, 3×3 (MNIST conv2)', 32, 32, 13, 13, 64, 3
 // the columns of this group: simdnet's SIMD builds and the threaded peers
 const COLUMNS = ['simdnet-relaxed', 'simdnet-simd', 'ort-web', 'tfjs-wasm'];
 
-/** The cases, inside one configuration (BENCH_THREADS = T set by run()). */
-export async function measure({ variants }) {
-  const only = (name) => COLUMNS.includes(name);
-  const rows = [];
-  const add = async (row, kind, spec, opts) => { await measureCase(row, kind, spec, { variants, only, ...opts }); rows.push(row); };
+/**
+ * The cases: each a row, an adapter kind, its spec and (lazily: the float64 references take
+ * seconds) measureCase's options. The ceiling children (ceiling() below) time the same list.
+ */
+function caseList() {
+  const list = [];
+  const add = (row, kind, spec, opts = () => ({})) => list.push({ row: { group: 'threads', ...row }, kind, spec, opts });
   for (const [label, m, n, k, tA, tB] of GEMMS) {
     const a = randomData(m * k, 1), b = randomData(k * n, 2);
-    const ref = gemmJs(a, b, new Float64Array(m * n), m, n, k, tA, tB);
-    await add({ group: 'threads', case: `GEMM ${label}`, unit: 'GFLOP/s', higherIsBetter: true, tags: { threads: m === 512 ? 'gemm512' : 'gemm' } },
-      'gemm', { m, n, k, tA, tB, a, b, api: true }, { expected: { c: [ref, 1e-4] }, toUnit: (t) => rate(t, 2 * m * n * k, 1e6) });
+    add({ case: `GEMM ${label}`, unit: 'GFLOP/s', higherIsBetter: true, tags: { threads: m === 512 ? 'gemm512' : 'gemm' } },
+      'gemm', { m, n, k, tA, tB, a, b, api: true },
+      () => ({ expected: { c: [gemmJs(a, b, new Float64Array(m * n), m, n, k, tA, tB), 1e-4] }, toUnit: (t) => rate(t, 2 * m * n * k, 1e6) }));
   }
   {
     const [label, n, cIn, h, w, cOut, k, s, p] = CONV;
     const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
     const nx = n * cIn * h * w, nw = cOut * cIn * k * k, ny = n * cOut * oh * ow;
     const x = randomData(nx, 1), weight = randomData(nw, 2), bias = randomData(cOut, 3), dy = randomData(ny, 4);
-    const y = convJs(x, weight, bias, new Float64Array(ny), n, cIn, h, w, cOut, k, s, p);
-    const dx = new Float64Array(nx), dw = new Float64Array(nw), db = new Float64Array(cOut);
-    convBackwardJs(x, weight, dy, dx, dw, db, n, cIn, h, w, cOut, k, s, p);
     const spec = { n, cIn, h, w, cOut, k, s, p, x, weight, bias, dy };
-    const sumTol = 1e-4 * Math.sqrt(ny / cOut);
-    await add({ group: 'threads', case: `conv ${label} forward`, unit: 'GFLOP/s', higherIsBetter: true, tags: { threads: 'conv' } },
-      'convForward', spec, { expected: { y: [y, 1e-4] }, toUnit: (t) => rate(t, 2 * ny * cIn * k * k, 1e6) });
-    await add({ group: 'threads', case: `conv ${label} fwd+bwd`, unit: 'ms', higherIsBetter: false, tags: { threads: 'conv' } },
-      'convBackward', spec, { expected: { dx: [dx, 1e-4], dw: [dw, sumTol], db: [db, sumTol] } });
+    add({ case: `conv ${label} forward`, unit: 'GFLOP/s', higherIsBetter: true, tags: { threads: 'conv' } }, 'convForward', spec, () => ({
+      expected: { y: [convJs(x, weight, bias, new Float64Array(ny), n, cIn, h, w, cOut, k, s, p), 1e-4] },
+      toUnit: (t) => rate(t, 2 * ny * cIn * k * k, 1e6),
+    }));
+    add({ case: `conv ${label} fwd+bwd`, unit: 'ms', higherIsBetter: false, tags: { threads: 'conv' } }, 'convBackward', spec, () => {
+      const dx = new Float64Array(nx), dw = new Float64Array(nw), db = new Float64Array(cOut);
+      convBackwardJs(x, weight, dy, dx, dw, db, n, cIn, h, w, cOut, k, s, p);
+      const sumTol = 1e-4 * Math.sqrt(ny / cOut);
+      return { expected: { dx: [dx, 1e-4], dw: [dw, sumTol], db: [db, sumTol] } };
+    });
   }
   for (const model of [mlp, cnn]) {
     const params = initialParams(model), { x, labels } = batchData(model);
-    const ref = referenceStep(model, params, x, labels, { lr: 0.01 });
-    const expected = { loss: [Float64Array.of(ref.loss), 1e-5] };
-    for (const [name, q] of Object.entries(ref.params)) expected[name] = [q, 1e-5];
     const spec = { model, params, x, labels, lr: 0.01, momentum: 0.9, dropout: true };
-    await add({ group: 'threads', case: `${model.name} training step, batch ${model.batch}`, unit: 'ms/step', higherIsBetter: false, tags: { threads: model === mlp ? 'mlp' : 'cnn-step' } },
-      'train', spec, { expected, checkSpec: { ...spec, dropout: false } });
+    add({ case: `${model.name} training step, batch ${model.batch}`, unit: 'ms/step', higherIsBetter: false, tags: { threads: model === mlp ? 'mlp' : 'cnn-step' } },
+      'train', spec, () => {
+        const ref = referenceStep(model, params, x, labels, { lr: 0.01 });
+        const expected = { loss: [Float64Array.of(ref.loss), 1e-5] };
+        for (const [name, q] of Object.entries(ref.params)) expected[name] = [q, 1e-5];
+        return { expected, checkSpec: { ...spec, dropout: false } };
+      });
   }
   {
     const params = initialParams(cnn), { x } = batchData(cnn);
-    const logits = referenceLogits(cnn, params, x);
-    await add({ group: 'threads', case: `${cnn.name} inference, batch ${cnn.batch}`, unit: 'images/s', higherIsBetter: true, tags: { threads: 'cnn-infer' } },
-      'infer', { model: cnn, params, x }, {
-        expected: { logits: [logits, 1e-4] },
+    add({ case: `${cnn.name} inference, batch ${cnn.batch}`, unit: 'images/s', higherIsBetter: true, tags: { threads: 'cnn-infer' } },
+      'infer', { model: cnn, params, x }, () => ({
+        expected: { logits: [referenceLogits(cnn, params, x), 1e-4] },
         toUnit: (t) => ({ median: cnn.batch / t.median * 1e3, min: cnn.batch / t.max * 1e3, max: cnn.batch / t.min * 1e3 }),
-      });
+      }));
+  }
+  return list;
+}
+
+/** The cases, inside one configuration (BENCH_THREADS = T set by run()). */
+export async function measure({ variants }) {
+  const only = (name) => COLUMNS.includes(name);
+  const rows = [];
+  for (const c of caseList()) {
+    await measureCase(c.row, c.kind, c.spec, { variants, only, ...c.opts() });
+    rows.push(c.row);
   }
   if (threadCount() > 1) rows.push(await poolStartup());
   return rows;
+}
+
+/**
+ * One process of the machine's ceiling (bench/threads.mjs): the same cases on one thread, simdnet
+ * only, each timed for a window when the parent says so. The parent runs N of these processes and
+ * lets one time alone, then all N side by side, case by case, so both figures come from the same
+ * minute. Protocol (lines): child → 'ready' after preparing and warming a case; parent → 'time'
+ * or 'skip'; child → the median ms per call of its window as JSON (or 'skipped'); twice per case.
+ */
+export async function ceiling({ variants, windowMs, lines, say }) {
+  const { simdnet } = await import('./peers/simdnet.mjs');
+  const impls = variants.map((v) => simdnet(v));
+  for (const c of caseList()) {
+    for (const impl of impls) {
+      const p = await impl.cases[c.kind](c.spec);
+      for (let i = 0; i < 2; i++) await p.run(); // warm: compiled, workspaces grown
+      for (let phase = 0; phase < 2; phase++) {
+        say('ready');
+        if ((await lines()) !== 'time') { say('skipped'); continue; }
+        const ms = [];
+        const t0 = performance.now();
+        while (ms.length < 3 || performance.now() - t0 < windowMs) {
+          const s = performance.now();
+          await p.run();
+          ms.push(performance.now() - s);
+        }
+        ms.sort((x, y) => x - y);
+        say(JSON.stringify({ case: c.row.case, column: impl.name, ms: ms[ms.length >> 1], calls: ms.length }));
+      }
+      await p.dispose();
+    }
+  }
+  say('done');
 }
 
 /** init({ threads: T }) − init({ threads: 1 }), ms: what starting the pool adds (simdnet only). */

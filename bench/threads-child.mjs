@@ -1,8 +1,24 @@
 // One configuration of the threads group (bench/threads.mjs), in its own process: BENCH_THREADS
 // threads for every library. Progress goes to stderr; the rows, as one JSON line, to stdout.
-import { measure } from './threads-cases.mjs';
+// With BENCH_CEILING=<window ms>: one process of the machine's ceiling instead (threads-cases.mjs
+// ceiling()), talking to the parent in lines on stdin/stdout.
+import { createInterface } from 'node:readline';
+import { measure, ceiling } from './threads-cases.mjs';
+import { envVar } from './platform.mjs';
 
 const { supportedVariants } = await import('../dist/index.js');
-const rows = await measure({ variants: supportedVariants().filter((v) => v !== 'scalar') });
-process.stdout.write(`${JSON.stringify(rows)}\n`);
+const variants = supportedVariants().filter((v) => v !== 'scalar');
+const windowMs = Number(envVar('BENCH_CEILING') ?? 0);
+if (windowMs > 0) {
+  const input = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const only = envVar('BENCH_CEILING_VARIANTS')?.split(',') ?? variants;
+  await ceiling({
+    variants: variants.filter((v) => only.includes(v)), windowMs,
+    lines: async () => (await input.next()).value,
+    say: (line) => process.stdout.write(`${line}\n`),
+  });
+} else {
+  const rows = await measure({ variants });
+  process.stdout.write(`${JSON.stringify(rows)}\n`);
+}
 process.exit(0); // thread pools (ORT's, simdnet's) must not keep the process alive

@@ -2,7 +2,10 @@
 // machine's cores), each configuration in a fresh Node process (threads-child.mjs) and a fresh
 // cross-origin-isolated Chromium page, because ONNX Runtime and TensorFlow.js fix their thread
 // count when they first load. Merges the rows (column `<library> ×<T>`), prints the scaling and
-// simdnet ÷ peer at the same thread count, and checks the issue's targets.
+// simdnet ÷ peer at the same thread count, and checks the issue's targets. Beside each scaling
+// ratio, the machine's ceiling measured in the same run (N one-thread processes side by side ÷ one
+// alone: a 2-vCPU VM need not give twice the SIMD throughput), and for GEMM 512³ where the N-thread
+// call loses time (bench/threads-anatomy.mjs: parts timed inside the job against alone, wake-up).
 import { cores } from './platform.mjs';
 
 /** Node: every configuration in its own process and page; rows merged, columns `<name> ×<T>`. */
@@ -20,6 +23,14 @@ export async function run({ args = [] } = {}) {
     }
   };
   for (const T of configs) absorb(await child(T, args), T, 'node');
+  if (N > 1) {
+    // What the machine gives: N one-thread processes side by side against one alone, same cases.
+    for (const [key, c] of await machineCeiling(N, args)) {
+      const row = merged.get(`node|${key.split('|')[0]}`);
+      if (row) (row.ceiling ??= {})[key.split('|')[1]] = c;
+    }
+    for (const r of await anatomy(N, args)) merged.set(`node|${r.case}`, r);
+  }
   try {
     const { runChromium } = await import('./browser/run.mjs');
     for (const T of configs) {
@@ -52,6 +63,67 @@ async function child(T, args) {
   });
 }
 
+/**
+ * The machine's ceiling for each case: N single-thread processes (threads-child.mjs with
+ * BENCH_CEILING) prepare the case; one times it alone for a window, then all N at once, case by
+ * case, so both figures come from the same minute. ratio = throughput of the N side by side ÷ that
+ * of one alone (N when the cores are independent): the most an N-thread split could gain here.
+ */
+async function machineCeiling(N, args) {
+  const { spawn } = await import('node:child_process');
+  const { createInterface } = await import('node:readline');
+  const { fileURLToPath } = await import('node:url');
+  const quick = args.includes('--quick');
+  const script = fileURLToPath(new URL('./threads-child.mjs', import.meta.url));
+  const env = { ...process.env, BENCH_THREADS: '1', BENCH_CEILING: String(quick ? 250 : 800), ...(quick ? { BENCH_CEILING_VARIANTS: 'simd' } : {}) };
+  const kids = Array.from({ length: N }, () => spawn(process.execPath, ['--experimental-wasm-relaxed-simd', script], { env, stdio: ['pipe', 'pipe', 'inherit'] }));
+  const lines = kids.map((k) => createInterface({ input: k.stdout })[Symbol.asyncIterator]());
+  const next = async (i) => {
+    const r = await lines[i].next();
+    if (r.done) throw new Error('a ceiling process ended early');
+    return r.value;
+  };
+  const all = () => Promise.all(kids.map((_, i) => next(i)));
+  const out = new Map();
+  try {
+    for (;;) {
+      const first = await all();
+      if (first.every((l) => l === 'done')) break;
+      if (!first.every((l) => l === 'ready')) throw new Error(`ceiling processes out of step: ${first.join(', ')}`);
+      kids.forEach((k, i) => k.stdin.write(i === 0 ? 'time\n' : 'skip\n'));
+      const solo = JSON.parse((await all())[0]);
+      await all(); // ready again
+      kids.forEach((k) => k.stdin.write('time\n'));
+      const each = (await all()).map((l) => JSON.parse(l).ms);
+      const ratio = solo.ms * each.reduce((sum, ms) => sum + 1 / ms, 0);
+      out.set(`${solo.case}|${solo.column}`, { ratio, aloneMs: solo.ms, sideBySideMs: each, processes: N });
+    }
+  } finally {
+    kids.forEach((k) => k.kill());
+  }
+  return out;
+}
+
+/** bench/threads-anatomy.mjs (under vite-node: it uses the pool's hooks in bindings/), its rows. */
+async function anatomy(N, args) {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const vn = fileURLToPath(new URL('../node_modules/vite-node/vite-node.mjs', import.meta.url));
+  const script = fileURLToPath(new URL('./threads-anatomy.mjs', import.meta.url));
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', vn, script, ...args.filter((a) => a === '--quick')], {
+      env: { ...process.env, BENCH_THREADS: String(N) }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let text = '';
+    p.stdout.on('data', (d) => { text += d; });
+    p.on('exit', (code) => {
+      if (code === 0) return resolve(JSON.parse(text.trim().split('\n').pop()));
+      console.log(`threads: the anatomy run exited with ${code}`);
+      resolve([]);
+    });
+  });
+}
+
 /** Scaling (T = N ÷ 1) and simdnet ÷ peer at the same thread count, and the issue's targets. */
 export function report(rows, { fmt, table }) {
   if (!rows.length) return [];
@@ -74,9 +146,10 @@ export function report(rows, { fmt, table }) {
   const ratio = (r, a, b) => { const x = speed(r, a), y = speed(r, b); return x != null && y != null ? x / y : null; };
   console.log(`\nscaling (${N} threads ÷ 1) and simdnet ×${N} ÷ peer ×${N} (relaxed / simd):`);
   const peerCols = ['ort-web', 'tfjs-wasm'];
-  table(['case', ...best.map((b) => `${b} ${N}÷1`), 'ort-web ÷1', 'tfjs-wasm ÷1', ...peerCols.map((p) => `÷ ${p} ×${N}`)],
-    rows.filter((r) => r.tags?.threads !== 'startup').map((r) => [r.case,
-      ...best.map((b) => cell(ratio(r, `${b} ×${N}`, `${b} ×1`))),
+  const ceiling = (r) => (r.ceiling ? best.map((b) => cell(r.ceiling[b]?.ratio ?? null)).join(' / ') : '—');
+  table(['case', ...best.map((b) => `${b} ${N}÷1`), `machine: ${N} processes ÷ 1`, 'ort-web ÷1', 'tfjs-wasm ÷1', ...peerCols.map((p) => `÷ ${p} ×${N}`)],
+    rows.filter((r) => !['startup', 'anatomy'].includes(r.tags?.threads)).map((r) => [r.case,
+      ...best.map((b) => cell(ratio(r, `${b} ×${N}`, `${b} ×1`))), ceiling(r),
       ...peerCols.map((p) => cell(ratio(r, `${p} ×${N}`, `${p} ×1`))),
       ...peerCols.map((p) => best.map((b) => cell(ratio(r, `${b} ×${N}`, `${p} ×${N}`))).join(' / ')),
     ]));

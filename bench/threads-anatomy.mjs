@@ -1,0 +1,62 @@
+// Where an N-thread GEMM 512³ loses against N× (bench/threads.mjs runs this in its own process
+// under vite-node: it reaches the pool's bench hooks in bindings/, which the package does not
+// export). Per job, every thread times its own part inside the job (Pool.timeJobs); the same parts
+// are then timed alone on the calling thread, one at a time, in the same process. A slowest part
+// that runs longer in the job than alone is the machine not delivering N cores' SIMD throughput
+// (compare the ceiling column, N single-thread processes side by side); the rest of the call
+// beyond the slowest part, and the workers' wake-up, are the pool's own cost.
+import { init, reset } from '../bindings/index.ts';
+import { wasm, threadPool, allocBytes, freeBytes } from '../bindings/runtime.ts';
+
+const N = Number(process.env.BENCH_THREADS ?? 2);
+const quick = process.argv.includes('--quick');
+const REPS = quick ? 15 : 40, ROUNDS = quick ? 2 : 5;
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+const time = (f, reps) => { f(); const ts = []; for (let i = 0; i < reps; i++) { const t0 = performance.now(); f(); ts.push(performance.now() - t0); } return median(ts); };
+
+const rows = {
+  inJob: { case: `GEMM 512³, ${N} threads: slowest part in the job ÷ that part alone`, unit: '×', higherIsBetter: false },
+  wake: { case: `GEMM 512³, ${N} threads: workers' wake-up after the job is published`, unit: 'µs', higherIsBetter: false },
+  overhead: { case: `GEMM 512³, ${N} threads: pooled call − slowest part in the job`, unit: 'µs', higherIsBetter: false },
+};
+for (const r of Object.values(rows)) Object.assign(r, { group: 'threads', where: 'node', threads: N, tags: { threads: 'anatomy' }, results: {}, notes: {} });
+
+const { supportedVariants } = await import('../bindings/runtime.ts');
+for (const variant of supportedVariants().filter((v) => v !== 'scalar')) {
+  await init({ variant, threads: N });
+  const K = wasm('bench'), pool = threadPool();
+  const M = 512;
+  const a = allocBytes(M * M * 4, 'a'), b = allocBytes(M * M * 4, 'b'), c = allocBytes(M * M * 4, 'c');
+  const heap = new Float32Array(K.memory.buffer);
+  for (let i = 0; i < M * M; i++) { heap[a / 4 + i] = Math.sin(i) * 0.5; heap[b / 4 + i] = Math.cos(i) * 0.5; }
+  const args = [a, b, c, M, M, M, 0, 0, 0, 0];
+  K.workspace(K.gemmWorkspace(...args));
+  const ratio = [], wake = [], over = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const alone = Array.from({ length: N }, (_, p) => time(() => K.gemmPart(...args, p, N), REPS));
+    pool.timeJobs(true);
+    const jobs = [];
+    for (let i = 0; i <= REPS; i++) {
+      const t0 = performance.now();
+      K.gemm(...args);
+      const call = performance.now() - t0;
+      if (i > 0) jobs.push({ call, ...pool.lastJob() });
+    }
+    pool.timeJobs(false);
+    const part = (j, t) => j.threads[t].end - j.threads[t].start;
+    const slowest = (j) => { let s = 0; for (let t = 0; t < N; t++) if (part(j, t) > part(j, s)) s = t; return s; };
+    ratio.push(median(jobs.map((j) => part(j, slowest(j)) / alone[slowest(j)])));
+    wake.push(median(jobs.map((j) => Math.max(...j.threads.slice(1).map((t) => t.woke - j.published)))) * 1e3);
+    over.push(median(jobs.map((j) => j.call - part(j, slowest(j)))) * 1e3);
+  }
+  const put = (row, v) => {
+    row.results[`simdnet-${variant} ×${N}`] = { median: median(v), min: Math.min(...v), max: Math.max(...v), samples: v.length, reps: REPS };
+  };
+  put(rows.inJob, ratio);
+  put(rows.wake, wake);
+  put(rows.overhead, over);
+  [a, b, c].forEach(freeBytes);
+  reset();
+}
+process.stdout.write(`${JSON.stringify(Object.values(rows))}\n`);
+process.exit(0);
