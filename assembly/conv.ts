@@ -15,7 +15,7 @@
 
 import { workspace, laneOffsets } from './workspace';
 import { GEMM_MR, GEMM_NR, gemmPackA, gemmPackB, gemmPacked } from './gemm';
-import { winogradApplies, winogradWorkspace, winogradForward } from './winograd';
+import { winogradApplies, winogradWorkspace, winogradForward, winogradWeightsBytes } from './winograd';
 
 const MR: i32 = GEMM_MR;
 const NR: i32 = GEMM_NR;
@@ -373,6 +373,34 @@ export function conv2dForwardActPart(x: usize, w: usize, bias: usize, y: usize, 
   convForwardRange(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, part, parts, act, alpha);
 }
 
+/**
+ * conv2dForwardAct (act 0: none) with the Winograd path's transformed weights u kept by the caller
+ * (winogradRefresh of these weights; winogradWeightsBytes > 0 for this geometry): the same bits,
+ * without transforming the weights on every call.
+ */
+export function conv2dForwardPrepared(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                      cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                      padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize): void {
+  conv2dForwardPreparedPart(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, act, alpha, u, 0, 1);
+}
+
+/** Part `part` of `parts` of conv2dForwardPrepared (conv2dForwardPart's split: bit-identical for any `parts`). */
+export function conv2dForwardPreparedPart(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                          cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                          padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize,
+                                          part: i32, parts: i32): void {
+  if (n <= 0 || cOut <= 0 || winogradWeightsBytes(cIn, cOut, kh, kw, strideH, strideW, dilH, dilW) == 0) return;
+  if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
+  winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, u);
+}
+
+/** Bytes of workspace conv2dForwardPrepared needs (same arguments). */
+export function conv2dForwardPreparedWorkspace(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                               cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                               padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize): usize {
+  return conv2dForwardWorkspace(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
+}
+
 /** Bytes of workspace conv2dForwardAct (and one part of conv2dForwardActPart) needs (same arguments). */
 export function conv2dForwardActWorkspace(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                           cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
@@ -386,7 +414,7 @@ function convForwardRange(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn
   if (n <= 0 || cOut <= 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
   if (winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
-    winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha);
+    winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, 0);
     return;
   }
   const P = gOh * gOw, K = cIn * kh * kw;

@@ -22,9 +22,11 @@ export {
 } from './loss';
 export {
   conv2dForward, conv2dForwardPart, conv2dForwardWorkspace, conv2dForwardAct, conv2dForwardActPart, conv2dForwardActWorkspace,
+  conv2dForwardPrepared, conv2dForwardPreparedPart, conv2dForwardPreparedWorkspace,
   conv2dBackwardInput, conv2dBackwardInputPart, conv2dBackwardInputWorkspace,
   conv2dBackwardWeight, conv2dBackwardWeightPart, conv2dBackwardWeightWorkspace,
 } from './conv';
+export { winogradWeightsBytes, winogradRefresh } from './winograd';
 export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, avgPool2dBackwardWorkspace } from './pool';
 export { dropoutForward, dropoutBackward } from './dropout';
 export { sgdStep, adamStep, rmspropStep, adagradStep, adadeltaStep } from './optim';

@@ -42,6 +42,43 @@ export function winogradApplies(cIn: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh
   return kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && cIn >= MIN_C && cIn <= MAX_C;
 }
 
+/**
+ * Bytes of the transformed weights U of a convolution that takes the Winograd path (0 for one
+ * that does not), for a caller that keeps them across calls (winogradRefresh).
+ */
+export function winogradWeightsBytes(cIn: i32, cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): usize {
+  if (cOut <= 0 || !winogradApplies(cIn, kh, kw, sh, sw, dh, dw)) return 0;
+  return bytes(PTS * roundUp(cOut, MR) * cIn);
+}
+
+/**
+ * Keeps u (winogradWeightsBytes) the transform of the weights w [cOut, cIn, 3, 3]: unless `known`
+ * and w still has the bits of `copy` (cOut·cIn·9 floats, compared as integers so NaNs and −0
+ * count), copies w to `copy` and transforms it into u. Returns 1 when it transformed. Comparing
+ * the values themselves, not a version number, means no way of writing the weights (an optimiser,
+ * loadStateDict, a kernel on the tensor's pointer) can leave u stale.
+ */
+export function winogradRefresh(w: usize, cIn: i32, cOut: i32, copy: usize, u: usize, known: i32): i32 {
+  const n = cOut * cIn * 9;
+  if (known != 0 && sameBits(w, copy, n)) return 0;
+  memory.copy(copy, w, bytes(n));
+  transformWeights(w, cIn, cOut, u);
+  return 1;
+}
+
+function sameBits(a: usize, b: usize, n: i32): bool {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 8 <= n; i += 8) {
+      const o = bytes(i);
+      const d = v128.or(v128.xor(v128.load(a + o), v128.load(b + o)), v128.xor(v128.load(a + o, 16), v128.load(b + o, 16)));
+      if (v128.any_true(d)) return false;
+    }
+  }
+  for (; i < n; i++) if (load<u32>(a + bytes(i)) != load<u32>(b + bytes(i))) return false;
+  return true;
+}
+
 /** Images held at once: a panel of NR tiles spans at most ceil(NR / tiles) + 1 of them. */
 @inline function slotCount(n: i32, tiles: i32): i32 {
   return min(n, (NR + tiles - 1) / tiles + 1);
@@ -233,7 +270,7 @@ function inputTileScalar(p: usize, wqB: usize, dst: usize, ptStride: usize): voi
  * row-major), split into contiguous runs. act 0: none.
  */
 export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32, cOut: i32,
-                                ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32): void {
+                                ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32, prepared: usize): void {
   const oh = h + 2 * ph - 2, ow = wIn + 2 * pw - 2, P = oh * ow;
   const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, T = th * tw;
   const hq = 2 * th + 2, wq = 2 * tw + 2, plane = hq * wq, total = n * T;
@@ -242,10 +279,11 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
   if (p0 >= p1) return;
   const slots = slotCount(n, T), mPad = roundUp(cOut, MR);
   const ws = workspace(winogradWorkspace(n, cIn, h, wIn, cOut, ph, pw));
-  const u = ws, xq = u + bytes(PTS * mPad * cIn), vp = xq + bytes(roundUp(slots * cIn * plane, 4));
+  const xq = ws + bytes(PTS * mPad * cIn), vp = xq + bytes(roundUp(slots * cIn * plane, 4));
+  const u = prepared != 0 ? prepared : ws;
   const mp = vp + bytes(PTS * cIn * NR), stage = mp + bytes(PTS * cOut * NR), info = stage + bytes(4 * NR);
   const uStride = bytes(mPad * cIn), vStride = bytes(cIn * NR), mStride = bytes(cOut * NR), wqB = bytes(wq);
-  transformWeights(w, cIn, cOut, u);
+  if (prepared == 0) transformWeights(w, cIn, cOut, u);
   let next = p0 * NR / T; // the next image to copy into its slot
   const end = min(total, p1 * NR);
   for (let g = p0 * NR; g < end; g += NR) {

@@ -37,6 +37,13 @@ const finalizer = hasWeak
     })
   : null;
 
+// Memory derived from a tensor's values (a convolution's transformed weights, see derivedMemory):
+// freed with the tensor by dispose(), or here when a tensor nobody disposed is collected.
+interface Derived { ptr: number; bytes: number; gen: number }
+const derivedFinalizer = hasWeak
+  ? new FinalizationRegistry<{ ptr: number; gen: number }>((held) => { if (held.gen === generation) freeBytes(held.ptr); })
+  : null;
+
 /** A tidy() scope: the tensors made while it was the innermost open scope. */
 interface Scope { tensors: Tensor[]; parent: Scope | null; open: boolean }
 const scopes: Scope[] = [];
@@ -78,6 +85,8 @@ export class Tensor {
   _released = false;
   /** @internal Never disposed by a tidy() scope (parameters, gradients, optimiser state). */
   _kept = false;
+  /** @internal Scratch derived from the values (see derivedMemory), freed with this tensor. */
+  _derived: Derived | null = null;
   /** @internal Set by nn for module parameters. */
   _param = false;
   /** @internal */
@@ -159,7 +168,9 @@ export class Tensor {
       liveBytes -= this.size * 4;
       if (finalizer) finalizer.unregister(this);
       freeBytes(this.ptr);
+      freeDerived(this);
     }
+    this._derived = null;
     this.ptr = 0;
     const node = this._node;
     this._node = null;
@@ -455,6 +466,36 @@ export interface MemoryInfo {
   wasmBytes: number;
   /** Scratch space the kernels keep for packing. */
   workspaceBytes: number;
+}
+
+function freeDerived(t: Tensor): void {
+  const d = t._derived;
+  if (d === null || d.gen !== generation) return;
+  if (derivedFinalizer) derivedFinalizer.unregister(d);
+  freeBytes(d.ptr);
+  t._derived = null;
+}
+
+/**
+ * @internal `bytes` of linear memory tied to t's lifetime, for something computed from its values
+ * (a layer's transformed weights): the same block on every call while the size stays, freed by
+ * t's dispose() (or its collection); null when memory is short (the caller then does without).
+ * `fresh`: newly allocated, its contents undefined.
+ */
+export function derivedMemory(t: Tensor, bytes: number): { ptr: number; fresh: boolean } | null {
+  const d = t._derived;
+  if (d !== null && d.gen === generation && d.bytes === bytes) return { ptr: d.ptr, fresh: false };
+  freeDerived(t);
+  let ptr: number;
+  try {
+    ptr = allocBytes(bytes, 'derivedMemory');
+  } catch {
+    return null;
+  }
+  const block: Derived = { ptr, bytes, gen: generation };
+  t._derived = block;
+  if (derivedFinalizer) derivedFinalizer.register(t, { ptr, gen: generation }, block);
+  return { ptr, fresh: true };
 }
 
 export function memory(): MemoryInfo {

@@ -15,7 +15,7 @@
 // sides and drops the first output row/column (cropLeading).
 
 import { activateInPlace, type FusedActivation } from './fused.js';
-import { Tensor, output, empty, assertLive, shapeError, type Shape } from '../tensor.js';
+import { Tensor, output, empty, assertLive, shapeError, derivedMemory, type Shape } from '../tensor.js';
 import { needsGrad, record, addGrad, setGrad } from '../autograd.js';
 import { wasm, heapF32, type Kernels } from '../runtime.js';
 import { pair, checkNCHW, windowOutput, type Size2 } from './window.js';
@@ -145,6 +145,13 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   const kern = convKernels(K, geo, groups, oh, ow);
   const cropped = crop[0] > 0 || crop[1] > 0;
   const y = output([n, cOut, oh - crop[0], ow - crop[1]], op);
+  if (!grad && groups === 1 && !cropped) {
+    const u = preparedWeights(K, w, geo);
+    if (u !== 0) {
+      K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo, act ? act.code : 0, act ? act.alpha : 0, u);
+      return y;
+    }
+  }
   if (act && groups === 1 && !cropped) {
     K.conv2dForwardAct(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo, act.code, act.alpha);
     return y;
@@ -183,6 +190,25 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
     });
   }
   return y;
+}
+
+/**
+ * For a convolution on the Winograd path (assembly/winograd.ts) with no gradient to record: its
+ * transformed weights U, kept with w (derivedMemory) beside a copy of w's values and transformed
+ * again whenever w's values differ from that copy (winogradRefresh compares every bit), so no way
+ * of changing the weights can leave U stale. Comparing costs a pass over w (cOut·cIn·9 floats);
+ * the transform it saves is ~6 times that. 0 (transform per call instead) for other geometries
+ * or when memory is short.
+ */
+function preparedWeights(K: Kernels, w: Tensor, geo: Geometry): number {
+  const [, cIn, , , cOut, kh, kw, sh, sw, , , dh, dw] = geo;
+  const uBytes = K.winogradWeightsBytes(cIn, cOut, kh, kw, sh, sw, dh, dw);
+  if (uBytes === 0) return 0;
+  const copyBytes = (w.size * 4 + 15) & ~15;
+  const block = derivedMemory(w, copyBytes + uBytes);
+  if (block === null) return 0;
+  K.winogradRefresh(w.ptr, cIn, cOut, block.ptr, block.ptr + copyBytes, block.fresh ? 0 : 1);
+  return block.ptr + copyBytes;
 }
 
 /**

@@ -51,6 +51,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   };
   parts('conv2dForward', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
   parts('conv2dForwardAct', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
+  parts('conv2dForwardPrepared', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
   parts('conv2dBackwardInput', (a) => convMacs(a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]));
   parts('conv2dBackwardWeight', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
 
