@@ -302,8 +302,32 @@ function gemvRow(a: usize, as: usize, b: usize, brs: usize, bcs: usize, c: usize
             ap += aStep; bp += bStep;
           }
         } else {
-          // columns apart (B transposed, a Dense weight) or fewer than NR: gather the lanes, zeros past n
-          for (let p = 0; p < kc; p++) {
+          let p = 0;
+          if (cols == NR && brs == 1) {
+            // B transposed (a Dense weight [n, k]): each column is contiguous along depth. Four depth
+            // steps at once: 4 floats of each of 8 columns, transposed in registers (4×4 twice) into the
+            // 8 lanes of those four steps, then the same madds in the same order as one step at a time.
+            for (; p + 4 <= kc; p += 4) {
+              const q0 = bp, q4 = bp + 4 * colStep;
+              const lo0 = v128.load(q0), lo1 = v128.load(q0 + colStep), lo2 = v128.load(q0 + 2 * colStep), lo3 = v128.load(q0 + 3 * colStep);
+              const hi0 = v128.load(q4), hi1 = v128.load(q4 + colStep), hi2 = v128.load(q4 + 2 * colStep), hi3 = v128.load(q4 + 3 * colStep);
+              const a01 = v128.shuffle<f32>(lo0, lo1, 0, 4, 1, 5), a23 = v128.shuffle<f32>(lo2, lo3, 0, 4, 1, 5);
+              const b01 = v128.shuffle<f32>(lo0, lo1, 2, 6, 3, 7), b23 = v128.shuffle<f32>(lo2, lo3, 2, 6, 3, 7);
+              const e01 = v128.shuffle<f32>(hi0, hi1, 0, 4, 1, 5), e23 = v128.shuffle<f32>(hi2, hi3, 0, 4, 1, 5);
+              const f01 = v128.shuffle<f32>(hi0, hi1, 2, 6, 3, 7), f23 = v128.shuffle<f32>(hi2, hi3, 2, 6, 3, 7);
+              let av = v128.load32_splat(ap);
+              c0 = madd(av, v128.shuffle<f32>(a01, a23, 0, 1, 4, 5), c0); c1 = madd(av, v128.shuffle<f32>(e01, e23, 0, 1, 4, 5), c1);
+              av = v128.load32_splat(ap + aStep);
+              c0 = madd(av, v128.shuffle<f32>(a01, a23, 2, 3, 6, 7), c0); c1 = madd(av, v128.shuffle<f32>(e01, e23, 2, 3, 6, 7), c1);
+              av = v128.load32_splat(ap + 2 * aStep);
+              c0 = madd(av, v128.shuffle<f32>(b01, b23, 0, 1, 4, 5), c0); c1 = madd(av, v128.shuffle<f32>(f01, f23, 0, 1, 4, 5), c1);
+              av = v128.load32_splat(ap + 3 * aStep);
+              c0 = madd(av, v128.shuffle<f32>(b01, b23, 2, 3, 6, 7), c0); c1 = madd(av, v128.shuffle<f32>(f01, f23, 2, 3, 6, 7), c1);
+              ap += 4 * aStep; bp += 16;
+            }
+          }
+          // columns apart or fewer than NR (and the depth tail): gather the lanes, zeros past n
+          for (; p < kc; p++) {
             const av = v128.load32_splat(ap);
             c0 = madd(av, gather4(bp, colStep, cols), c0);
             c1 = madd(av, gather4(bp + 4 * colStep, colStep, cols - 4), c1);
