@@ -90,7 +90,7 @@ export function winogradWorkspace(n: i32, cIn: i32, h: i32, w: i32, cOut: i32, p
   const th = (oh + 1) >> 1, tw = (ow + 1) >> 1;
   const plane = (2 * th + 2) * (2 * tw + 2);
   return bytes(PTS * roundUp(cOut, MR) * cIn + roundUp(slotCount(n, th * tw) * cIn * plane, 4)
-    + PTS * cIn * NR + PTS * cOut * NR + 4 * NR + 3 * NR);
+    + PTS * cIn * NR + PTS * cOut * NR + 4 * NR * cOut + 3 * NR);
 }
 
 /**
@@ -281,7 +281,7 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
   const ws = workspace(winogradWorkspace(n, cIn, h, wIn, cOut, ph, pw));
   const xq = ws + bytes(PTS * mPad * cIn), vp = xq + bytes(roundUp(slots * cIn * plane, 4));
   const u = prepared != 0 ? prepared : ws;
-  const mp = vp + bytes(PTS * cIn * NR), stage = mp + bytes(PTS * cOut * NR), info = stage + bytes(4 * NR);
+  const mp = vp + bytes(PTS * cIn * NR), stage = mp + bytes(PTS * cOut * NR), info = stage + bytes(4 * NR * cOut);
   const uStride = bytes(mPad * cIn), vStride = bytes(cIn * NR), mStride = bytes(cOut * NR), wqB = bytes(wq);
   if (prepared == 0) transformWeights(w, cIn, cOut, u);
   let next = p0 * NR / T; // the next image to copy into its slot
@@ -315,8 +315,9 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
       gemmPacked(u + <usize>p * uStride, vp + <usize>p * vStride, mp + <usize>p * mStride, NR, cOut, cols, cIn, false);
     }
     // output transform Aᵀ M A (Aᵀ = [1 1 1 0; 0 1 −1 −1]) + bias, activation, stores
+    // into stage [cOut][4][NR] (the 2×2 outputs of each tile as rows of NR lanes)
     for (let o = 0; o < cOut; o++) {
-      const m = mp + bytes(o * NR);
+      const m = mp + bytes(o * NR), so = stage + bytes(o * 4 * NR);
       const b: f32 = bias != 0 ? load<f32>(bias + bytes(o)) : 0;
       if (ASC_FEATURE_SIMD) {
         const bv = f32x4.splat(b);
@@ -331,7 +332,7 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
           const u02 = f32x4.add(f32x4.add(m2, m6), m10), u03 = f32x4.add(f32x4.add(m3, m7), m11);
           const u10 = f32x4.sub(f32x4.sub(m4, m8), m12), u11 = f32x4.sub(f32x4.sub(m5, m9), m13);
           const u12 = f32x4.sub(f32x4.sub(m6, m10), m14), u13 = f32x4.sub(f32x4.sub(m7, m11), m15);
-          const s = stage + bytes(l);
+          const s = so + bytes(l);
           v128.store(s, f32x4.add(f32x4.add(f32x4.add(u00, u01), u02), bv));
           v128.store(s + bytes(NR), f32x4.add(f32x4.sub(f32x4.sub(u01, u02), u03), bv));
           v128.store(s + bytes(2 * NR), f32x4.add(f32x4.add(f32x4.add(u10, u11), u12), bv));
@@ -348,22 +349,41 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
           const u11 = load<f32>(q + 5 * mStride) - load<f32>(q + 9 * mStride) - load<f32>(q + 13 * mStride);
           const u12 = load<f32>(q + 6 * mStride) - load<f32>(q + 10 * mStride) - load<f32>(q + 14 * mStride);
           const u13 = load<f32>(q + 7 * mStride) - load<f32>(q + 11 * mStride) - load<f32>(q + 15 * mStride);
-          const s = stage + bytes(l);
+          const s = so + bytes(l);
           store<f32>(s, u00 + u01 + u02 + b);
           store<f32>(s + bytes(NR), u01 - u02 - u03 + b);
           store<f32>(s + bytes(2 * NR), u10 + u11 + u12 + b);
           store<f32>(s + bytes(3 * NR), u11 - u12 - u13 + b);
         }
       }
-      if (act != 0) activateRows(stage, bytes(NR), 4, cols, act, alpha);
-      const yo = y + bytes(o * P);
-      for (let l = 0; l < cols; l++) {
-        const d = yo + bytes(load<i32>(info + bytes(NR + l))), f = load<i32>(info + bytes(2 * NR + l)), s = stage + bytes(l);
-        store<f32>(d, load<f32>(s));
-        if (f & 1) store<f32>(d, load<f32>(s + bytes(NR)), 4);
-        if (f & 2) {
-          store<f32>(d + bytes(ow), load<f32>(s + bytes(2 * NR)));
-          if (f & 1) store<f32>(d + bytes(ow), load<f32>(s + bytes(3 * NR)), 4);
+    }
+    if (act != 0) activateRows(stage, bytes(NR), 4 * cOut, cols, act, alpha);
+    // stores: 4 neighbouring whole tiles of one tile row as two runs of 8 floats (SIMD builds), else one by one
+    for (let l = 0; l < cols; l += 4) {
+      let whole = ASC_FEATURE_SIMD && l + 4 <= cols;
+      const y0 = load<i32>(info + bytes(NR + l));
+      for (let i = 0; i < 4 && whole; i++) {
+        whole = load<i32>(info + bytes(NR + l + i)) == y0 + 2 * i && load<i32>(info + bytes(2 * NR + l + i)) == 3;
+      }
+      for (let o = 0; o < cOut; o++) {
+        const yo = y + bytes(o * P), so = stage + bytes(o * 4 * NR);
+        if (ASC_FEATURE_SIMD && whole) {
+          const s = so + bytes(l), d = yo + bytes(y0);
+          const r00 = v128.load(s), r01 = v128.load(s + bytes(NR)), r10 = v128.load(s + bytes(2 * NR)), r11 = v128.load(s + bytes(3 * NR));
+          v128.store(d, v128.shuffle<f32>(r00, r01, 0, 4, 1, 5));
+          v128.store(d, v128.shuffle<f32>(r00, r01, 2, 6, 3, 7), 16);
+          v128.store(d + bytes(ow), v128.shuffle<f32>(r10, r11, 0, 4, 1, 5));
+          v128.store(d + bytes(ow), v128.shuffle<f32>(r10, r11, 2, 6, 3, 7), 16);
+          continue;
+        }
+        for (let t = l; t < min(l + 4, cols); t++) {
+          const d = yo + bytes(load<i32>(info + bytes(NR + t))), f = load<i32>(info + bytes(2 * NR + t)), s = so + bytes(t);
+          store<f32>(d, load<f32>(s));
+          if (f & 1) store<f32>(d, load<f32>(s + bytes(NR)), 4);
+          if (f & 2) {
+            store<f32>(d + bytes(ow), load<f32>(s + bytes(2 * NR)));
+            if (f & 1) store<f32>(d + bytes(ow), load<f32>(s + bytes(3 * NR)), 4);
+          }
         }
       }
     }
