@@ -141,10 +141,21 @@ function packB(b: usize, rs: usize, cs: usize, kc: i32, nc: i32, dst: usize): vo
         s += rs * 4; d += <usize>NR << 2;
       }
     } else if (cols == NR) {
-      // op(B) is column-major (B transposed): walk each column contiguously.
+      // op(B) is column-major (B transposed, a Dense weight): 4 depth steps of 8 columns at a time,
+      // transposed in registers (SIMD builds), then each column walked contiguously for the rest.
+      let k0 = 0;
+      if (ASC_FEATURE_SIMD && rs == 1) {
+        const step = cs * 4;
+        let s = src, d = dst;
+        for (; k0 + 4 <= kc; k0 += 4) {
+          transpose4(s, step, d, <usize>NR << 2);
+          transpose4(s + 4 * step, step, d + 16, <usize>NR << 2);
+          s += 16; d += <usize>(4 * NR) << 2;
+        }
+      }
       for (let c = 0; c < NR; c++) {
-        let s = src + <usize>c * cs * 4, d = dst + (<usize>c << 2);
-        for (let k = 0; k < kc; k++) {
+        let s = src + <usize>c * cs * 4 + <usize>k0 * rs * 4, d = dst + (<usize>c << 2) + (<usize>(k0 * NR) << 2);
+        for (let k = k0; k < kc; k++) {
           store<f32>(d, load<f32>(s));
           s += rs * 4; d += <usize>NR << 2;
         }
@@ -402,6 +413,17 @@ function gemvRowT16(a: usize, aStep: usize, b: usize, colStep: usize, c: usize, 
   acc = madd(a1, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7), acc);
   acc = madd(a2, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), acc);
   return madd(a3, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), acc);
+}
+
+/** 4 floats of each of 4 rows at p (rows step bytes apart), stored transposed: 4 rows of 4 at d, dStep bytes apart. */
+@inline function transpose4(p: usize, step: usize, d: usize, dStep: usize): void {
+  const r0 = v128.load(p), r1 = v128.load(p + step), r2 = v128.load(p + 2 * step), r3 = v128.load(p + 3 * step);
+  const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+  v128.store(d + dStep, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
+  v128.store(d + 2 * dStep, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
+  v128.store(d + 3 * dStep, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
 }
 
 /** Lanes 0–3 at p, p + step, … for the lanes < count (count may be ≤ 0 or ≥ 4), zeros for the rest. */
