@@ -14,6 +14,7 @@
 // and the packers need no bounds checks; backward input likewise scatters into a padded dx buffer.
 
 import { workspace, laneOffsets } from './workspace';
+import { activateRows } from './elementwise';
 import { GEMM_MR, GEMM_NR, gemmPackA, gemmPackB, gemmPacked } from './gemm';
 import { winogradApplies, winogradWorkspace, winogradForward, winogradWeightsBytes } from './winograd';
 
@@ -326,6 +327,7 @@ export function conv2dForwardWorkspace(x: usize, w: usize, bias: usize, y: usize
   if (n <= 0 || cOut <= 0) return 0;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
   if (winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) return winogradWorkspace(n, cIn, h, wIn, cOut, padH, padW);
+  if (directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) return padH > 0 || padW > 0 ? bytes(roundUp(gHp * gWp, 4)) : 0;
   const depth = cIn * kh * kw + (bias != 0 ? 1 : 0);
   const xpFloats = padH > 0 || padW > 0 ? roundUp(cIn * gHp * gWp, 4) : 0;
   return bytes(roundUp(cOut, MR) * depth + xpFloats + min(depth, KC) * NR);
@@ -417,6 +419,10 @@ function convForwardRange(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn
     winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, 0);
     return;
   }
+  if (directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
+    directForward(x, w, bias, y, n, h, wIn, cOut, padH, padW, part, parts, act, alpha);
+    return;
+  }
   const P = gOh * gOw, K = cIn * kh * kw;
   const panels = (P + NR - 1) / NR;
   const u0 = splitAt(n * panels, part, parts), u1 = splitAt(n * panels, part + 1, parts);
@@ -456,6 +462,83 @@ function convForwardRange(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn
       }
     }
   }
+}
+
+/**
+ * Whether the forward runs directly (directForward): one input channel, 3×3, stride 1, no
+ * dilation, a grey image's first layer (MNIST conv1). im2col + GEMM would have depth 9 (+ the bias
+ * row): the packing and the 4×8 tiles' stores outweigh the 9 multiply-adds per output. The taps
+ * are summed in im2col's order (from the first product, the bias last), so the bits are the GEMM
+ * path's.
+ */
+@inline function directApplies(cIn: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): bool {
+  return cIn == 1 && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1;
+}
+
+/**
+ * Part `part` of `parts` of the direct forward (directApplies): the work units are the
+ * (image, output channel) planes in order. Each output row is the 3 input rows under it times the
+ * 9 taps, 4 outputs per vector (the last vector of a row moved back to end on its last column, so
+ * it overlaps the one before, which it rewrites with the same values), the bias added after the
+ * 9 taps; the plane then goes through the activation while it is in L1.
+ */
+function directForward(x: usize, w: usize, bias: usize, y: usize, n: i32, h: i32, wIn: i32, cOut: i32,
+                       ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32): void {
+  const oh = h + 2 * ph - 2, ow = wIn + 2 * pw - 2, P = oh * ow, wp = wIn + 2 * pw;
+  const u0 = splitAt(n * cOut, part, parts), u1 = splitAt(n * cOut, part + 1, parts);
+  if (u0 >= u1) return;
+  const padded = ph > 0 || pw > 0;
+  const xp = padded ? workspace(bytes(roundUp((h + 2 * ph) * wp, 4))) : 0;
+  let cur = -1, src: usize = 0;
+  for (let u = u0; u < u1; u++) {
+    const img = u / cOut, o = u - img * cOut;
+    if (img != cur) {
+      cur = img;
+      src = x + bytes(img * h * wIn);
+      if (padded) {
+        padImage(src, xp, 1, h, wIn, ph, pw);
+        src = xp;
+      }
+    }
+    const wo = w + bytes(o * 9), out = y + bytes((img * cOut + o) * P);
+    const b: f32 = bias != 0 ? load<f32>(bias + bytes(o)) : 0;
+    for (let r = 0; r < oh; r++) {
+      const s0 = src + bytes(r * wp), s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), d = out + bytes(r * ow);
+      let col = 0;
+      if (ASC_FEATURE_SIMD && ow >= 4) {
+        const w0 = v128.load32_splat(wo), w1 = v128.load32_splat(wo, 4), w2 = v128.load32_splat(wo, 8);
+        const w3 = v128.load32_splat(wo, 12), w4 = v128.load32_splat(wo, 16), w5 = v128.load32_splat(wo, 20);
+        const w6 = v128.load32_splat(wo, 24), w7 = v128.load32_splat(wo, 28), w8 = v128.load32_splat(wo, 32);
+        const bv = f32x4.splat(b);
+        for (;;) {
+          const c = bytes(col);
+          let acc = f32x4.mul(w0, v128.load(s0 + c));
+          acc = madd3(w1, v128.load(s0 + c, 4), acc); acc = madd3(w2, v128.load(s0 + c, 8), acc);
+          acc = madd3(w3, v128.load(s1 + c), acc); acc = madd3(w4, v128.load(s1 + c, 4), acc); acc = madd3(w5, v128.load(s1 + c, 8), acc);
+          acc = madd3(w6, v128.load(s2 + c), acc); acc = madd3(w7, v128.load(s2 + c, 4), acc); acc = madd3(w8, v128.load(s2 + c, 8), acc);
+          v128.store(d + c, bias != 0 ? f32x4.add(acc, bv) : acc);
+          if (col + 4 >= ow) break;
+          col = min(col + 4, ow - 4);
+        }
+      } else {
+        for (; col < ow; col++) {
+          const c = bytes(col);
+          let acc: f32 = load<f32>(wo) * load<f32>(s0 + c);
+          for (let t = 1; t < 9; t++) {
+            const row = t < 3 ? s0 : t < 6 ? s1 : s2, kj = t - (t / 3) * 3;
+            acc += load<f32>(wo + bytes(t)) * load<f32>(row + c + bytes(kj));
+          }
+          store<f32>(d + c, bias != 0 ? acc + b : acc);
+        }
+      }
+    }
+    if (act != 0) activateRows(out, 0, 1, P, act, alpha);
+  }
+}
+
+@inline function madd3(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
 }
 
 /** Bytes of workspace one part of conv2dBackwardInputPart needs: packed Wᵀ, a padded image, a B block, a dcol block. */
