@@ -46,7 +46,7 @@ async function pageText(ctx: { skip(note?: string): never }, url: string): Promi
     await page.waitForFunction(() => /^accuracy/.test(document.querySelector('#out')?.textContent ?? ''), undefined, { timeout: 60_000 })
       .catch(() => { throw new Error(`${url}: no result: ${errors.join('; ') || 'no error reported'}`); });
     expect(errors).toEqual([]);
-    return page.evaluate(() => document.querySelector('#out')!.textContent!);
+    return await page.evaluate(() => document.querySelector('#out')!.textContent!);
   } finally {
     await page.close();
   }
