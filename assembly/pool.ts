@@ -19,6 +19,15 @@
 // which visits the cells in the same order, so every build gives the same bits. Without argmax the
 // SIMD max is `pmax(best, v)` = `best < v ? v : best`, the scan's own rule for every non-NaN v; a
 // group that met a NaN is redone by the scalar path, so NaN results keep their bits too.
+//
+// Inference fast paths (SIMD builds), stride 2 both ways, dilation 1: max 2×2 unpadded and 3×3 with
+// padding 0 or 1 (no argmax), average 2×2 and 3×3 with padding 0 or 1. They exist because the
+// general loop above pays per row and per group for what these geometries fix in advance (XNNPACK
+// vectorises over channels in NHWC; here the planes are NCHW, so over output columns): each group
+// loads its rows' columns in 4-float runs and splits even and odd columns with one shuffle each.
+// The max paths reduce each row left to right, then the rows top to bottom (a left-biased maximum
+// in that order is the scan's, ±0 ties included) and check NaN once per plane, from sums of the
+// cells the groups read; average sums in the scalar path's order. Both are tested bit for bit.
 
 import { workspace } from './workspace';
 
@@ -65,10 +74,19 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
                                  dilH: i32, dilW: i32, oh: i32, ow: i32): void {
   if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0 || h <= 0 || w <= 0) return;
   const planes = n * c, inPlane = h * w;
+  if (ASC_FEATURE_SIMD) {
+    if (argmax == 0 && kh == 2 && kw == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0 && dilH == 1 && dilW == 1) {
+      maxPool2x2s2(x, y, planes, h, w, oh, ow);
+      return;
+    }
+    if (argmax == 0 && kh == 3 && kw == 3 && strideH == 2 && strideW == 2 && padH <= 1 && padW <= 1 && dilH == 1 && dilW == 1) {
+      maxPool3x3s2(x, y, planes, h, w, oh, ow, padH, padW);
+      return;
+    }
+  }
   const simdLo = interiorLo(strideW, padW), simdHi = interiorHi(w, kw, dilW, strideW, padW, ow);
   const useSimd = strideW <= 2 && simdHi - simdLo >= 4;
   const pair = kh == 2 && kw == 2 && strideW == 2 && dilH == 1 && dilW == 1;
-  const stem = kh == 3 && kw == 3 && strideW == 2 && dilH == 1 && dilW == 1;
   for (let pl = 0; pl < planes; pl++) {
     const xp = x + bytes(pl * inPlane);
     for (let oy = 0; oy < oh; oy++) {
@@ -82,7 +100,7 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
           // Scalar up to the interior, then groups of four; the last group steps back to end at
           // simdHi, recomputing a few outputs (same inputs, same results) instead of going scalar.
           for (; ox < simdLo; ox++) maxPoolCell(xp, yRow, aRow, ox, y0, kiLo, kiHi, kw, strideW, padW, dilH, dilW, w);
-          const pairRow = pair && kiHi - kiLo == 2, stemRow = stem && kiHi - kiLo == 3;
+          const pairRow = pair && kiHi - kiLo == 2;
           for (;;) {
             if (ox + 4 > simdHi) {
               if (ox >= simdHi) break;
@@ -92,8 +110,7 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
               if (pairRow) maxPool2x2s2Group(xp, yRow, aRow, ox, y0, padW, w);
               else maxPoolGroup(xp, yRow, aRow, ox, y0, kiLo, kiHi, kw, strideW, padW, dilH, dilW, w);
             } else {
-              const clean = pairRow ? maxPool2x2s2Values(xp, yRow, ox, y0, padW, w)
-                : stemRow ? maxPool3x3s2Values(xp, yRow, ox, y0, padW, w)
+              const clean = pairRow ? !hasNaN(maxPool2x2s2Four(xp + bytes(y0 * w - padW), xp + bytes((y0 + 1) * w - padW), yRow, ox))
                 : maxPoolValues(xp, yRow, ox, y0, kiLo, kiHi, kw, strideW, padW, dilH, dilW, w);
               if (!clean) {
                 for (let j = ox; j < ox + 4; j++) maxPoolCell(xp, yRow, 0, j, y0, kiLo, kiHi, kw, strideW, padW, dilH, dilW, w);
@@ -106,6 +123,137 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
       for (; ox < ow; ox++) maxPoolCell(xp, yRow, aRow, ox, y0, kiLo, kiHi, kw, strideW, padW, dilH, dilW, w);
     }
   }
+}
+
+/**
+ * Inference 2×2 stride 2, no padding or dilation: the output rows whose two input rows are inside
+ * (all of them but a ceil-mode last row) run groups of four outputs over the columns whose windows
+ * are inside (all but a ceil-mode last column), the last group stepping back; the rest, and a group
+ * that met a NaN, take maxPoolCell. Nothing per row but two pointers and the group loop.
+ */
+function maxPool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
+  const rowsIn = min(oh, h >> 1), full = min(ow, w >> 1);
+  const last = full - 4;
+  for (let pl = 0; pl < planes; pl++) {
+    const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
+    let sum = f32x4.splat(0);
+    if (last >= 0) {
+      for (let oy = 0; oy < rowsIn; oy++) {
+        const r0 = xp + bytes(2 * oy * w), r1 = r0 + bytes(w), yRow = yp + bytes(oy * ow);
+        for (let ox = 0; ; ox = min(ox + 4, last)) {
+          sum = f32x4.add(sum, maxPool2x2s2Four(r0, r1, yRow, ox));
+          if (ox == last) break;
+        }
+      }
+    }
+    // cell by cell where the four-lane groups did not reach (ceil mode's last row and column), or
+    // the whole plane again if they met a NaN
+    const redo = hasNaN(sum) || last < 0;
+    if (redo || full < ow || rowsIn < oh) maxPoolCells(xp, yp, redo ? 0 : rowsIn, redo ? 0 : full, h, w, oh, ow, 2, 2, 0, 0);
+
+  }
+}
+
+/**
+ * Outputs ox … ox + 3 of a 2×2 stride-2 row from input rows r0 and r1 (where column −padW would
+ * start, so output ox's window starts at r + 2·ox). Each row's even and odd columns first, then the
+ * two rows: the scan's order, so ties (−0 against +0) go the scan's way. Returns the sum of the 16
+ * cells, for the caller's NaN check (a NaN cell may lose to pmax; it never leaves the sum).
+ */
+@inline function maxPool2x2s2Four(r0: usize, r1: usize, yRow: usize, ox: i32): v128 {
+  const at = bytes(ox * 2);
+  const a0 = v128.load(r0 + at), a1 = v128.load(r0 + at, 16), b0 = v128.load(r1 + at), b1 = v128.load(r1 + at, 16);
+  const top = f32x4.pmax(v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), v128.shuffle<f32>(a0, a1, 1, 3, 5, 7));
+  const bottom = f32x4.pmax(v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), v128.shuffle<f32>(b0, b1, 1, 3, 5, 7));
+  v128.store(yRow + bytes(ox), f32x4.pmax(top, bottom));
+  return f32x4.add(f32x4.add(a0, a1), f32x4.add(b0, b1));
+}
+
+/**
+ * Without argmax, dilation 1, stride 2 both ways: every output of a plane's rows 0 … oh − 1 cell by
+ * cell, except the columns below colsFrom of the rows below rowsFrom (done already).
+ */
+function maxPoolCells(xp: usize, yp: usize, rowsFrom: i32, colsFrom: i32, h: i32, w: i32, oh: i32, ow: i32,
+                      kh: i32, kw: i32, padH: i32, padW: i32): void {
+  for (let oy = 0; oy < oh; oy++) {
+    const y0 = oy * 2 - padH, kiLo = tapLo(y0, 1), kiHi = tapHi(y0, kh, 1, h), yRow = yp + bytes(oy * ow);
+    for (let ox = oy < rowsFrom ? colsFrom : 0; ox < ow; ox++) maxPoolCell(xp, yRow, 0, ox, y0, kiLo, kiHi, kw, 2, padW, 1, 1, w);
+  }
+}
+
+/**
+ * Inference 3×3 stride 2, padding 0 or 1, no dilation (the ResNet stem pool). Every output row runs
+ * four-lane groups: its three input rows clamped into the plane, a padded row replaced by its
+ * neighbour (a repeated row cannot change a left-biased maximum, and padded cells never win anyway),
+ * so the top and bottom rows need no case of their own; with padding, outputs 0–3 use column 0 for
+ * the padded column −1 the same way. Columns whose window passes the right edge go cell by cell.
+ *
+ * NaN: pmax drops a NaN in its second operand, so the groups also sum the cells they read, and a
+ * plane whose sum is NaN is redone cell by cell. Each group sums columns x0 … x0 + 7 of its first two
+ * rows; the groups of a row step 8 columns, and the rows of consecutive outputs step 2, so that
+ * covers every cell the groups read but the last group's column x0 + 8 and the last output's third
+ * row, which are added after the plane.
+ */
+function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, padH: i32, padW: i32): void {
+  // outputs whose window ends inside the row: 2·ox − padW + 2 ≤ w − 1
+  const hi = min(ow, (w - 3 + padW) / 2 + 1), last = hi - 4, first = padW == 1 ? max(1, min(4, last)) : 0; // with padding, outputs 0–3 are the left group
+  const lastCol = 2 * hi - padW, lastRow = min(2 * oh - padH, h - 1); // read by the groups, not in their sums
+  for (let pl = 0; pl < planes; pl++) {
+    const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
+    if (last < 0) {
+      maxPoolCells(xp, yp, 0, 0, h, w, oh, ow, 3, 3, padH, padW);
+      continue;
+    }
+    let sum = f32x4.splat(0);
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * 2 - padH;
+      const ra = xp + bytes(max(y0, 0) * w), rb = xp + bytes(min(max(y0 + 1, 0), h - 1) * w), rc = xp + bytes(min(y0 + 2, h - 1) * w);
+      const yRow = yp + bytes(oy * ow);
+      if (padW == 1) {
+        const best = f32x4.pmax(f32x4.pmax(maxRowEdge(ra), maxRowEdge(rb)), maxRowEdge(rc));
+        v128.store(yRow, best);
+        sum = f32x4.add(sum, sum8(ra, rb));
+      }
+      if (first <= last) {
+        for (let ox = first; ; ox = min(ox + 4, last)) {
+          const at = bytes(2 * ox - padW);
+          const pa = v128.load(ra + at), qa = v128.load(ra + at, 16), pb = v128.load(rb + at), qb = v128.load(rb + at, 16);
+          const best = f32x4.pmax(f32x4.pmax(maxRow3s2(ra + at, pa, qa), maxRow3s2(rb + at, pb, qb)),
+                                  maxRow3s2(rc + at, v128.load(rc + at), v128.load(rc + at, 16)));
+          v128.store(yRow + bytes(ox), best);
+          sum = f32x4.add(sum, f32x4.add(f32x4.add(pa, qa), f32x4.add(pb, qb)));
+          if (ox == last) break;
+        }
+      }
+    }
+    let extra: f32 = 0;
+    for (let iy = 0; iy <= lastRow; iy++) extra += load<f32>(xp + bytes(iy * w + lastCol));
+    const r = xp + bytes(lastRow * w);
+    for (let ix = 0; ix < lastCol; ix++) extra += load<f32>(r + bytes(ix));
+    if (hasNaN(f32x4.add(sum, f32x4.splat(extra)))) maxPoolCells(xp, yp, 0, 0, h, w, oh, ow, 3, 3, padH, padW);
+    else if (hi < ow) maxPoolCells(xp, yp, oh, hi, h, w, oh, ow, 3, 3, padH, padW);
+  }
+}
+
+/** Columns 0 … 7 of rows a and b, summed lane-wise. */
+@inline function sum8(a: usize, b: usize): v128 {
+  return f32x4.add(f32x4.add(v128.load(a), v128.load(a, 16)), f32x4.add(v128.load(b), v128.load(b, 16)));
+}
+
+/** One input row's part of four 3×3 stride-2 windows starting at r (p, q: its columns 0–3 and 4–7): columns 0, 1, 2 of each, left-biased. */
+@inline function maxRow3s2(r: usize, p: v128, q: v128): v128 {
+  const d = v128.load(r, 8), e = v128.load(r, 20);
+  const c0 = v128.shuffle<f32>(p, q, 0, 2, 4, 6), c1 = v128.shuffle<f32>(p, q, 1, 3, 5, 7);
+  const c2 = v128.shuffle<f32>(d, e, 0, 2, 5, 7); // columns 2, 4, 6, 8
+  return f32x4.pmax(f32x4.pmax(c0, c1), c2);
+}
+
+/** The same for outputs 0–3 with one column of padding: window columns −1, 0, 1 with column 0 standing in for −1. */
+@inline function maxRowEdge(r: usize): v128 {
+  const p = v128.load(r), q = v128.load(r, 16);
+  const c1 = v128.shuffle<f32>(p, q, 0, 2, 4, 6), c2 = v128.shuffle<f32>(p, q, 1, 3, 5, 7);
+  const c0 = v128.shuffle<f32>(c1, c2, 0, 4, 5, 6); // columns 0 (for −1), 1, 3, 5
+  return f32x4.pmax(f32x4.pmax(c0, c1), c2);
 }
 
 /** Four adjacent outputs whose windows lie inside the row (stride 1 or 2), in scan order. */
@@ -155,29 +303,6 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
   return v128.any_true(f32x4.ne(sum, sum));
 }
 
-/**
- * 3×3 stride 2 (the ResNet stem pool) with all three rows inside, without argmax: the three rows
- * reduced first (plain loads, no strided ones), then even, odd and next-even
- * columns. This order differs from the scan's, which matters only for which of −0 and +0 wins and
- * for NaN: a group with a NaN or a zero result is redone by the scalar path. False then.
- */
-@inline function maxPool3x3s2Values(xp: usize, yRow: usize, ox: i32, y0: i32, padW: i32, w: i32): bool {
-  const r0 = xp + bytes(y0 * w + ox * 2 - padW), r1 = r0 + bytes(w), r2 = r1 + bytes(w);
-  // per row: columns 0–3, 4–7, 2–5 and 5–8 (two-source shuffles of two lanes each compile to one shufps)
-  const a0 = v128.load(r0), a1 = v128.load(r0, 16), a2 = v128.load(r0, 8), a3 = v128.load(r0, 20);
-  const b0 = v128.load(r1), b1 = v128.load(r1, 16), b2 = v128.load(r1, 8), b3 = v128.load(r1, 20);
-  const c0 = v128.load(r2), c1 = v128.load(r2, 16), c2 = v128.load(r2, 8), c3 = v128.load(r2, 20);
-  const v0 = f32x4.pmax(f32x4.pmax(a0, b0), c0), v1 = f32x4.pmax(f32x4.pmax(a1, b1), c1);
-  const v2 = f32x4.pmax(f32x4.pmax(a2, b2), c2), v3 = f32x4.pmax(f32x4.pmax(a3, b3), c3);
-  const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(b0, b1)), f32x4.add(f32x4.add(c0, c1), f32x4.add(a3, f32x4.add(b3, c3))));
-  const even = v128.shuffle<f32>(v0, v1, 0, 2, 4, 6), odd = v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
-  const next = v128.shuffle<f32>(v2, v3, 0, 2, 5, 7); // columns 2, 4, 6, 8
-  const best = f32x4.pmax(f32x4.pmax(even, odd), next);
-  if (hasNaN(s) || v128.any_true(f32x4.eq(best, f32x4.splat(0)))) return false;
-  v128.store(yRow + bytes(ox), best);
-  return true;
-}
-
 /** The 2×2 stride-2 window with both rows inside: two rows of 8, split into even and odd columns. */
 @inline function maxPool2x2s2Group(xp: usize, yRow: usize, aRow: usize, ox: i32, y0: i32, padW: i32, w: i32): void {
   const x0 = ox * 2 - padW, i0 = y0 * w + x0;
@@ -200,18 +325,6 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
   idx = v128.bitselect(i32x4.add(base, i32x4.splat(w + 1)), idx, m);
   v128.store(yRow + bytes(ox), best);
   v128.store(aRow + bytes(ox), idx);
-}
-
-/** The same without argmax; false (nothing stored) when one of the 16 cells was NaN. */
-@inline function maxPool2x2s2Values(xp: usize, yRow: usize, ox: i32, y0: i32, padW: i32, w: i32): bool {
-  const r0 = xp + bytes(y0 * w + ox * 2 - padW), r1 = r0 + bytes(w);
-  const a0 = v128.load(r0), a1 = v128.load(r0, 16), b0 = v128.load(r1), b1 = v128.load(r1, 16);
-  if (hasNaN(f32x4.add(f32x4.add(a0, a1), f32x4.add(b0, b1)))) return false;
-  let best = f32x4.pmax(v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), v128.shuffle<f32>(a0, a1, 1, 3, 5, 7));
-  best = f32x4.pmax(best, v128.shuffle<f32>(b0, b1, 0, 2, 4, 6));
-  best = f32x4.pmax(best, v128.shuffle<f32>(b0, b1, 1, 3, 5, 7));
-  v128.store(yRow + bytes(ox), best);
-  return true;
 }
 
 @inline function maxPoolCell(xp: usize, yRow: usize, aRow: usize, ox: i32, y0: i32, kiLo: i32, kiHi: i32,
@@ -270,6 +383,13 @@ export function avgPool2dForward(x: usize, y: usize, n: i32, c: i32, h: i32, w: 
                                  oh: i32, ow: i32, countIncludePad: bool): void {
   if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0 || h <= 0 || w <= 0) return;
   const planes = n * c, inPlane = h * w;
+  if (ASC_FEATURE_SIMD) {
+    if (kh == kw && strideH == 2 && strideW == 2 && padH <= 1 && padW <= 1 && (padW == 0 || w >= 8)
+        && min(ow, (w - kw + padW) / 2 + 1) >= 4) {
+      if (kw == 2) { avgPoolS2(x, y, planes, h, w, oh, ow, 2, padH, padW, countIncludePad); return; }
+      if (kw == 3) { avgPoolS2(x, y, planes, h, w, oh, ow, 3, padH, padW, countIncludePad); return; }
+    }
+  }
   const simdLo = interiorLo(strideW, padW), simdHi = interiorHi(w, kw, 1, strideW, padW, ow);
   const useSimd = strideW <= 2 && simdHi - simdLo >= 4;
   const pair = kh == 2 && kw == 2 && strideW == 2;
@@ -310,6 +430,79 @@ export function avgPool2dForward(x: usize, y: usize, n: i32, c: i32, h: i32, w: 
       for (; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, rows, kw, strideW, padW, w, countIncludePad);
     }
   }
+}
+
+/**
+ * k×k (k = 2 or 3, a constant where it is inlined) stride 2, padding 0 or 1: each output row's valid
+ * input rows (one to k) in turn, four outputs at a time, each row's columns left to right: the
+ * scalar path's order of adds, from 0, so the same bits. With padding, outputs 0–3 take +0 for the
+ * padded column −1 (0 + 0 is the sum's own start) and their own divisor in lane 0. The caller
+ * checked that at least four outputs' windows end inside the row (hi ≥ 4) and, with padding,
+ * that w ≥ 8 (the left group reads columns 0–7); columns past hi go cell by cell.
+ */
+@inline function avgPoolS2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, k: i32,
+                           padH: i32, padW: i32, includePad: bool): void {
+  const hi = min(ow, (w - k + padW) / 2 + 1), last = hi - 4, first = padW == 1 ? max(1, min(4, last)) : 0; // with padding, outputs 0–3 are the left group
+  const edgeCols = divSpan(-1, k, w, 1, includePad);
+  // rows whose window lies inside the plane: divisor k·k, exact as a multiply when a power of two (2×2)
+  const full = f32x4.splat(<f32>(k * k)), inv = f32x4.splat(<f32>1 / <f32>(k * k));
+  const fullEdge = f32x4.replace_lane(full, 0, <f32>(k * edgeCols));
+  for (let pl = 0; pl < planes; pl++) {
+    const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * 2 - padH, yRow = yp + bytes(oy * ow);
+      const kiLo = max(0, -y0), kiHi = min(k, h - y0);
+      const r0 = xp + bytes((y0 + kiLo) * w);
+      if (kiHi - kiLo == k) {
+        const r1 = r0 + bytes(w), r2 = r1 + bytes(w);
+        if (padW == 1) {
+          let s = avgRowEdge(r1, avgRowEdge(r0, f32x4.splat(0), k), k);
+          if (k == 3) s = avgRowEdge(r2, s, k);
+          v128.store(yRow, f32x4.div(s, fullEdge));
+        }
+        for (let ox = first; ox <= last; ox = ox == last ? hi : min(ox + 4, last)) {
+          const at = bytes(2 * ox - padW);
+          let s = avgRowS2(r1 + at, avgRowS2(r0 + at, f32x4.splat(0), k), k);
+          if (k == 3) s = avgRowS2(r2 + at, s, k);
+          v128.store(yRow + bytes(ox), k == 2 ? f32x4.mul(s, inv) : f32x4.div(s, full));
+        }
+        if (hi < ow) {
+          for (let ox = hi; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, k, k, 2, padW, w, includePad);
+        }
+      } else {
+        // a padded or (ceil mode) cut row: its valid rows and its own divisor
+        const rows = divSpan(y0, k, h, padH, includePad), div = f32x4.splat(<f32>(rows * k));
+        if (padW == 1) {
+          let s = f32x4.splat(0);
+          for (let r = r0, ki = kiLo; ki < kiHi; ki++, r += bytes(w)) s = avgRowEdge(r, s, k);
+          v128.store(yRow, f32x4.div(s, f32x4.replace_lane(div, 0, <f32>(rows * edgeCols))));
+        }
+        for (let ox = first; ox <= last; ox = ox == last ? hi : min(ox + 4, last)) {
+          let s = f32x4.splat(0);
+          for (let r = r0 + bytes(2 * ox - padW), ki = kiLo; ki < kiHi; ki++, r += bytes(w)) s = avgRowS2(r, s, k);
+          v128.store(yRow + bytes(ox), f32x4.div(s, div));
+        }
+        for (let ox = hi; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, rows, k, 2, padW, w, includePad);
+      }
+    }
+  }
+}
+
+/** s + one input row's cells of four k-wide stride-2 windows starting at r, left to right. */
+@inline function avgRowS2(r: usize, s: v128, k: i32): v128 {
+  const p = v128.load(r), q = v128.load(r, 16);
+  s = f32x4.add(f32x4.add(s, v128.shuffle<f32>(p, q, 0, 2, 4, 6)), v128.shuffle<f32>(p, q, 1, 3, 5, 7));
+  if (k == 3) s = f32x4.add(s, v128.shuffle<f32>(v128.load(r, 8), v128.load(r, 20), 0, 2, 5, 7)); // columns 2, 4, 6, 8
+  return s;
+}
+
+/** The same for outputs 0–3 with one column of padding (window columns −1 … k − 2), +0 for column −1. */
+@inline function avgRowEdge(r: usize, s: v128, k: i32): v128 {
+  const p = v128.load(r), q = v128.load(r, 16);
+  const even = v128.shuffle<f32>(p, q, 0, 2, 4, 6), odd = v128.shuffle<f32>(p, q, 1, 3, 5, 7);
+  s = f32x4.add(f32x4.add(s, v128.shuffle<f32>(f32x4.splat(0), odd, 0, 4, 5, 6)), even); // columns −1, 1, 3, 5; 0, 2, 4, 6
+  if (k == 3) s = f32x4.add(s, odd);
+  return s;
 }
 
 @inline function avgPoolCell(xp: usize, yRow: usize, ox: i32, y0: i32, kiLo: i32, kiHi: i32, rows: i32,

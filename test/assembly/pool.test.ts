@@ -54,6 +54,23 @@ function makeInput(d: PoolDims, seed: number, coarse: boolean): Float32Array {
   return coarse ? x.map((v) => Math.round(v * 2) / 2) : x;
 }
 
+/**
+ * Max pooling with argmax equals the reference to the bit (Object.is: ±0 and NaN too), and without
+ * argmax (inference) gives the same bits, NaN payloads included, writing nothing past its output.
+ */
+function expectInferenceBits(core: RawCore, x: Float32Array, d: PoolDims, what: string): void {
+  const [oh, ow] = poolOut(d);
+  const ny = d.n * d.c * oh * ow, { maxPool2dForward, free } = core.exports;
+  const px = core.put(x), py = buffer(core, ny), pa = buffer(core, ny), py0 = buffer(core, ny);
+  maxPool2dForward(px, py, pa, ...dims(d));
+  maxPool2dForward(px, py0, 0, ...dims(d));
+  const ref = maxPool2dRef(x, d).y, y = core.get(py, ny);
+  for (let o = 0; o < ny; o++) expect(Object.is(y[o], Math.fround(ref[o])), `${what} output ${o}`).toBe(true);
+  expect(new Uint32Array(core.get(py0, ny).buffer), what).toEqual(new Uint32Array(y.buffer));
+  guardsIntact(core, py0, ny, what);
+  for (const p of [px, py, pa, py0]) free(p);
+}
+
 /** The course notes' worked example: one 4×4 plane. */
 const notes = [1, 1, 2, 4, 5, 6, 7, 8, 3, 2, 1, 0, 1, 2, 3, 4];
 const notesDims: PoolDims = { n: 1, c: 1, h: 4, w: 4, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 };
@@ -202,17 +219,10 @@ describe.each(variants)('pooling (%s build)', (variant) => {
       { n: 1, c: 2, h: 8, w: 37, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 },
       { n: 1, c: 2, h: 7, w: 29, kh: 3, kw: 2, sh: 1, sw: 1, ph: 1, pw: 0 },
     ] as PoolDims[]) {
-      const [oh, ow] = poolOut(d);
-      const nx = d.n * d.c * d.h * d.w, ny = d.n * d.c * oh * ow, random = rng(d.w);
+      const nx = d.n * d.c * d.h * d.w, random = rng(d.w);
       // mostly −1, −0 and +0, so many windows' maximum is a zero of either sign
       const x = randomArray(nx, random).map((v, i) => (Math.abs(v) < 0.1 ? special[i % 5] : v < 0 ? -1 : i % 2 ? 0 : -0));
-      const px = core.put(x), py = buffer(core, ny), pa = buffer(core, ny), py0 = buffer(core, ny);
-      maxPool2dForward(px, py, pa, ...dims(d));
-      maxPool2dForward(px, py0, 0, ...dims(d));
-      const ref = maxPool2dRef(x, d).y, y = core.get(py, ny);
-      for (let o = 0; o < ny; o++) expect(Object.is(y[o], Math.fround(ref[o])), `${variant} ${label(d)} output ${o}`).toBe(true);
-      expect(new Uint32Array(core.get(py0, ny).buffer), `${variant} ${label(d)}`).toEqual(new Uint32Array(y.buffer));
-      for (const p of [px, py, pa, py0]) free(p);
+      expectInferenceBits(core, x, d, `${variant} ${label(d)}`);
     }
   });
 
@@ -242,5 +252,63 @@ describe.each(variants)('pooling (%s build)', (variant) => {
     maxPool2dBackward(pdy, pa, pdx, 1, 1, 1, 5, 1, 3);
     expect(Array.from(core.get(pdx, 5))).toEqual([0, 3, 4, 0, 0]);
     for (const p of [px, py, pa, pdx, pdy]) free(p);
+  });
+});
+
+// The inference fast paths (2×2 and 3×3 windows, stride 2, padding 0 or 1): every plane width
+// 1–17 and height 1–9, floor and ceil mode, so each tail (the last group stepping back, the columns
+// and rows past the edge, planes too narrow for four lanes) runs. Max pooling without argmax must
+// give the argmax path's bits (which the sweep above checks against the reference), on data with
+// ties, ±0, ±∞ and NaN, and on plain data with one NaN somewhere (the plane is redone exactly);
+// average pooling must match the reference and give the same bits on every build.
+describe('stride-2 fast paths, every width 1–17 and height 1–9', () => {
+  const cores = variants.map((v) => [v, loadCore(v)] as const);
+  const shapes: PoolDims[] = [];
+  for (const k of [2, 3]) for (const p of [0, 1]) for (let h = 1; h <= 9; h++) for (let w = 1; w <= 17; w++) {
+    for (const ceil of [false, true]) {
+      const d: PoolDims = { n: 1, c: 2, h, w, kh: k, kw: k, sh: 2, sw: 2, ph: p, pw: p, ceil };
+      const [oh, ow] = poolOut(d);
+      if (oh >= 1 && ow >= 1) shapes.push(d);
+    }
+  }
+  const special = [NaN, 0, -0, Infinity, -Infinity];
+  const inputs = (d: PoolDims, i: number): Float32Array[] => {
+    const nx = d.n * d.c * d.h * d.w, random = rng(900 + i);
+    const coarse = randomArray(nx, random).map((v) => Math.round(v * 2) / 2 || (i % 2 ? 0 : -0));
+    const specials = randomArray(nx, random).map((v, j) => (Math.abs(v) < 0.15 ? special[j % 5] : v < 0 ? -1 : j % 2 ? 0 : -0));
+    const oneNaN = randomArray(nx, random);
+    oneNaN[(i * 7919) % nx] = NaN;
+    return [coarse, specials, oneNaN];
+  };
+
+  it(`max pooling without argmax: the argmax path's bits over ${shapes.length} shapes`, () => {
+    for (const [variant, core] of cores) {
+      shapes.forEach((d, i) => {
+        for (const x of inputs(d, i)) expectInferenceBits(core, x, d, `${variant} ${label(d)}`);
+      });
+    }
+  });
+
+  it(`average pooling: the reference, and the same bits on every build, over ${shapes.length} shapes × count_include_pad`, () => {
+    shapes.forEach((d0, i) => {
+      for (const includePad of [true, false]) {
+        const d = { ...d0, includePad };
+        const [oh, ow] = poolOut(d);
+        const ny = d.n * d.c * oh * ow;
+        const x = randomArray(d.n * d.c * d.h * d.w, rng(1300 + i)), ref = avgPool2dRef(x, d);
+        let first: Uint32Array | undefined;
+        for (const [variant, core] of cores) {
+          const px = core.put(x), py = buffer(core, ny);
+          core.exports.avgPool2dForward(px, py, ...avgDims(d));
+          const y = core.get(py, ny);
+          expectClose(y, ref, 1e-6, 1e-6, `${variant} ${label(d)}`);
+          guardsIntact(core, py, ny, `${variant} ${label(d)}`);
+          const bits = new Uint32Array(y.buffer);
+          if (first) expect(bits, `${variant} ${label(d)}: the bits of ${cores[0][0]}`).toEqual(first);
+          else first = bits;
+          core.exports.free(px); core.exports.free(py);
+        }
+      }
+    });
   });
 });
