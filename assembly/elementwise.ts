@@ -90,18 +90,28 @@ const ADD = 10, SUB = 11, MUL = 12, AXPY = 13, SIGN_AXPY = 14, RELU_BW = 15, LEA
   return a;
 }
 
+/** One vector of map at byte offset o. */
+@inline function step4(a: usize, b: usize, out: usize, o: usize, s: f32, op: i32): void {
+  v128.store(out + o, lane4(op == FILL ? f32x4.splat(0) : v128.load(a + o), op >= ADD ? v128.load(b + o) : f32x4.splat(0), s, op));
+}
+
 /** out[i] = op(a[i], b[i], s); b is not read by unary ops. */
 @inline function map(a: usize, b: usize, out: usize, n: i32, s: f32, op: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     if (op == EXP || op == SIGMOID || op == TANH) { // the latency-bound ones: 16 floats a step (math.ts)
-      const b = op == EXP ? B_EXP : op == SIGMOID ? B_SIGMOID : B_TANH, zero = f32x4.splat(0);
-      for (; i + 16 <= n; i += 16) block16(a + (<usize>i << 2), out + (<usize>i << 2), b, zero, zero, true);
+      const k = op == EXP ? B_EXP : op == SIGMOID ? B_SIGMOID : B_TANH, zero = f32x4.splat(0);
+      for (; i + 16 <= n; i += 16) block16(a + (<usize>i << 2), out + (<usize>i << 2), k, zero, zero, true);
+    } else {
+      // Four vectors a step: one a step spends as many instructions on the counter, the compare
+      // and V8's loop stack check as on the op, so relu over 64 000 floats took 8.9 µs; 3.1 like this.
+      for (; i + 16 <= n; i += 16) {
+        const o = <usize>i << 2;
+        step4(a, b, out, o, s, op); step4(a, b, out, o + 16, s, op);
+        step4(a, b, out, o + 32, s, op); step4(a, b, out, o + 48, s, op);
+      }
     }
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(out + o, lane4(op == FILL ? f32x4.splat(0) : v128.load(a + o), op >= ADD ? v128.load(b + o) : f32x4.splat(0), s, op));
-    }
+    for (; i + 4 <= n; i += 4) step4(a, b, out, <usize>i << 2, s, op);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
