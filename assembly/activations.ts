@@ -12,8 +12,8 @@
 // 1.1e-7 relative error, test/assembly/activations.test.ts asserts |Φ − Φ_f64| ≤ 3e-7, hence
 // |gelu(x) − x·Φ(x)| ≤ 3e-7·|x| + 1 ulp, and the same bound for the derivative Φ + x·φ.
 
-import { exp4, expf, tanh4, tanhf, block16, B_EXP_SHIFT } from './math';
-import { rowMax } from './loss';
+import { exp4, expf, tanh4, tanhf, block16, B_EXP_SHIFT, B_EXP_SHIFT_IN, expShiftInRange } from './math';
+import { rowMaxMin, maxOf, minOf } from './loss';
 
 const GELU = 0, GELU_TANH = 1, SILU = 2, HARDTANH = 3;
 const GELU_BW = 10, GELU_TANH_BW = 11, SILU_BW = 12, HARDTANH_BW = 13;
@@ -163,14 +163,18 @@ export function hardtanhBackward(x: usize, dy: usize, dx: usize, n: i32, lo: f32
 // ---------------------------------------------------------------------------------------------
 // Log-softmax over the last dimension: y = x − max − log Σ e^(x − max), per row of `cols`.
 
-/** Σ e^(x[i] − m) in f64 (or, expShift false, Σ x: the row sum of dy). */
-@inline function rowSum(x: usize, n: i32, m: f32, expShift: bool): f64 {
+/**
+ * Σ e^(x[i] − m) in f64 (or, expShift false, Σ x: the row sum of dy). inRange: no x − m is below
+ * exp's underflow bound (expShiftInRange), so the blocks skip the mask (the same bits).
+ */
+@inline function rowSum(x: usize, n: i32, m: f32, expShift: bool, inRange: bool): f64 {
   let total: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const vm = f32x4.splat(m);
     let acc = f32x4.splat(0);
-    if (expShift) for (; i + 16 <= n; i += 16) acc = block16(x + (<usize>i << 2), 0, B_EXP_SHIFT, vm, acc, false);
+    if (expShift && inRange) for (; i + 16 <= n; i += 16) acc = block16(x + (<usize>i << 2), 0, B_EXP_SHIFT_IN, vm, acc, false);
+    else if (expShift) for (; i + 16 <= n; i += 16) acc = block16(x + (<usize>i << 2), 0, B_EXP_SHIFT, vm, acc, false);
     for (; i + 4 <= n; i += 4) {
       const v = v128.load(x + (<usize>i << 2));
       acc = f32x4.add(acc, expShift ? exp4(f32x4.sub(v, vm)) : v);
@@ -191,10 +195,10 @@ export function logSoftmax(x: usize, y: usize, rows: i32, cols: i32): void {
   const stride = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * stride, yr = y + <usize>r * stride;
-    const m = rowMax(xr, cols);
+    const mm = rowMaxMin(xr, cols), m = maxOf(mm);
     // (x − max) − log Σ: subtracting the max first keeps the small results exact where x − lse
     // would round to the ulp of a large max.
-    const ls = <f32>Math.log(rowSum(xr, cols, m, true));
+    const ls = <f32>Math.log(rowSum(xr, cols, m, true, expShiftInRange(minOf(mm), m)));
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const vm = f32x4.splat(m), vl = f32x4.splat(ls);
@@ -210,7 +214,7 @@ export function logSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, co
   const stride = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const yr = y + <usize>r * stride, gr = dy + <usize>r * stride, dr = dx + <usize>r * stride;
-    const s = <f32>rowSum(gr, cols, 0, false);
+    const s = <f32>rowSum(gr, cols, 0, false, false);
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const vs = f32x4.splat(s);

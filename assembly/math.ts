@@ -101,13 +101,21 @@ const VK: usize = memory.data<f32>([
 // XNNPACK's degree-5 rr2-p5 polynomial, gained nothing measurable here).
 
 /** Ops of block16: what the argument z and the result are. */
-export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3;
+export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_IN = 4;
+
+/**
+ * Whether e^(x − max) needs no underflow mask for any x of a row with this min and max: every
+ * x − max ≥ min − max (f32 subtraction is monotonic) ≥ EXP_LO. False for NaN or infinite ends.
+ */
+@inline export function expShiftInRange(min: f32, max: f32): bool {
+  return min - max >= EXP_LO;
+}
 
 /** The reduction's argument z for one vector x (shift: the row max of B_EXP_SHIFT). */
 @inline function blockArg(x: v128, shift: v128, op: i32): v128 {
   switch (op) {
     case B_EXP: return f32x4.pmin(f32x4.pmax(x, vk(K_EXP_LO)), vk(K_EXP_HI));
-    case B_EXP_SHIFT: return f32x4.sub(x, shift); // ≤ 0 (or NaN): only the lower bound matters
+    case B_EXP_SHIFT: case B_EXP_SHIFT_IN: return f32x4.sub(x, shift); // ≤ 0 (or NaN): only the lower bound matters
     case B_SIGMOID: return v128.or(x, vk(K_SIGN)); // −|x|
     case B_TANH: return f32x4.pmax(f32x4.mul(f32x4.pmin(f32x4.abs(x), vk(K_TANH_SAT)), vk(K_MINUS_TWO)), vk(K_EXPM1_LO));
   }
@@ -120,6 +128,7 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3;
   switch (op) {
     case B_EXP: return v128.andnot(f32x4.add(f32x4.mul(ts, p), s), f32x4.lt(x, vk(K_EXP_LO)));
     case B_EXP_SHIFT: return v128.andnot(f32x4.add(f32x4.mul(ts, p), s), f32x4.lt(z, vk(K_EXP_LO)));
+    case B_EXP_SHIFT_IN: return f32x4.add(f32x4.mul(ts, p), s); // every z ≥ EXP_LO (expShiftInRange): the mask is a no-op
     case B_SIGMOID: {
       const e = v128.andnot(f32x4.add(f32x4.mul(ts, p), s), f32x4.lt(z, vk(K_EXP_LO)));
       return f32x4.div(v128.bitselect(one, e, f32x4.ge(x, f32x4.splat(0))), f32x4.add(one, e));

@@ -47,6 +47,31 @@ describe.each(variants)('loss (%s build)', (variant) => {
     bufs.free();
   });
 
+  it('a row spanning less than 87.34 (exponentials without the underflow mask) gives the bits of the masked path', () => {
+    // Appending −∞ to a row sends it down the masked path (min − max = −∞) and adds exactly 0 to
+    // Σ (in the scalar tail), so every other output must keep its bits. The rows reach the edge
+    // of the unmasked range: one logit sits 87.33 below the max.
+    const random = rng(87);
+    for (const cols of [16, 17, 31, 32, 47, 64, 1000]) {
+      const x = Array.from(randomArray(cols, random, 40));
+      x[cols >> 1] = Math.max(...x) - 87.33;
+      const bufs = new Buffers(core);
+      const a = bufs.put(x), b = bufs.put([...x, -Infinity]), pa = bufs.put(cols), pb = bufs.put(cols + 1);
+      for (const op of ['softmax', 'logSoftmax']) {
+        e[op](a, pa, 1, cols);
+        e[op](b, pb, 1, cols + 1);
+        const got = core.get(pb, cols + 1);
+        expect(Array.from(new Uint32Array(got.buffer, 0, cols)), `${variant} ${op} cols ${cols}`)
+          .toEqual(Array.from(new Uint32Array(core.get(pa, cols).buffer)));
+        expect(got[cols]).toBe(op === 'softmax' ? 0 : -Infinity);
+      }
+      const want = ref.softmax(Float32Array.from(x), 1, cols);
+      e.softmax(a, pa, 1, cols);
+      expectClose(core.get(pa, cols), want, 1e-9, 5e-7, `${variant} softmax cols ${cols} against float64`);
+      bufs.free();
+    }
+  });
+
   it('softmax over odd shapes, shifted by ±1000 (stable), in place', () => {
     const random = rng(21);
     for (const rows of rowCounts) for (const cols of classCounts) for (const shift of [0, 1000, -1000]) {
