@@ -20,6 +20,21 @@ import { budget } from './lib.mjs';
 import { implementations } from './peers/index.mjs';
 import { chartSvg } from './chart.mjs';
 
+// glibc hands the top of its heap back to the OS (brk) once 128 KiB lie free there, and maps
+// 256 KiB+ blocks afresh, so each fresh result array (every timed unit copies its output into one,
+// as dataSync() does: 256 KiB for 64×1000) is paid for in page faults: ~15 µs a copy on a quiet
+// machine, 1–2.5 ms on the loaded 2-vCPU VM (measured 2026-11-30), the same for every library,
+// which squashes every small op's ratio towards 1. Browsers' allocators keep freed memory; glibc
+// does with these two settings, which it reads at start-up, hence one re-spawn (Linux only).
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(256 << 20) };
+if (process.platform === 'linux' && !process.env.MALLOC_TRIM_THRESHOLD_) {
+  const { spawnSync } = await import('node:child_process');
+  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, ...MALLOC_ENV },
+  });
+  process.exit(child.status ?? 1);
+}
+
 const started = performance.now();
 const groups = ['gemm', 'elementwise', 'tensor', 'conv', 'pool', 'norm', 'train', 'infer', 'threads', 'onnx', 'size'];
 const args = process.argv.slice(2);
@@ -46,6 +61,7 @@ const env = {
   variants,
   threads: 1,
   budgetMs: budget.ms,
+  malloc: Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${process.env[k] ?? 'unset'}`).join(' '),
   versions: Object.fromEntries(impls.map((i) => [i.name, i.version])),
 };
 console.log(`simdnet bench — ${env.date}`);
