@@ -19,7 +19,7 @@
 
 import { wasmUrl, workerUrl } from './wasm-url.js';
 import { options as checkOptions } from './options.js';
-import { Pool, MAX_THREADS } from './threads/pool.js';
+import { Pool, MAX_THREADS, type Launch } from './threads/pool.js';
 import { threadedKernels } from './threads/kernels.js';
 
 export type Variant = 'relaxed' | 'simd' | 'scalar';
@@ -221,6 +221,19 @@ async function loadOne(options: InitOptions, bytesLabel: string, count: number, 
     const missing = await threadsMissing();
     if (missing !== null) throw new ThreadsUnavailable(missing);
   }
+  // The workers first: their start-up overlaps reading, compiling and instantiating the build.
+  const launch = count > 1 ? Pool.launch(count, sources ? sources.worker() : workerUrl()) : null;
+  launch?.catch(() => {}); // awaited (and reported) in loadBuild
+  try {
+    return await loadBuild(options, bytesLabel, count, unavailable, sources, launch);
+  } catch (err) {
+    launch?.then((l) => l.cancel(), () => {});
+    throw err;
+  }
+}
+
+async function loadBuild(options: InitOptions, bytesLabel: string, count: number, unavailable: string | undefined,
+                         sources: ThreadsSources | undefined, launch: Promise<Launch> | null): Promise<RuntimeInfo> {
   const supported = supportedVariants();
   const wanted = options.variant;
   if (wanted !== undefined && !(VARIANTS as readonly string[]).includes(wanted)) {
@@ -340,9 +353,9 @@ async function loadOne(options: InitOptions, bytesLabel: string, count: number, 
     throw new Error(`init: ${from} is not a simdnet build (no gemm export or memory)`);
   }
   let started: Pool | null = null;
-  if (count > 1) {
+  if (launch) {
     try {
-      started = await Pool.start(exports, module, exports.memory, count, sources ? sources.worker() : workerUrl());
+      started = await (await launch).start(exports, module, exports.memory);
     } catch (err) {
       throw new ThreadsUnavailable(`the worker pool did not start: ${(err as Error).message}`);
     }

@@ -73,34 +73,25 @@ export class Pool {
   }
 
   /**
-   * Starts `threads − 1` workers from `workerUrl` on `module` (a threads build) and the instance
-   * `core` already made on `memory`. Resolves when every worker has instantiated the module.
+   * Spawns `threads − 1` workers from `workerUrl` before there is a module for them: a worker's
+   * start-up (a new isolate and runtime, ~50 ms in Node on this machine) then overlaps reading,
+   * compiling and instantiating the build on the calling thread. Launch.start() hands them the
+   * module; Launch.cancel() ends them when the runtime does not come up.
    */
-  static async start(core: Core, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, workerUrl: URL | string): Promise<Pool> {
-    const ctrl = core.alloc(CTRL_INTS * 4);
-    if (!ctrl) throw new Error(`out of memory for the worker pool's control block`);
-    new Int32Array(memory.buffer, ctrl, CTRL_INTS).fill(0);
-    new Int32Array(memory.buffer, ctrl, CTRL_INTS)[SPIN_US] = SPIN_MICROS;
-    const workers: Handle[] = [];
+  static async launch(threads: number, workerUrl: URL | string): Promise<Launch> {
+    const spawn = await spawner();
+    const workers: Spawned[] = [];
     try {
-      const spawn = await spawner();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the workers did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([
-          Promise.all(Array.from({ length: threads - 1 }, (_, i) => spawn(workerUrl, { module, memory, ctrl, index: i + 1 }, workers))),
-          timeout,
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+      for (let i = 1; i < threads; i++) workers.push(spawn(workerUrl));
     } catch (err) {
-      for (const w of workers) w.terminate();
-      core.free(ctrl);
+      for (const w of workers) w.handle.terminate();
       throw err;
     }
+    return new Launch(workers);
+  }
+
+  /** The pool, once `launch`'s workers have instantiated `module` on `memory` (Launch.start). */
+  static create(core: Core, ctrl: number, workers: Handle[]): Pool {
     return new Pool(core, ctrl, workers);
   }
 
@@ -274,12 +265,68 @@ export class Pool {
   }
 }
 
+/** Workers spawned by Pool.launch, waiting for their module. */
+export class Launch {
+  constructor(private readonly workers: Spawned[]) {}
+
+  /**
+   * Sends every worker the module (a threads build), the memory, the control block and its index;
+   * resolves with the pool once each has instantiated the module. `core` is the calling thread's
+   * instance on `memory`, its start function already run. On failure the workers are ended.
+   */
+  async start(core: Core, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Pool> {
+    const ctrl = core.alloc(CTRL_INTS * 4);
+    if (!ctrl) {
+      this.cancel();
+      throw new Error(`out of memory for the worker pool's control block`);
+    }
+    const i32 = new Int32Array(memory.buffer, ctrl, CTRL_INTS);
+    i32.fill(0);
+    i32[SPIN_US] = SPIN_MICROS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the workers did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      });
+      this.workers.forEach((w, i) => w.send({ module, memory, ctrl, index: i + 1 }));
+      await Promise.race([Promise.all(this.workers.map((w) => w.ready)), timeout]);
+    } catch (err) {
+      this.cancel();
+      core.free(ctrl);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    return Pool.create(core, ctrl, this.workers.map((w) => w.handle));
+  }
+
+  /** Ends the workers (the runtime they were spawned for did not come up). */
+  cancel(): void {
+    for (const w of this.workers) w.handle.terminate();
+  }
+}
+
 /** ms on a clock every thread shares (worker.ts has the same). */
 function clock(): number {
   return performance.timeOrigin + performance.now();
 }
 
-type Spawn = (url: URL | string, start: object, into: Handle[]) => Promise<void>;
+/** A worker that exists and runs (or is starting) its script, and will say 'ready' once sent its start message. */
+interface Spawned {
+  handle: Handle;
+  send(start: object): void;
+  /** Settles when the worker says 'ready' or fails; already handled, so a failure before start() awaits it is no unhandled rejection. */
+  ready: Promise<void>;
+}
+
+type Spawn = (url: URL | string) => Spawned;
+
+/** The worker's 'ready' (or its failure) as a promise that is awaited later. */
+function readiness(listen: (resolve: () => void, reject: (e: Error) => void) => void): Promise<void> {
+  const ready = new Promise<void>(listen);
+  ready.catch(() => {});
+  return ready;
+}
 
 /**
  * Node itself (not Deno or Bun, which also set process.versions.node). Asked before looking at
@@ -296,26 +343,28 @@ function isNode(): boolean {
 async function spawner(): Promise<Spawn> {
   const WebWorker = (globalThis as { Worker?: new (url: URL | string, options?: object) => any }).Worker;
   if (typeof WebWorker === 'function' && !isNode()) {
-    return (url, start, into) => new Promise((resolve, reject) => {
+    return (url) => {
       const w = new WebWorker(url, { type: 'module', name: 'simdnet' });
-      into.push(w);
-      w.onmessage = (e: { data: unknown }) => settle(e.data, resolve, reject);
-      w.onerror = (e: { message?: string; preventDefault?(): void }) => {
-        e.preventDefault?.();
-        reject(new Error(`the worker script ${String(url)} failed to start: ${e.message ?? 'error'}`));
-      };
-      w.postMessage(start);
-    });
+      const ready = readiness((resolve, reject) => {
+        w.onmessage = (e: { data: unknown }) => settle(e.data, resolve, reject);
+        w.onerror = (e: { message?: string; preventDefault?(): void }) => {
+          e.preventDefault?.();
+          reject(new Error(`the worker script ${String(url)} failed to start: ${e.message ?? 'error'}`));
+        };
+      });
+      return { handle: w, send: (start) => w.postMessage(start), ready };
+    };
   }
   const { Worker } = await import('node:worker_threads');
-  return (url, start, into) => new Promise((resolve, reject) => {
+  return (url) => {
     const w = new Worker(url instanceof URL ? url : new URL(url));
-    into.push(w);
     w.unref(); // an idle pool never keeps a script alive
-    w.once('message', (data) => settle(data, resolve, reject));
-    w.once('error', (err) => reject(new Error(`the worker script ${String(url)} failed: ${err.message}`)));
-    w.postMessage(start);
-  });
+    const ready = readiness((resolve, reject) => {
+      w.once('message', (data) => settle(data, resolve, reject));
+      w.once('error', (err) => reject(new Error(`the worker script ${String(url)} failed: ${err.message}`)));
+    });
+    return { handle: w, send: (start) => w.postMessage(start), ready };
+  };
 }
 
 function settle(data: unknown, resolve: () => void, reject: (e: Error) => void): void {
