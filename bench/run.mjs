@@ -227,6 +227,11 @@ function checkTargets(rows) {
     ['every training row ≥ 30× ConvNetJS', (r) => r.tags?.train, 'convnetjs', 30],
     ['relaxed-SIMD GEMM kernel ≥ 42 GFLOP/s', (r) => r.tags?.gemm, null, 42],
     ['tensor-toolkit rows within 1.5× of tfjs-wasm (speed ratio ≥ 0.67)', (r) => r.tags?.toolkit, 'tfjs-wasm', 1 / 1.5],
+    // issue 11 (plain SIMD build unless said)
+    ['MNIST-CNN inference, batch 32 ≥ 1.3× tfjs-wasm', (r) => r.tags?.infer && r.tags.batch === 32, 'tfjs-wasm', 1.3],
+    ['MNIST-CNN inference, batch 32 ≥ 1.6× ORT Web', (r) => r.tags?.infer && r.tags.batch === 32, 'ort-web', 1.6],
+    ['MNIST-CNN inference, batch 32, relaxed build ≥ 1.6× tfjs-wasm', (r) => r.tags?.infer && r.tags.batch === 32, 'tfjs-wasm', 1.6],
+    ['MNIST-CNN inference, batch 1 (latency) ≥ 1.3× tfjs-wasm', (r) => r.tags?.infer && r.tags.batch === 1, 'tfjs-wasm', 1.3],
   ];
   const out = [];
   for (const [what, pick, peer, min] of list) {
