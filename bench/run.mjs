@@ -264,7 +264,7 @@ function regroup(list) {
 }
 
 function printTargets(targets, where = '') {
-  console.log(`## targets (issues 5, 10 and 12)${where ? ` — ${where}` : ''}`);
+  console.log(`## targets (issues 5, 10, 11 and 12)${where ? ` — ${where}` : ''}`);
   const lines = [];
   for (const t of targets) for (const c of t.cases) {
     lines.push([t.target, c.case, ...Object.entries(c.values).map(([b, v]) => `${b.replace('simdnet-', '')}: ${v == null ? 'n/a' : fmt(v) + (t.peer ? '×' : '')} ${v == null ? '' : c.met[b] ? 'met' : 'SHORT'}`)]);
