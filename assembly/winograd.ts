@@ -194,18 +194,19 @@ function copyImage(x: usize, img: i32, cIn: i32, h: i32, w: i32, ph: i32, pw: i3
 @inline function inputTiles(src: usize, o0: usize, o1: usize, o2: usize, o3: usize, wqB: usize, dst: usize, ptStride: usize): void {
   // rows of d, each as 4 vectors (columns 0–3) across the lanes
   let p0 = src + o0, p1 = src + o1, p2 = src + o2, p3 = src + o3;
-  const contiguous = o1 == o0 + 8 && o2 == o0 + 16 && o3 == o0 + 24; // 4 neighbouring tiles of one tile row
+  // lanes 0, 1 and lanes 2, 3 neighbouring tiles of one tile row each (always, for an even number
+  // of tiles per row): each pair's columns 2l … 2l + 3 are the even/odd elements of 6 consecutive floats
+  const pairs = o1 == o0 + 8 && o3 == o2 + 8;
   let d00: v128, d01: v128, d02: v128, d03: v128, d10: v128, d11: v128, d12: v128, d13: v128;
   let d20: v128, d21: v128, d22: v128, d23: v128, d30: v128, d31: v128, d32: v128, d33: v128;
-  if (contiguous) {
-    // lane l's columns 2l … 2l + 3 of a row: even/odd elements of 10 consecutive floats
-    d00 = evens(p0, 0); d01 = odds(p0, 0); d02 = evens(p0, 8); d03 = odds(p0, 8);
-    p0 += wqB;
-    d10 = evens(p0, 0); d11 = odds(p0, 0); d12 = evens(p0, 8); d13 = odds(p0, 8);
-    p0 += wqB;
-    d20 = evens(p0, 0); d21 = odds(p0, 0); d22 = evens(p0, 8); d23 = odds(p0, 8);
-    p0 += wqB;
-    d30 = evens(p0, 0); d31 = odds(p0, 0); d32 = evens(p0, 8); d33 = odds(p0, 8);
+  if (pairs) {
+    d00 = evens(p0, p2, 0); d01 = odds(p0, p2, 0); d02 = evens(p0, p2, 8); d03 = odds(p0, p2, 8);
+    p0 += wqB; p2 += wqB;
+    d10 = evens(p0, p2, 0); d11 = odds(p0, p2, 0); d12 = evens(p0, p2, 8); d13 = odds(p0, p2, 8);
+    p0 += wqB; p2 += wqB;
+    d20 = evens(p0, p2, 0); d21 = odds(p0, p2, 0); d22 = evens(p0, p2, 8); d23 = odds(p0, p2, 8);
+    p0 += wqB; p2 += wqB;
+    d30 = evens(p0, p2, 0); d31 = odds(p0, p2, 0); d32 = evens(p0, p2, 8); d33 = odds(p0, p2, 8);
   } else {
     d00 = lanes4(p0, p1, p2, p3, 0); d01 = lanes4(p0, p1, p2, p3, 4); d02 = lanes4(p0, p1, p2, p3, 8); d03 = lanes4(p0, p1, p2, p3, 12);
     p0 += wqB; p1 += wqB; p2 += wqB; p3 += wqB;
@@ -222,12 +223,14 @@ function copyImage(x: usize, img: i32, cIn: i32, h: i32, w: i32, ph: i32, pw: i3
   inputRow(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), dst, ptStride, 12);
 }
 
-@inline function evens(p: usize, off: usize): v128 {
-  return v128.shuffle<f32>(v128.load(p + off), v128.load(p + off, 16), 0, 2, 4, 6);
+/** Elements 0 and 2 of the 4 floats at p + off, then those at q + off. */
+@inline function evens(p: usize, q: usize, off: usize): v128 {
+  return v128.shuffle<f32>(v128.load(p + off), v128.load(q + off), 0, 2, 4, 6);
 }
 
-@inline function odds(p: usize, off: usize): v128 {
-  return v128.shuffle<f32>(v128.load(p + off), v128.load(p + off, 16), 1, 3, 5, 7);
+/** Elements 1 and 3 of the 4 floats at p + off, then those at q + off. */
+@inline function odds(p: usize, q: usize, off: usize): v128 {
+  return v128.shuffle<f32>(v128.load(p + off), v128.load(q + off), 1, 3, 5, 7);
 }
 
 @inline function lanes4(p0: usize, p1: usize, p2: usize, p3: usize, off: usize): v128 {
