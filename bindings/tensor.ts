@@ -555,6 +555,7 @@ export function reset(): void {
     const t = entry instanceof Tensor ? entry : entry.deref();
     if (t) {
       if (finalizer) finalizer.unregister(t);
+      freeDerived(t);
       t.ptr = 0;
       t._node = null;
       t.grad = null;

@@ -60,11 +60,14 @@ describe.each(variants)('cached Winograd weights (%s build)', (variant: Variant)
     x.dispose();
   });
 
-  it('a weight tensor outlives init(): the next model starts a cache of its own', async () => {
+  it('reset() frees the cache with the weights; after init() the next model starts its own', async () => {
     await init({ variant });
     const net = model(), x = uniformTensor([1, 8, 5, 5], 5);
     noGrad(() => tidy(() => net.forward(x).data()));
+    const w = (net.layers[0] as nn.Conv2d).weight;
+    expect(w._derived).not.toBeNull();
     reset();
+    expect(w._derived, 'freed by reset()').toBeNull();
     await init({ variant });
     const again = model(), y = uniformTensor([1, 8, 5, 5], 5);
     const cached = noGrad(() => tidy(() => bits(again.forward(y))));
