@@ -502,15 +502,35 @@ function directForward(x: usize, w: usize, bias: usize, y: usize, n: i32, h: i32
     }
     const wo = w + bytes(o * 9), out = y + bytes((img * cOut + o) * P);
     const b: f32 = bias != 0 ? load<f32>(bias + bytes(o)) : 0;
-    for (let r = 0; r < oh; r++) {
-      const s0 = src + bytes(r * wp), s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), d = out + bytes(r * ow);
-      let col = 0;
-      if (ASC_FEATURE_SIMD && ow >= 4) {
-        const w0 = v128.load32_splat(wo), w1 = v128.load32_splat(wo, 4), w2 = v128.load32_splat(wo, 8);
-        const w3 = v128.load32_splat(wo, 12), w4 = v128.load32_splat(wo, 16), w5 = v128.load32_splat(wo, 20);
-        const w6 = v128.load32_splat(wo, 24), w7 = v128.load32_splat(wo, 28), w8 = v128.load32_splat(wo, 32);
-        const bv = f32x4.splat(b);
-        for (;;) {
+    let r = 0;
+    if (ASC_FEATURE_SIMD && ow >= 4) {
+      const w0 = v128.load32_splat(wo), w1 = v128.load32_splat(wo, 4), w2 = v128.load32_splat(wo, 8);
+      const w3 = v128.load32_splat(wo, 12), w4 = v128.load32_splat(wo, 16), w5 = v128.load32_splat(wo, 20);
+      const w6 = v128.load32_splat(wo, 24), w7 = v128.load32_splat(wo, 28), w8 = v128.load32_splat(wo, 32);
+      const bv = f32x4.splat(b);
+      // two output rows at a time: the 4 input rows under them are loaded once for both
+      for (; r + 2 <= oh; r += 2) {
+        const s0 = src + bytes(r * wp), s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), s3 = s2 + bytes(wp);
+        const d = out + bytes(r * ow), d1 = d + bytes(ow);
+        for (let col = 0; ; col = min(col + 4, ow - 4)) {
+          const c = bytes(col);
+          let x0 = v128.load(s1 + c), x1 = v128.load(s1 + c, 4), x2 = v128.load(s1 + c, 8);
+          let a0 = f32x4.mul(w0, v128.load(s0 + c));
+          a0 = madd3(w1, v128.load(s0 + c, 4), a0); a0 = madd3(w2, v128.load(s0 + c, 8), a0);
+          let a1 = f32x4.mul(w0, x0);
+          a0 = madd3(w3, x0, a0); a1 = madd3(w1, x1, a1); a0 = madd3(w4, x1, a0); a1 = madd3(w2, x2, a1); a0 = madd3(w5, x2, a0);
+          x0 = v128.load(s2 + c); x1 = v128.load(s2 + c, 4); x2 = v128.load(s2 + c, 8);
+          a0 = madd3(w6, x0, a0); a1 = madd3(w3, x0, a1); a0 = madd3(w7, x1, a0); a1 = madd3(w4, x1, a1);
+          a0 = madd3(w8, x2, a0); a1 = madd3(w5, x2, a1);
+          a1 = madd3(w6, v128.load(s3 + c), a1); a1 = madd3(w7, v128.load(s3 + c, 4), a1); a1 = madd3(w8, v128.load(s3 + c, 8), a1);
+          v128.store(d + c, bias != 0 ? f32x4.add(a0, bv) : a0);
+          v128.store(d1 + c, bias != 0 ? f32x4.add(a1, bv) : a1);
+          if (col + 4 >= ow) break;
+        }
+      }
+      for (; r < oh; r++) {
+        const s0 = src + bytes(r * wp), s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), d = out + bytes(r * ow);
+        for (let col = 0; ; col = min(col + 4, ow - 4)) {
           const c = bytes(col);
           let acc = f32x4.mul(w0, v128.load(s0 + c));
           acc = madd3(w1, v128.load(s0 + c, 4), acc); acc = madd3(w2, v128.load(s0 + c, 8), acc);
@@ -518,18 +538,19 @@ function directForward(x: usize, w: usize, bias: usize, y: usize, n: i32, h: i32
           acc = madd3(w6, v128.load(s2 + c), acc); acc = madd3(w7, v128.load(s2 + c, 4), acc); acc = madd3(w8, v128.load(s2 + c, 8), acc);
           v128.store(d + c, bias != 0 ? f32x4.add(acc, bv) : acc);
           if (col + 4 >= ow) break;
-          col = min(col + 4, ow - 4);
         }
-      } else {
-        for (; col < ow; col++) {
-          const c = bytes(col);
-          let acc: f32 = load<f32>(wo) * load<f32>(s0 + c);
-          for (let t = 1; t < 9; t++) {
-            const row = t < 3 ? s0 : t < 6 ? s1 : s2, kj = t - (t / 3) * 3;
-            acc += load<f32>(wo + bytes(t)) * load<f32>(row + c + bytes(kj));
-          }
-          store<f32>(d + c, bias != 0 ? acc + b : acc);
+      }
+    }
+    for (; r < oh; r++) {
+      const s0 = src + bytes(r * wp), s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), d = out + bytes(r * ow);
+      for (let col = 0; col < ow; col++) {
+        const c = bytes(col);
+        let acc: f32 = load<f32>(wo) * load<f32>(s0 + c);
+        for (let t = 1; t < 9; t++) {
+          const row = t < 3 ? s0 : t < 6 ? s1 : s2, kj = t - (t / 3) * 3;
+          acc += load<f32>(wo + bytes(t)) * load<f32>(row + c + bytes(kj));
         }
+        store<f32>(d + c, bias != 0 ? acc + b : acc);
       }
     }
     if (act != 0) activateRows(out, 0, 1, P, act, alpha);
