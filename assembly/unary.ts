@@ -171,14 +171,22 @@ const LOG_BW = 10, SQRT_BW = 11, RSQRT_BW = 12, ABS_BW = 13, POW_BW = 14, CLAMP_
   return a;
 }
 
+/** One vector of map at byte offset o. */
+@inline function step4(a: usize, b: usize, out: usize, o: usize, s: f32, t: f32, op: i32): void {
+  v128.store(out + o, lane4(v128.load(a + o), op >= LOG_BW ? v128.load(b + o) : f32x4.splat(0), s, t, op));
+}
+
 @inline function map(a: usize, b: usize, out: usize, n: i32, s: f32, t: f32, op: i32): void {
   const two = op >= LOG_BW;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= n; i += 4) {
+    // four vectors a step, as elementwise.ts's map: one a step spends as much on the loop as on a cheap op
+    for (; i + 16 <= n; i += 16) {
       const o = <usize>i << 2;
-      v128.store(out + o, lane4(v128.load(a + o), two ? v128.load(b + o) : f32x4.splat(0), s, t, op));
+      step4(a, b, out, o, s, t, op); step4(a, b, out, o + 16, s, t, op);
+      step4(a, b, out, o + 32, s, t, op); step4(a, b, out, o + 48, s, t, op);
     }
+    for (; i + 4 <= n; i += 4) step4(a, b, out, <usize>i << 2, s, t, op);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
