@@ -444,48 +444,53 @@ export function avgPool2dForward(x: usize, y: usize, n: i32, c: i32, h: i32, w: 
                            padH: i32, padW: i32, includePad: bool): void {
   const hi = min(ow, (w - k + padW) / 2 + 1), last = hi - 4, first = padW == 1 ? max(1, min(4, last)) : 0; // with padding, outputs 0–3 are the left group
   const edgeCols = divSpan(-1, k, w, 1, includePad);
-  // rows whose window lies inside the plane: divisor k·k, exact as a multiply when a power of two (2×2)
+  // output rows padH … rowHi − 1 have all k rows inside the plane: divisor k·k (¼ exactly as a multiply)
+  const rowHi = h - k + padH >= 0 ? min(oh, (h - k + padH) / 2 + 1) : 0;
   const full = f32x4.splat(<f32>(k * k)), inv = f32x4.splat(<f32>1 / <f32>(k * k));
   const fullEdge = f32x4.replace_lane(full, 0, <f32>(k * edgeCols));
   for (let pl = 0; pl < planes; pl++) {
     const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
-    for (let oy = 0; oy < oh; oy++) {
+    for (let oy = 0; oy < min(padH, oh); oy++) avgRowCut(xp, yp, oy, h, w, ow, k, padH, padW, includePad, hi, first, last, edgeCols);
+    for (let oy = padH; oy < rowHi; oy++) {
       const y0 = oy * 2 - padH, yRow = yp + bytes(oy * ow);
-      const kiLo = max(0, -y0), kiHi = min(k, h - y0);
-      const r0 = xp + bytes((y0 + kiLo) * w);
-      if (kiHi - kiLo == k) {
-        const r1 = r0 + bytes(w), r2 = r1 + bytes(w);
-        if (padW == 1) {
-          let s = avgRowEdge(r1, avgRowEdge(r0, f32x4.splat(0), k), k);
-          if (k == 3) s = avgRowEdge(r2, s, k);
-          v128.store(yRow, f32x4.div(s, fullEdge));
-        }
-        for (let ox = first; ox <= last; ox = ox == last ? hi : min(ox + 4, last)) {
+      const r0 = xp + bytes(y0 * w), r1 = r0 + bytes(w), r2 = r1 + bytes(w);
+      if (padW == 1) {
+        let s = avgRowEdge(r1, avgRowEdge(r0, f32x4.splat(0), k), k);
+        if (k == 3) s = avgRowEdge(r2, s, k);
+        v128.store(yRow, f32x4.div(s, fullEdge));
+      }
+      if (first <= last) {
+        for (let ox = first; ; ox = min(ox + 4, last)) {
           const at = bytes(2 * ox - padW);
           let s = avgRowS2(r1 + at, avgRowS2(r0 + at, f32x4.splat(0), k), k);
           if (k == 3) s = avgRowS2(r2 + at, s, k);
           v128.store(yRow + bytes(ox), k == 2 ? f32x4.mul(s, inv) : f32x4.div(s, full));
+          if (ox == last) break;
         }
-        if (hi < ow) {
-          for (let ox = hi; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, k, k, 2, padW, w, includePad);
-        }
-      } else {
-        // a padded or (ceil mode) cut row: its valid rows and its own divisor
-        const rows = divSpan(y0, k, h, padH, includePad), div = f32x4.splat(<f32>(rows * k));
-        if (padW == 1) {
-          let s = f32x4.splat(0);
-          for (let r = r0, ki = kiLo; ki < kiHi; ki++, r += bytes(w)) s = avgRowEdge(r, s, k);
-          v128.store(yRow, f32x4.div(s, f32x4.replace_lane(div, 0, <f32>(rows * edgeCols))));
-        }
-        for (let ox = first; ox <= last; ox = ox == last ? hi : min(ox + 4, last)) {
-          let s = f32x4.splat(0);
-          for (let r = r0 + bytes(2 * ox - padW), ki = kiLo; ki < kiHi; ki++, r += bytes(w)) s = avgRowS2(r, s, k);
-          v128.store(yRow + bytes(ox), f32x4.div(s, div));
-        }
-        for (let ox = hi; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, rows, k, 2, padW, w, includePad);
       }
+      for (let ox = hi; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, 0, k, k, k, 2, padW, w, includePad);
     }
+    for (let oy = max(padH, rowHi); oy < oh; oy++) avgRowCut(xp, yp, oy, h, w, ow, k, padH, padW, includePad, hi, first, last, edgeCols);
   }
+}
+
+/** avgPoolS2's output row oy when its window is cut by the top or bottom edge: its valid rows, its own divisor. */
+@inline function avgRowCut(xp: usize, yp: usize, oy: i32, h: i32, w: i32, ow: i32, k: i32, padH: i32, padW: i32,
+                           includePad: bool, hi: i32, first: i32, last: i32, edgeCols: i32): void {
+  const y0 = oy * 2 - padH, yRow = yp + bytes(oy * ow);
+  const kiLo = max(0, -y0), kiHi = min(k, h - y0), r0 = xp + bytes((y0 + kiLo) * w);
+  const rows = divSpan(y0, k, h, padH, includePad), div = f32x4.splat(<f32>(rows * k));
+  if (padW == 1) {
+    let s = f32x4.splat(0);
+    for (let r = r0, ki = kiLo; ki < kiHi; ki++, r += bytes(w)) s = avgRowEdge(r, s, k);
+    v128.store(yRow, f32x4.div(s, f32x4.replace_lane(div, 0, <f32>(rows * edgeCols))));
+  }
+  for (let ox = first; ox <= last; ox = ox == last ? hi : min(ox + 4, last)) {
+    let s = f32x4.splat(0);
+    for (let r = r0 + bytes(2 * ox - padW), ki = kiLo; ki < kiHi; ki++, r += bytes(w)) s = avgRowS2(r, s, k);
+    v128.store(yRow + bytes(ox), f32x4.div(s, div));
+  }
+  for (let ox = hi; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, rows, k, 2, padW, w, includePad);
 }
 
 /** s + one input row's cells of four k-wide stride-2 windows starting at r, left to right. */
