@@ -63,6 +63,8 @@ function convCases(): Case[] {
     [4, 8, 6, 6, 16, 1, 1, 1, 1, 0, 0, 1, 1],
     // A first layer: K = 9, two panels, so backward weight splits output channels instead.
     [3, 1, 12, 12, 37, 3, 3, 1, 1, 0, 0, 1, 1],
+    // 3×3 stride 1 with 8 and more input channels: the forward runs by Winograd (winograd.ts).
+    [3, 9, 9, 10, 13, 3, 3, 1, 1, 1, 1, 1, 1],
     // Winograd forward: panels of tiles across images (9 tiles each; 2 tiles each)
     [3, 9, 7, 6, 13, 3, 3, 1, 1, 1, 1, 1, 1],
     [6, 8, 4, 5, 5, 3, 3, 1, 1, 0, 0, 1, 1],
