@@ -227,6 +227,8 @@ function checkTargets(rows) {
     ['every training row ≥ 30× ConvNetJS', (r) => r.tags?.train, 'convnetjs', 30],
     ['relaxed-SIMD GEMM kernel ≥ 42 GFLOP/s', (r) => r.tags?.gemm, null, 42],
     ['tensor-toolkit rows within 1.5× of tfjs-wasm (speed ratio ≥ 0.67)', (r) => r.tags?.toolkit, 'tfjs-wasm', 1 / 1.5],
+    ['relu, sigmoid, tanh, softmax 64×1000 ≥ 1.2× tfjs-wasm (issue 11)', (r) => r.tags?.activation, 'tfjs-wasm', 1.2],
+    ['relu, sigmoid, tanh, softmax 64×1000 ≥ 1.2× ORT Web (issue 11)', (r) => r.tags?.activation, 'ort-web', 1.2],
     // issue 11 (plain SIMD build unless said)
     ['MNIST-CNN inference, batch 32 ≥ 1.3× tfjs-wasm', (r) => r.tags?.infer && r.tags.batch === 32, 'tfjs-wasm', 1.3],
     ['MNIST-CNN inference, batch 32 ≥ 1.6× ORT Web', (r) => r.tags?.infer && r.tags.batch === 32, 'ort-web', 1.6],
