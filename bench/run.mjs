@@ -234,6 +234,8 @@ function checkTargets(rows) {
     ['MNIST-CNN inference, batch 32 ≥ 1.6× ORT Web', (r) => r.tags?.infer && r.tags.batch === 32, 'ort-web', 1.6],
     ['MNIST-CNN inference, batch 32, relaxed build ≥ 1.6× tfjs-wasm', (r) => r.tags?.infer && r.tags.batch === 32, 'tfjs-wasm', 1.6],
     ['MNIST-CNN inference, batch 1 (latency) ≥ 1.3× tfjs-wasm', (r) => r.tags?.infer && r.tags.batch === 1, 'tfjs-wasm', 1.3],
+    ['every max/avg-pool forward row ≥ 1.2× tfjs-wasm', (r) => /forward$/.test(r.tags?.pool ?? ''), 'tfjs-wasm', 1.2],
+    ['every max/avg-pool forward row ≥ 1.2× ORT Web', (r) => /forward$/.test(r.tags?.pool ?? ''), 'ort-web', 1.2],
   ];
   const out = [];
   for (const [what, pick, peer, min] of list) {
