@@ -1,6 +1,6 @@
 // Is this tree slower than an earlier one? The training steps and the CNN inference of
 // bench/models.mjs, run by this tree's dist/ and by a baseline's dist/ in ONE process, alternating
-// blocks of steps, so both see the same machine at the same moments (the only comparison a noisy
+// units, so both see the same machine at the same moments (the only comparison a noisy
 // shared machine allows). Issue 11 asks that no training row gets more than 3% slower.
 //
 //   npm run build && node --experimental-wasm-relaxed-simd bench/regress.mjs --baseline <dir> [--rounds N] [--out <dir>]
@@ -72,14 +72,13 @@ for (const variant of ['simd', 'relaxed']) {
     const times = { head: [], base: [] };
     const per = Math.max(3, Math.round((kind === 'train' ? 30 : 60) / model.batch * 8));
     for (const run of Object.values(runs)) for (let i = 0; i < per; i++) run(); // warm-up: tier-up, workspaces
-    for (let r = 0; r < rounds; r++) {
-      // alternate which goes first, so neither always follows the other's cache state
+    for (let r = 0; r < rounds * per; r++) {
+      // one unit each, alternately, the order flipping every pair: both see the same moments and
+      // the same cache state (the other's unit just evicted theirs)
       for (const name of r % 2 ? ['base', 'head'] : ['head', 'base']) {
-        for (let i = 0; i < per; i++) {
-          const t0 = performance.now();
-          runs[name]();
-          times[name].push(performance.now() - t0);
-        }
+        const t0 = performance.now();
+        runs[name]();
+        times[name].push(performance.now() - t0);
       }
     }
     const head = median(times.head), base = median(times.base);
