@@ -163,3 +163,21 @@ export function referenceStep(model, params, x, labels, { lr }) {
   for (const [name, p] of Object.entries(params)) after[name] = Float64Array.from(p, (v, i) => v - lr * grads[name][i]);
   return { loss, params: after };
 }
+
+/**
+ * The model as a simdnet nn.Sequential built with `nn` (the caller's copy of simdnet): layer i of
+ * the list is child i, so state_dict names match. Dropout keeps its p only when `dropout` is true.
+ */
+export function sequential(nn, model, dropout) {
+  return new nn.Sequential(...describe(model).map((l) => {
+    switch (l.type) {
+      case 'dense': return new nn.Dense(l.in, l.out);
+      case 'conv': return new nn.Conv2d(l.in, l.out, l.k);
+      case 'relu': return new nn.ReLU();
+      case 'maxpool': return new nn.MaxPool2d(l.k);
+      case 'flatten': return new nn.Flatten();
+      case 'dropout': return new nn.Dropout(dropout ? l.p : 0);
+      default: throw new Error(`no simdnet layer for ${l.type}`);
+    }
+  }));
+}

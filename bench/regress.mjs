@@ -10,7 +10,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { mlp, cnn, describe } from './models.mjs';
+import { mlp, cnn, sequential } from './models.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -25,26 +25,12 @@ const libs = {
   base: await import(pathToFileURL(path.resolve(baselineDir, 'dist', 'index.js')).href),
 };
 
-function build(lib, model) {
-  const { nn } = lib;
-  return new nn.Sequential(...describe(model).map((l) => {
-    switch (l.type) {
-      case 'dense': return new nn.Dense(l.in, l.out);
-      case 'conv': return new nn.Conv2d(l.in, l.out, l.k);
-      case 'relu': return new nn.ReLU();
-      case 'maxpool': return new nn.MaxPool2d(l.k);
-      case 'flatten': return new nn.Flatten();
-      case 'dropout': return new nn.Dropout(l.p);
-      default: throw new Error(`regress: no layer for ${l.type}`);
-    }
-  }));
-}
 
 /** One timed unit for a library: a training step (SGD momentum, as bench/train.mjs) or a batch of inference. */
 function unit(lib, model, kind) {
   const { seed, tensor, loss, optim, tidy, noGrad } = lib;
   seed(1);
-  const net = build(lib, model);
+  const net = sequential(lib.nn, model, true);
   const x = new Float32Array(model.batch * model.input.reduce((a, b) => a * b, 1)).map((_, i) => ((i * 7919) % 255) / 255);
   const xt = tensor(x, [model.batch, ...model.input]);
   if (kind === 'infer') {

@@ -5,7 +5,7 @@
 // of linear memory into a JS Float32Array, as the peers' dataSync()/session.run() do.
 import { rawCore } from '../lib.mjs';
 import { simdnetEntry, packageVersion, envVar } from '../platform.mjs';
-import { describe } from '../models.mjs';
+import { sequential } from '../models.mjs';
 import { outSize } from '../reference.mjs';
 import { mnistResnet } from '../../examples/mnist-resnet/model.mjs';
 
@@ -232,17 +232,4 @@ async function apiGemm({ m, n, k, tA, tB, a, b }) {
   };
 }
 
-/** The model as an nn.Sequential (layer i of the list is child i, so state_dict names match). */
-function build(model, dropout) {
-  return new nn.Sequential(...describe(model).map((l) => {
-    switch (l.type) {
-      case 'dense': return new nn.Dense(l.in, l.out);
-      case 'conv': return new nn.Conv2d(l.in, l.out, l.k);
-      case 'relu': return new nn.ReLU();
-      case 'maxpool': return new nn.MaxPool2d(l.k);
-      case 'flatten': return new nn.Flatten();
-      case 'dropout': return new nn.Dropout(dropout ? l.p : 0);
-      default: throw new Error(`simdnet adapter: no layer for ${l.type}`);
-    }
-  }));
-}
+const build = (model, dropout) => sequential(nn, model, dropout);
