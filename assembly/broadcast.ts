@@ -11,6 +11,7 @@
 // agree bit for bit (pow and the divisions included: no FMA).
 
 import { log4, logf, pow4, powf } from './unary';
+import { transpose4x4 } from './gemm';
 
 export const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5, POW = 6, COPY = 7,
   MAX_WEIGHT = 8, MIN_WEIGHT = 9, POW_LOG = 10;
@@ -135,20 +136,10 @@ export function broadcastBinary(a: usize, b: usize, out: usize, geo: usize, idx:
 
 // ---------------------------------------------------------------------------------------------
 // Transpose: out[b, c, r] = x[b, r, c] for `batch` matrices of rows × cols. 4×4 blocks are
-// loaded as four rows and transposed in registers with two rounds of shuffles; blocks go
+// loaded as four rows and transposed in registers (gemm.ts's transpose4x4); blocks go
 // through 32×32 tiles so both the reads and the writes stay in cache. Edges run scalar.
 
 const TILE = 32;
-
-@inline function block4(x: usize, out: usize, rs: usize, os: usize): void {
-  const r0 = v128.load(x), r1 = v128.load(x + rs), r2 = v128.load(x + 2 * rs), r3 = v128.load(x + 3 * rs);
-  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-  v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-  v128.store(out + os, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-  v128.store(out + 2 * os, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-  v128.store(out + 3 * os, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-}
 
 export function transpose(x: usize, out: usize, batch: i32, rows: i32, cols: i32): void {
   const rs = <usize>cols << 2, os = <usize>rows << 2;
@@ -163,7 +154,7 @@ export function transpose(x: usize, out: usize, batch: i32, rows: i32, cols: i32
         if (ASC_FEATURE_SIMD) {
           for (; r + 4 <= r1; r += 4) {
             let c = c0;
-            for (; c + 4 <= c1; c += 4) block4(xm + <usize>r * rs + (<usize>c << 2), om + <usize>c * os + (<usize>r << 2), rs, os);
+            for (; c + 4 <= c1; c += 4) transpose4x4(xm + <usize>r * rs + (<usize>c << 2), rs, om + <usize>c * os + (<usize>r << 2), os);
             for (; c < c1; c++) {
               for (let k = 0; k < 4; k++) {
                 store<f32>(om + <usize>c * os + (<usize>(r + k) << 2), load<f32>(xm + <usize>(r + k) * rs + (<usize>c << 2)));

@@ -148,8 +148,8 @@ function packB(b: usize, rs: usize, cs: usize, kc: i32, nc: i32, dst: usize): vo
         const step = cs * 4;
         let s = src, d = dst;
         for (; k0 + 4 <= kc; k0 += 4) {
-          transpose4(s, step, d, <usize>NR << 2);
-          transpose4(s + 4 * step, step, d + 16, <usize>NR << 2);
+          transpose4x4(s, step, d, <usize>NR << 2);
+          transpose4x4(s + 4 * step, step, d + 16, <usize>NR << 2);
           s += 16; d += <usize>(4 * NR) << 2;
         }
       }
@@ -415,8 +415,11 @@ function gemvRowT16(a: usize, aStep: usize, b: usize, colStep: usize, c: usize, 
   return madd(a3, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), acc);
 }
 
-/** 4 floats of each of 4 rows at p (rows step bytes apart), stored transposed: 4 rows of 4 at d, dStep bytes apart. */
-@inline function transpose4(p: usize, step: usize, d: usize, dStep: usize): void {
+/**
+ * 4 floats of each of 4 rows at p (rows step bytes apart), stored transposed: 4 rows of 4 at d,
+ * dStep bytes apart; two rounds of shuffles in registers. (broadcast.ts's transpose uses it too.)
+ */
+@inline export function transpose4x4(p: usize, step: usize, d: usize, dStep: usize): void {
   const r0 = v128.load(p), r1 = v128.load(p + step), r2 = v128.load(p + 2 * step), r3 = v128.load(p + 3 * step);
   const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
   const hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
