@@ -12,8 +12,8 @@
 // 1.1e-7 relative error, test/assembly/activations.test.ts asserts |Φ − Φ_f64| ≤ 3e-7, hence
 // |gelu(x) − x·Φ(x)| ≤ 3e-7·|x| + 1 ulp, and the same bound for the derivative Φ + x·φ.
 
-import { exp4, expf, tanh4, tanhf, block16, B_EXP_SHIFT, B_EXP_SHIFT_IN, expShiftInRange } from './math';
-import { rowMaxMin, maxOf, minOf } from './loss';
+import { exp4, expf, tanh4, tanhf } from './math';
+import { rowMaxMin, maxOf, expShiftSum } from './loss';
 
 const GELU = 0, GELU_TANH = 1, SILU = 2, HARDTANH = 3;
 const GELU_BW = 10, GELU_TANH_BW = 11, SILU_BW = 12, HARDTANH_BW = 13;
@@ -163,29 +163,17 @@ export function hardtanhBackward(x: usize, dy: usize, dx: usize, n: i32, lo: f32
 // ---------------------------------------------------------------------------------------------
 // Log-softmax over the last dimension: y = x − max − log Σ e^(x − max), per row of `cols`.
 
-/**
- * Σ e^(x[i] − m) in f64 (or, expShift false, Σ x: the row sum of dy). inRange: no x − m is below
- * exp's underflow bound (expShiftInRange), so the blocks skip the mask (the same bits).
- */
-@inline function rowSum(x: usize, n: i32, m: f32, expShift: bool, inRange: bool): f64 {
+/** Σ x[i] in f64: four lanes in f32, then combined in f64 with the scalar tail (the row sum of dy). */
+@inline function rowSum(x: usize, n: i32): f64 {
   let total: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m);
     let acc = f32x4.splat(0);
-    if (expShift && inRange) for (; i + 16 <= n; i += 16) acc = block16(x + (<usize>i << 2), 0, B_EXP_SHIFT_IN, vm, acc, false);
-    else if (expShift) for (; i + 16 <= n; i += 16) acc = block16(x + (<usize>i << 2), 0, B_EXP_SHIFT, vm, acc, false);
-    for (; i + 4 <= n; i += 4) {
-      const v = v128.load(x + (<usize>i << 2));
-      acc = f32x4.add(acc, expShift ? exp4(f32x4.sub(v, vm)) : v);
-    }
+    for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, v128.load(x + (<usize>i << 2)));
     total = (<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) +
       (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3));
   }
-  for (; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    total += <f64>(expShift ? expf(v - m) : v);
-  }
+  for (; i < n; i++) total += <f64>load<f32>(x + (<usize>i << 2));
   return total;
 }
 
@@ -198,7 +186,7 @@ export function logSoftmax(x: usize, y: usize, rows: i32, cols: i32): void {
     const mm = rowMaxMin(xr, cols), m = maxOf(mm);
     // (x − max) − log Σ: subtracting the max first keeps the small results exact where x − lse
     // would round to the ulp of a large max.
-    const ls = <f32>Math.log(rowSum(xr, cols, m, true, expShiftInRange(minOf(mm), m)));
+    const ls = <f32>Math.log(expShiftSum(xr, 0, cols, mm, false));
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const vm = f32x4.splat(m), vl = f32x4.splat(ls);
@@ -214,7 +202,7 @@ export function logSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, co
   const stride = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const yr = y + <usize>r * stride, gr = dy + <usize>r * stride, dr = dx + <usize>r * stride;
-    const s = <f32>rowSum(gr, cols, 0, false, false);
+    const s = <f32>rowSum(gr, cols);
     let i = 0;
     if (ASC_FEATURE_SIMD) {
       const vs = f32x4.splat(s);
