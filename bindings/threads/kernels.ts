@@ -43,17 +43,19 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   };
   parts('gemm', (a) => a[3] * a[4] * a[5]);
   parts('gemmAct', (a) => a[3] * a[4] * a[5]); // the inference path's GEMM + activation (Dense)
-  // n · P · cOut · K, with P from the output size formula of assembly/conv.ts.
-  const convMacs = (n: number, cIn: number, h: number, w: number, cOut: number, kh: number, kw: number,
-    sh: number, sw: number, ph: number, pw: number, dh: number, dw: number) => {
+  // n · P · cOut · K, with P from the output size formula of assembly/conv.ts; the geometry
+  // (n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw) starts at argument `at` of the kernel.
+  const convMacs = (at: number) => (a: number[]) => {
+    const n = a[at], cIn = a[at + 1], h = a[at + 2], w = a[at + 3], cOut = a[at + 4], kh = a[at + 5], kw = a[at + 6];
+    const sh = a[at + 7], sw = a[at + 8], ph = a[at + 9], pw = a[at + 10], dh = a[at + 11], dw = a[at + 12];
     const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
     return n * Math.max(0, oh) * Math.max(0, ow) * cOut * cIn * kh * kw;
   };
-  parts('conv2dForward', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
-  parts('conv2dForwardAct', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
-  parts('conv2dForwardPrepared', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
-  parts('conv2dBackwardInput', (a) => convMacs(a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]));
-  parts('conv2dBackwardWeight', (a) => convMacs(a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]));
+  parts('conv2dForward', convMacs(4));
+  parts('conv2dForwardAct', convMacs(4));
+  parts('conv2dForwardPrepared', convMacs(4));
+  parts('conv2dBackwardInput', convMacs(3));
+  parts('conv2dBackwardWeight', convMacs(4));
 
   for (const [name, spec] of Object.entries(MAPS) as Array<[KernelName, { ptrs: number[]; count: number }]>) {
     const strides: number[] = [];
