@@ -1,0 +1,144 @@
+// Where the threads group's cases spend their time, at 1 and at N threads, side by side in one
+// process (run under vite-node: it wraps the kernels object of bindings/runtime.ts):
+//   node --experimental-wasm-relaxed-simd node_modules/vite-node/vite-node.mjs bench/threads-profile.mjs
+//     [--quick] [--rounds R] [--reps N] [--case atb,abt,ab,mlp,cnn,infer] [--variant simd] [--spin µs] [--jobs]
+// (BENCH_THREADS = N, 2 by default; set bench/run.mjs's MALLOC_* variables for its copy-out figures.)
+// Rounds alternate 1 thread and N threads (init() each time); in each, every case runs warm
+// untimed, then timed (whole units, the threads group's work: the result read out), then 5 more
+// with every kernel call timed and counted (split: a job the workers ran a part of; its timeline
+// from Pool.timeJobs). Prints per case the medians and the N÷1 ratio, per kernel ms per unit at 1
+// and N threads, so the serial parts (kernels that do not split, time outside kernels) show, and
+// for the split kernels where the call's time went: the workers' wake-up, each part, and when the
+// calling thread began its own part after publishing the job (--jobs: every job's call:that, µs).
+import * as lib from '../bindings/index.ts';
+import { wasm, threadPool } from '../bindings/runtime.ts';
+import { randomData } from './lib.mjs';
+import { mlp, cnn, initialParams, batchData, sequential } from './models.mjs';
+
+const { init, reset, seed, tensor, nn, ops, loss, optim, tidy, noGrad } = lib;
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
+const quick = argv.includes('--quick');
+const N = Number(process.env.BENCH_THREADS ?? 2);
+const ROUNDS = Number(opt('--rounds', quick ? 4 : 8)), REPS = Number(opt('--reps', quick ? 15 : 30));
+const variant = opt('--variant', 'relaxed');
+const only = opt('--case', null);
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+
+const CASES = {
+  atb: () => gemm(784, 256, 64, true, false),
+  abt: () => gemm(64, 784, 256, false, true),
+  ab: () => gemm(64, 256, 784, false, false),
+  mlp: () => train(mlp),
+  cnn: () => train(cnn),
+  infer: () => infer(cnn),
+};
+
+function gemm(m, n, k, tA, tB) {
+  const a = randomData(m * k, 1), b = randomData(k * n, 2);
+  const at = tensor(a, tA ? [k, m] : [m, k]), bt = tensor(b, tB ? [n, k] : [k, n]);
+  const product = () => (tB ? ops.linear(at, bt) : ops.matmul(tA ? ops.transpose(at) : at, bt));
+  return { run: () => noGrad(() => tidy(() => product().data())), dispose() { at.dispose(); bt.dispose(); } };
+}
+
+function train(model) {
+  seed(1);
+  const net = sequential(nn, model, true);
+  net.loadStateDict(initialParams(model));
+  const o = new optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
+  const { x, labels } = batchData(model);
+  const xt = tensor(x, [model.batch, ...model.input]);
+  return {
+    run: () => tidy(() => { o.zeroGrad(); const l = loss.softmaxCrossEntropy(net.forward(xt), labels); l.backward(); o.step(); return l.item(); }),
+    dispose() { o.zeroGrad(); net.dispose(); o.dispose?.(); xt.dispose(); },
+  };
+}
+
+function infer(model) {
+  const net = sequential(nn, model, false);
+  net.loadStateDict(initialParams(model));
+  net.eval();
+  const xt = tensor(batchData(model).x, [model.batch, ...model.input]);
+  return { run: () => noGrad(() => tidy(() => net.forward(xt).data())), dispose() { net.dispose(); xt.dispose(); } };
+}
+
+/** Wraps every kernel of the running kernels object: per name, ms, calls, split calls. */
+function instrument() {
+  const K = wasm('profile'), pool = threadPool();
+  const stats = new Map(), saved = new Map();
+  for (const [name, f] of Object.entries(K)) {
+    if (typeof f !== 'function' || name.endsWith('Workspace') || ['alloc', 'free', 'workspace', 'workspaceBytes'].includes(name)) continue;
+    saved.set(name, f);
+    K[name] = (...args) => {
+      const before = pool ? pool.jobsRun()[1] : 0;
+      const t0 = performance.now();
+      const r = f(...args);
+      const t1 = performance.now(), dt = t1 - t0;
+      const s = stats.get(name) ?? { ms: 0, calls: 0, split: 0, jobs: [] };
+      s.ms += dt; s.calls++;
+      if (pool && pool.jobsRun()[1] !== before) {
+        s.split++;
+        const j = pool.lastJob();
+        s.jobs.push({ call: dt, wake: j.threads[1].woke - j.published, parts: j.threads.map((t) => t.end - t.start), tail: j.done - Math.max(...j.threads.map((t) => t.end)), before: j.published - (performance.timeOrigin + t0), after: performance.timeOrigin + t1 - j.done, ownStart: j.threads[0].start - j.published });
+      }
+      stats.set(name, s);
+      return r;
+    };
+  }
+  return { stats, restore() { for (const [n, f] of saved) K[n] = f; } };
+}
+
+const results = {}; // case -> T -> { ms: [], kernels: [Map] }
+const names = Object.keys(CASES).filter((c) => !only || only.split(',').includes(c));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const T of round % 2 ? [N, 1] : [1, N]) {
+    await init({ variant, threads: T });
+    if (opt('--spin', null) !== null) threadPool()?.spinMicros(Number(opt('--spin', null)));
+    for (const name of names) {
+      const c = CASES[name]();
+      for (let i = 0; i < 3; i++) c.run();
+      const ms = [];
+      for (let i = 0; i < REPS; i++) { const t0 = performance.now(); c.run(); ms.push(performance.now() - t0); }
+      const prof = instrument();
+      threadPool()?.timeJobs(true);
+      const per = [];
+      for (let i = 0; i < 5; i++) { const t0 = performance.now(); c.run(); per.push(performance.now() - t0); }
+      prof.restore();
+      threadPool()?.timeJobs(false);
+      c.dispose();
+      const r = ((results[name] ??= {})[T] ??= { ms: [], kernels: [], profiled: [] });
+      r.ms.push(median(ms));
+      r.profiled.push(median(per));
+      r.kernels.push(new Map([...prof.stats].map(([k, s]) => [k, { ms: s.ms / 5, calls: s.calls / 5, split: s.split / 5, jobs: s.jobs }])));
+    }
+    reset();
+  }
+}
+
+for (const name of names) {
+  const r = results[name];
+  const m1 = median(r[1].ms), mN = median(r[N].ms);
+  console.log(`\n## ${name} (${variant}): 1 thread ${m1.toFixed(3)} ms, ${N} threads ${mN.toFixed(3)} ms, ${N}÷1 ${(m1 / mN).toFixed(2)}×  (per-round ratios ${r[1].ms.map((x, i) => (x / r[N].ms[i]).toFixed(2)).join(' ')})`);
+  const kn = new Set([...r[1].kernels, ...r[N].kernels].flatMap((m) => [...m.keys()]));
+  const row = (T, k, f) => median(r[T].kernels.map((m) => f(m.get(k) ?? { ms: 0, calls: 0, split: 0 })));
+  const lines = [...kn].map((k) => ({ k, a: row(1, k, (s) => s.ms), b: row(N, k, (s) => s.ms), calls: row(1, k, (s) => s.calls), split: row(N, k, (s) => s.split) }));
+  lines.sort((x, y) => y.a - x.a);
+  let sumA = 0, sumB = 0;
+  console.log(`kernel                            ms×1     ms×${N}   ratio  calls  split×${N}`);
+  for (const l of lines) {
+    sumA += l.a; sumB += l.b;
+    console.log(`${l.k.padEnd(32)} ${l.a.toFixed(3).padStart(7)} ${l.b.toFixed(3).padStart(8)} ${(l.a / l.b).toFixed(2).padStart(6)} ${String(l.calls).padStart(6)} ${String(l.split).padStart(6)}`);
+  }
+  for (const l of lines.filter((q) => q.split > 0)) {
+    const jobs = r[N].kernels.flatMap((m) => m.get(l.k)?.jobs ?? []);
+    const f = (g) => (median(jobs.map(g)) * 1e3).toFixed(0);
+    if (argv.includes('--jobs')) console.log(jobs.map((j) => `${(j.call * 1e3).toFixed(0)}:${(j.ownStart * 1e3).toFixed(0)}`).join(' '));
+    console.log(`  ${l.k}, its jobs at ${N} threads (medians, µs): call ${f((j) => j.call)}; before publishing ${f((j) => j.before)}; `
+      + `the calling thread starts its part ${f((j) => j.ownStart)} after publishing, workers wake ${f((j) => j.wake)} after; `
+      + `parts ${Array.from({ length: N }, (_, t) => f((j) => j.parts[t])).join(' / ')}; last part to done ${f((j) => j.tail)}; done to return ${f((j) => j.after)}`);
+  }
+  const p1 = median(r[1].profiled), pN = median(r[N].profiled);
+  console.log(`${'(kernels)'.padEnd(32)} ${sumA.toFixed(3).padStart(7)} ${sumB.toFixed(3).padStart(8)}`);
+  console.log(`${'(outside kernels, profiled run)'.padEnd(32)} ${(p1 - sumA).toFixed(3).padStart(7)} ${(pN - sumB).toFixed(3).padStart(8)}`);
+}
+process.exit(0);
