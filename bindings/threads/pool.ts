@@ -3,20 +3,23 @@
 // control block in that memory (protocol.ts); the workers sleep in Atomics.wait on it, so a
 // dispatch costs a few stores, one notify and one wait, and no postMessage.
 //
-// The calling thread runs part 0 itself, then waits for the others: with Atomics.wait where the
-// thread may block (Node, Deno, Bun, any Worker), by spinning on Atomics.load on a browser's main
-// thread, which may not block (it then burns its core only for as long as the slowest worker
-// outlasts it; training in a Worker avoids even that).
+// A job is cut into more chunks than threads (chunkCount()), and every thread, the calling one
+// included, takes the next chunk from a counter until none is left, so a thread on a slower or
+// preempted vCPU simply runs fewer chunks instead of holding up the job. The calling thread then
+// waits for the others: with Atomics.wait where the thread may block (Node, Deno, Bun, any Worker),
+// by spinning on Atomics.load on a browser's main thread, which may not block (it then burns its
+// core only for as long as the last chunk outlasts its own; training in a Worker avoids even that).
 //
-// Failures: a worker catches whatever its part throws (a trap, an abort, an injected fault),
+// Failures: a worker catches whatever its chunks throw (a trap, an abort, an injected fault),
 // records the first message and still checks in, so the caller never waits forever on a thread
 // that failed; the caller then throws one Error naming the op. Workers never allocate, so there
 // is no out-of-memory on a worker: every buffer a job needs is allocated by the calling thread
 // before the job is published (workspaces()), where running out is the named out-of-memory Error
 // and no kernel has run yet.
 import {
-  SEQ, PENDING, KERNEL, MODE, PARTS, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, spinWhile, WS, STRIDES, ARGS_F64,
-  MSG, DONE, TIMING, TIMES_F64, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP, KERNELS, splitAt, type KernelName,
+  SEQ, PENDING, KERNEL, MODE, CHUNKS, NEXT, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, spinWhile, WS, STRIDES,
+  ARGS_F64, MSG, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP,
+  KERNELS, clock, kernelsOf, runChunks, type Kernels, type KernelName,
 } from './protocol.js';
 
 export { MAX_THREADS } from './protocol.js';
@@ -40,6 +43,22 @@ const MIN_WORKSPACE = 64 * 1024;
 /** A worker that has not instantiated the module by then is taken as never going to (init() falls back or throws). */
 const START_TIMEOUT_MS = 20_000;
 
+/**
+ * Chunks per thread in a job: a job on N threads is cut into 3·N chunks (runRange: never more
+ * than it has runs of `align` units). More chunks even out unequal threads (the two vCPUs here often run the same
+ * GEMM part in 0.63 and 0.96 ms, and the static split waited for the slower), but each GEMM chunk
+ * packs its own copy of the operand it does not split (a column split packs all of A per chunk)
+ * and is a call of its own. Measured with bench/pool-chunks.mjs (2 threads ÷ 1 thread, one
+ * process, configurations alternating call by call, medians of 120-300 calls, two quiet runs;
+ * 1 / 2 / 3 / 4 chunks per thread): GEMM 512³ 1.88 / 1.89 / 1.84 / 1.79 and 1.83 / 1.80 / 1.76 / 1.73;
+ * 64×784·784×256 1.52 / 1.76 / 1.76 / 1.55 and 1.45 / 1.67 / 1.65 / 1.51; Aᵀ·B 784×64ᵀ·64×256
+ * 1.51 / 1.79 / 1.82 / 1.76 and 1.48 / 1.93 / 1.96 / 1.90; A·Bᵀ 64×256·784×256ᵀ 1.42 / 1.54 / 1.75
+ * / 1.73 and 1.49 / 1.82 / 1.95 / 1.89; MNIST-CNN inference 1.54 / 1.66 / 1.70 / 1.66 and 1.53 /
+ * 1.54 / 1.54 / 1.53; its training step 1.57 / 1.59 / 1.58 / 1.51 and 1.44 / 1.45 / 1.44 / 1.39.
+ * 8 per thread lost on every case (GEMM 512³ 1.57, 64×784·784×256 1.30).
+ */
+export const CHUNKS_PER_THREAD = 3;
+
 const KERNEL_ID = new Map<string, number>(KERNELS.map((name, i) => [name, i]));
 
 /** Can this thread block in Atomics.wait? A browser's main thread cannot (it throws). */
@@ -59,6 +78,8 @@ export class Pool {
   private readonly wsPtr: number[];
   private readonly wsBytes: number[];
   private readonly canBlock: boolean;
+  private readonly kernels: Kernels;
+  private perThread = CHUNKS_PER_THREAD;
   private fault = 0;
   private closed = false;
   private doneAt = 0;
@@ -70,6 +91,7 @@ export class Pool {
     this.wsPtr = new Array(this.threads).fill(0);
     this.wsBytes = new Array(this.threads).fill(0);
     this.canBlock = threadCanBlock(this.i32);
+    this.kernels = kernelsOf(core);
   }
 
   /**
@@ -111,14 +133,19 @@ export class Pool {
     return this.wsBytes.reduce((s, b) => s + b, 0);
   }
 
-  /** Jobs each worker (index 1..threads−1; 0 is unused) has run its part of. */
+  /** Jobs each worker (index 1..threads−1; 0 is unused) has checked in for, whether or not a chunk was left for it. */
   jobsRun(): number[] {
-    return Array.from({ length: this.threads }, (_, t) => (t === 0 ? 0 : Atomics.load(this.i32, DONE + t)));
+    return Array.from({ length: this.threads }, (_, t) => (t === 0 ? 0 : Atomics.load(this.i32, JOBS + t)));
+  }
+
+  /** Chunks each thread (0 = the calling thread) has run, over every job so far. */
+  chunksRun(): number[] {
+    return Array.from({ length: this.threads }, (_, t) => Atomics.load(this.i32, DONE + t));
   }
 
   /**
-   * Bench hook: with `on`, every job records when each thread woke, started and ended its part
-   * (lastJob()). Off by default: a worker then reads one more int per job. Not part of the public API.
+   * Bench hook: with `on`, every job records each thread's timeline (lastJob()). Off by default: a
+   * worker then reads one more int per job. Not part of the public API.
    */
   timeJobs(on: boolean): void {
     this.i32[TIMING] = on ? 1 : 0;
@@ -126,15 +153,25 @@ export class Pool {
 
   /**
    * The last job's timeline (ms on a clock every thread shares), while timeJobs(true): when it was
-   * published, when the calling thread saw every worker done, and per thread (0 = the calling thread,
-   * whose `woke` is the publish time) when it woke, started and ended its part.
+   * published, when the calling thread saw every worker done, its chunk count, and per thread
+   * (0 = the calling thread, whose `woke` is the publish time) when it woke, when its first chunk
+   * started and its last ended (both when it found none left, if it ran none), and how many it ran.
    */
-  lastJob(): { published: number; done: number; threads: Array<{ woke: number; start: number; end: number }> } {
-    const f64 = this.f64, at = (t: number, i: number) => f64[TIMES_F64 + 3 * t + i];
+  lastJob(): { published: number; done: number; chunks: number; threads: Array<{ woke: number; start: number; end: number; chunks: number }> } {
+    const f64 = this.f64, at = (t: number, i: number) => f64[TIMES_F64 + TIMES_PER_THREAD * t + i];
     return {
-      published: at(0, 0), done: this.doneAt,
-      threads: Array.from({ length: this.threads }, (_, t) => ({ woke: at(t, 0), start: at(t, 1), end: at(t, 2) })),
+      published: at(0, 0), done: this.doneAt, chunks: this.i32[CHUNKS],
+      threads: Array.from({ length: this.threads }, (_, t) => ({ woke: at(t, 0), start: at(t, 1), end: at(t, 2), chunks: at(t, 3) })),
     };
+  }
+
+  /**
+   * Bench hook: chunks per thread in the jobs that follow (CHUNKS_PER_THREAD by default; 1 is the
+   * static split). 0 runs every job whole on the calling thread, the workers left asleep: the
+   * one-thread figure in the same process, for side-by-side ratios.
+   */
+  chunksPerThread(k: number): void {
+    this.perThread = Math.max(0, Math.round(k));
   }
 
   /** Bench hook: every thread's spin budget before it blocks, µs (protocol.ts SPIN_MICROS); 0 blocks at once. */
@@ -142,7 +179,7 @@ export class Pool {
     this.i32[SPIN_US] = Math.max(0, Math.min(1e6, Math.round(micros)));
   }
 
-  /** Test hook: the next job makes thread `index` (1..threads−1) throw. Not part of the public API. */
+  /** Test hook: the next job makes thread `index` (0..threads−1) throw before it takes a chunk. Not part of the public API. */
   injectFault(index: number): void {
     this.fault = index + 1;
   }
@@ -150,7 +187,7 @@ export class Pool {
   /**
    * Grows every worker's workspace to hold `bytes` of scratch (plus the header), on this thread.
    * Throws `${op}: out of memory ...` before any job runs when the memory cannot hold them; the
-   * calling thread's own workspace is grown here too, so its part cannot run out either.
+   * calling thread's own workspace is grown here too, so its chunks cannot run out either.
    */
   workspaces(op: string, bytes: number): void {
     const need = Math.max(MIN_WORKSPACE, bytes + HEADER);
@@ -172,58 +209,48 @@ export class Pool {
     }
   }
 
-  /** fooPart(args, part, parts) on every thread; the workspaces must be grown first (workspaces()). */
+  /** fooPart(args, chunk, chunks) for every chunk, on all threads; the workspaces must be grown first (workspaces()). */
   runParts(op: string, name: KernelName, args: readonly number[]): void {
-    this.publish(name, MODE_PART, args);
-    let own: unknown = null;
-    const timing = this.i32[TIMING] !== 0;
-    if (timing) this.f64[TIMES_F64 + 1] = clock();
-    try {
-      if (this.fault === 1) throw new Error('fault injected into the calling thread');
-      this.core[`${name}Part`](...args, 0, this.threads);
-    } catch (err) {
-      own = err;
-    }
-    if (timing) this.f64[TIMES_F64 + 2] = clock();
-    this.finish(op, name, own);
+    if (this.perThread === 0) return void this.core[`${name}Part`](...args, 0, 1);
+    this.publish(name, MODE_PART, args, this.threads * this.perThread);
+    this.finish(op, name, this.work(args));
   }
 
   /**
-   * foo(args) over `units` split in runs of `align`: pointer arguments with a stride advance by
-   * stride × (first unit), and argument `countArg` becomes the run's length. Zero pointers stay zero.
+   * foo(args) over `units` cut into chunks of whole runs of `align`: pointer arguments with a
+   * stride advance by stride × (the chunk's first unit), and argument `countArg` becomes the
+   * chunk's length. Zero pointers stay zero.
    */
   runRange(op: string, name: KernelName, args: readonly number[], strides: readonly number[], countArg: number, units: number, align: number): void {
+    if (this.perThread === 0) return void this.core[name](...args);
     const i32 = this.i32;
     for (let a = 0; a < args.length; a++) i32[STRIDES + a] = strides[a] ?? 0;
     i32[COUNT_ARG] = countArg;
     i32[UNITS] = units;
     i32[ALIGN] = align;
-    this.publish(name, MODE_RANGE, args);
-    let own: unknown = null;
-    const timing = i32[TIMING] !== 0;
-    if (timing) this.f64[TIMES_F64 + 1] = clock();
-    try {
-      if (this.fault === 1) throw new Error('fault injected into the calling thread');
-      const hi = splitAt(units, align, 1, this.threads);
-      if (hi > 0) {
-        const mine = args.slice();
-        mine[countArg] = hi;
-        this.core[name](...mine);
-      }
-    } catch (err) {
-      own = err;
-    }
-    if (timing) this.f64[TIMES_F64 + 2] = clock();
-    this.finish(op, name, own);
+    const runs = Math.ceil(units / align);
+    this.publish(name, MODE_RANGE, args, Math.max(1, Math.min(runs, this.threads * this.perThread)));
+    this.finish(op, name, this.work(args));
   }
 
-  private publish(name: KernelName, mode: number, args: readonly number[]): void {
+  /** The calling thread's share of the published job: chunks until none is left. Returns what it threw, or null. */
+  private work(args: readonly number[]): unknown {
+    try {
+      if (this.fault === 1) throw new Error('fault injected into the calling thread');
+      this.i32[DONE] += runChunks(this.i32, this.f64, this.kernels, args, this.i32[TIMING] !== 0 ? TIMES_F64 : -1);
+      return null;
+    } catch (err) {
+      return err;
+    }
+  }
+
+  private publish(name: KernelName, mode: number, args: readonly number[], chunks: number): void {
     if (this.closed) throw new Error(`${name}: the worker pool was ended`);
     if (args.length > MAX_ARGS) throw new Error(`${name}: ${args.length} arguments, the pool carries ${MAX_ARGS}`);
     const i32 = this.i32, f64 = this.f64;
     i32[KERNEL] = KERNEL_ID.get(name)!;
     i32[MODE] = mode;
-    i32[PARTS] = this.threads;
+    i32[CHUNKS] = chunks;
     i32[NARGS] = args.length;
     for (let a = 0; a < args.length; a++) f64[ARGS_F64 + a] = args[a];
     for (let t = 1; t < this.threads; t++) {
@@ -232,6 +259,7 @@ export class Pool {
     }
     i32[ERR] = 0;
     i32[FAULT] = this.fault > 1 ? this.fault : 0;
+    Atomics.store(i32, NEXT, 0);
     Atomics.store(i32, PENDING, this.threads - 1);
     if (i32[TIMING] !== 0) f64[TIMES_F64] = clock();
     Atomics.add(i32, SEQ, 1);
@@ -304,11 +332,6 @@ export class Launch {
   cancel(): void {
     for (const w of this.workers) w.handle.terminate();
   }
-}
-
-/** ms on a clock every thread shares (worker.ts has the same). */
-function clock(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 /** A worker that exists and runs (or is starting) its script, and will say 'ready' once sent its start message. */

@@ -1,14 +1,22 @@
 // The control block the calling thread and the workers share: a few KiB of the shared linear
 // memory, allocated by the calling thread, read as an Int32Array (and a Float64Array for the
-// arguments) at byte offset `ctrl`. One job at a time:
+// arguments) at byte offset `ctrl`. One job at a time, cut into CHUNKS chunks that the threads
+// take in turn (pthreadpool-style dynamic distribution):
 //
-//   caller: writes KERNEL, MODE, PARTS, the arguments (and for MODE_RANGE the strides, COUNT_ARG,
-//           UNITS, ALIGN), each worker's workspace into WS, sets PENDING = workers, ERR = 0, then
-//           bumps SEQ and notifies it; runs part 0 itself; waits until PENDING is 0.
-//   worker: waits for SEQ to change, runs its part (index < PARTS), records the first failure
-//           in ERR/MSG, and decrements PENDING (notifying the caller at 0), always, even when it
-//           failed or had no part: the caller never writes the next job before every worker
-//           has read this one, so a worker never sees half of one job and half of the next.
+//   caller: writes KERNEL, MODE, CHUNKS, the arguments (and for MODE_RANGE the strides, COUNT_ARG,
+//           UNITS, ALIGN), each worker's workspace into WS, sets NEXT = 0, PENDING = workers,
+//           ERR = 0, then bumps SEQ and notifies it; takes chunks itself (runChunks); waits until
+//           PENDING is 0.
+//   worker: waits for SEQ to change, takes chunk indices with Atomics.add(NEXT, 1) and runs each
+//           until they run out (runChunks), records the first failure in ERR/MSG (and sets NEXT
+//           past the end so nobody starts another chunk), and decrements PENDING (notifying the
+//           caller at 0), always, even when it failed or found no chunk left: the caller never
+//           writes the next job before every worker has read this one, so a worker never sees
+//           half of one job and half of the next.
+//
+// Which thread runs which chunk changes from job to job; the results do not: every split kernel
+// gives the same bits for any part count (test/assembly/parts.test.ts), each chunk packs into the
+// workspace of the thread running it, and fooWorkspace is the same for every part.
 //
 // This file is shared by the pool (bindings/threads/pool.ts) and the worker script
 // (bindings/threads/worker.ts), which is bundled on its own; keep it free of imports.
@@ -17,7 +25,8 @@ export const SEQ = 0;
 export const PENDING = 1;
 export const KERNEL = 2;
 export const MODE = 3;
-export const PARTS = 4;
+/** The job's chunk count: fooPart(args, chunk, CHUNKS), or runs of UNITS. */
+export const CHUNKS = 4;
 export const NARGS = 5;
 /** 0, or 1 + the index of the first thread that failed. */
 export const ERR = 6;
@@ -28,6 +37,8 @@ export const UNITS = 9;
 export const ALIGN = 10;
 /** How long (µs) a thread spins on the word it waits for before it blocks in Atomics.wait (SPIN_MICROS by default). */
 export const SPIN_US = 11;
+/** The next chunk to take (Atomics.add); CHUNKS and more: none left. */
+export const NEXT = 12;
 /** (ptr, bytes) per thread. */
 export const WS = 16;
 export const MAX_THREADS = 64;
@@ -39,17 +50,24 @@ export const ARGS_F64 = (STRIDES + MAX_ARGS) / 2;
 /** Length, then UTF-16 code units, of the first failure's message. */
 export const MSG = STRIDES + MAX_ARGS + 2 * MAX_ARGS;
 export const MSG_CHARS = 400;
-/** Jobs each thread has run a part of (written by that thread only): shows that the workers work. */
+/** Chunks each thread has run (written by that thread only): shows that the workers work. */
 export const DONE = MSG + 1 + MSG_CHARS;
-/** Bench/test hook: when not 0, every thread writes when it woke, started and ended its part into TIMES. */
-export const TIMING = DONE + MAX_THREADS;
-/** Float64 index of (woke, started, ended) per thread, ms on the shared clock (timeOrigin + now()); thread 0's woke is the publish time. */
+/** Jobs each worker has checked in for, with chunks or none (written by that worker only). */
+export const JOBS = DONE + MAX_THREADS;
+/** Bench/test hook: when not 0, every thread writes its timeline of the job into TIMES. */
+export const TIMING = JOBS + MAX_THREADS;
+/**
+ * Float64 index of (woke, first chunk's start, last chunk's end, chunks run) per thread, ms on the
+ * shared clock (timeOrigin + now()); thread 0's woke is the publish time; a thread that found no
+ * chunk left has start = end = when it found out.
+ */
 export const TIMES_F64 = (TIMING + 2) >> 1;
-export const CTRL_INTS = 2 * TIMES_F64 + 6 * MAX_THREADS;
+export const TIMES_PER_THREAD = 4;
+export const CTRL_INTS = 2 * (TIMES_F64 + TIMES_PER_THREAD * MAX_THREADS);
 
-/** fooPart(args, part, parts). */
+/** fooPart(args, chunk, CHUNKS). */
 export const MODE_PART = 1;
-/** foo(args) over a run of UNITS: pointer arguments advance by their stride, COUNT_ARG is the run's length. */
+/** foo(args) over chunk `chunk` of UNITS (splitAt): pointer arguments advance by their stride, COUNT_ARG is the run's length. */
 export const MODE_RANGE = 2;
 export const MODE_STOP = 3;
 
@@ -65,7 +83,7 @@ export const KERNELS = [
 ] as const;
 export type KernelName = typeof KERNELS[number];
 
-/** The first unit of part `part` of `parts` over `units`, on multiples of `align` (the last part takes the rest). */
+/** The first unit of chunk `part` of `parts` over `units`, on multiples of `align` (the last chunk takes the rest). */
 export function splitAt(units: number, align: number, part: number, parts: number): number {
   if (part >= parts) return units;
   const blocks = Math.ceil(units / align);
@@ -94,4 +112,74 @@ export function spinWhile(i32: Int32Array, at: number, busy: (v: number) => bool
     if (!busy(v)) return v;
     if ((s & 255) === 0 && performance.now() >= until) return v;
   }
+}
+
+/** ms on a clock every thread shares (each thread's performance.now() starts at its own timeOrigin). */
+export function clock(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+type Kernel = (...a: number[]) => void;
+
+/** A thread's entry points into its own instance, by kernel index (KERNELS): foo and fooPart. */
+export interface Kernels { whole: Kernel[]; part: Array<Kernel | undefined> }
+
+export function kernelsOf(exports: Record<string, any>): Kernels {
+  return {
+    whole: KERNELS.map((name) => exports[name] as Kernel),
+    part: KERNELS.map((name) => exports[`${name}Part`] as Kernel | undefined),
+  };
+}
+
+/**
+ * Takes chunks of the published job (Atomics.add on NEXT) and runs them on this thread until none
+ * is left; returns how many it ran. `args` is the job's argument list (read from the control block
+ * by a worker); `times` the thread's Float64 TIMES index, or -1 when the job is not timed. A chunk
+ * that throws stops everyone from starting another (NEXT set past the end) and propagates.
+ */
+export function runChunks(i32: Int32Array, f64: Float64Array, k: Kernels, args: readonly number[], times: number): number {
+  const kernel = i32[KERNEL], chunks = i32[CHUNKS], n = args.length;
+  const call = args.slice();
+  let fn: Kernel, units = 0, align = 1, countArg = 0;
+  if (i32[MODE] === MODE_PART) {
+    fn = k.part[kernel]!;
+    call.push(0, chunks);
+  } else {
+    fn = k.whole[kernel];
+    units = i32[UNITS];
+    align = i32[ALIGN];
+    countArg = i32[COUNT_ARG];
+  }
+  let ran = 0;
+  try {
+    for (;;) {
+      const c = Atomics.add(i32, NEXT, 1);
+      if (c >= chunks) break;
+      if (times >= 0 && ran === 0) f64[times + 1] = clock();
+      ran++;
+      if (i32[MODE] === MODE_PART) {
+        call[n] = c;
+      } else {
+        const lo = splitAt(units, align, c, chunks), hi = splitAt(units, align, c + 1, chunks);
+        if (lo >= hi) continue;
+        for (let a = 0; a < n; a++) {
+          const stride = i32[STRIDES + a];
+          call[a] = stride !== 0 && args[a] !== 0 ? args[a] + stride * lo : args[a];
+        }
+        call[countArg] = hi - lo;
+      }
+      fn(...call);
+    }
+  } catch (err) {
+    Atomics.store(i32, NEXT, chunks);
+    throw err;
+  } finally {
+    if (times >= 0) {
+      const end = clock();
+      if (ran === 0) f64[times + 1] = end;
+      f64[times + 2] = end;
+      f64[times + 3] = ran;
+    }
+  }
+  return ran;
 }

@@ -1,12 +1,13 @@
 // The split kernels (fooPart(args, part, parts)) against the whole call, to the bit: running every
-// part of 1..8 once (in reverse order, so no part can lean on another having run first) must give
+// part of 1..8, 10, 12 and 16 once (in reverse order, so no part can lean on another having run first) must give
 // exactly what foo(args) gives, in every build, and the threads builds must give the single-thread
 // builds' bits. Worker threads run the same parts concurrently (test/bindings/threads.test.ts).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCore, variants, threadVariants, rng, randomArray, type RawCore } from '../helpers/wasm';
 
-const PARTS = [1, 2, 3, 4, 5, 6, 7, 8];
+// up to 16: the pool cuts a job into more chunks than threads (bindings/threads/pool.ts CHUNKS_PER_THREAD)
+const PARTS = [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16];
 
 interface Case {
   label: string;
@@ -134,7 +135,7 @@ function sameBits(a: Float32Array[], b: Float32Array[], label: string): void {
 
 describe.each(variants)('split kernels (%s build)', (variant) => {
   const core = loadCore(variant);
-  it('every part count 1..8 gives the whole call\'s bits (gemm NN/TN/NT, gemmAct, conv forward (+ act), backward input, backward weight)', () => {
+  it('every part count 1..16 gives the whole call\'s bits (gemm NN/TN/NT, gemmAct, conv forward (+ act), backward input, backward weight)', () => {
     for (const c of cases) {
       const whole = run(core, c, 0);
       for (const parts of PARTS) sameBits(run(core, c, parts), whole, `${variant} ${c.label} parts=${parts}`);
