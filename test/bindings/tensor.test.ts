@@ -197,6 +197,29 @@ describe('reset and init', () => {
     expect(memory().tensors).toBe(0);
     expect(memory().bytes).toBe(0);
     expect(() => t.data()).toThrow(/^data: /);
+    expect(t.isDisposed).toBe(true);
+    // a tensor from before reset() is stale: disposing it (or its collection) leaves alone the
+    // block a newer tensor may now hold at the same address
+    const u = tensor([5, 6]);
+    t.dispose();
+    expect(Array.from(u.data())).toEqual([5, 6]);
+    expect(memory().tensors).toBe(1);
+    u.dispose();
+  });
+
+  it('a tensor nobody disposed is freed once it is collected', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const before = memory().tensors;
+    (() => { for (let i = 0; i < 50; i++) zeros([64]); })(); // dropped, outside any tidy()
+    expect(memory().tensors).toBe(before + 50);
+    for (let i = 0; i < 20 && memory().tensors > before; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10)); // finalizers run when the event loop turns
+    }
+    expect(memory().tensors).toBe(before);
   });
 
   it('init() again invalidates earlier tensors', async () => {
