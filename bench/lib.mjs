@@ -18,6 +18,18 @@ export const budget = {
  * Returns per-call milliseconds: median, spread (min, max), samples and reps.
  */
 export function time(fn, opts = {}) {
+  const { ms, reps } = timeSamples(fn, opts);
+  return summary(ms, reps);
+}
+
+/** time() for functions that return a promise (ONNX Runtime's session.run). */
+export async function timeAsync(fn, opts = {}) {
+  const { ms, reps } = await timeSamplesAsync(fn, opts);
+  return summary(ms, reps);
+}
+
+/** time()'s warm-up and samples, unsummarised: { ms: per-call ms of each sample, reps }. */
+export function timeSamples(fn, opts = {}) {
   const o = options(opts);
   const w0 = performance.now();
   let calls = 0;
@@ -30,11 +42,10 @@ export function time(fn, opts = {}) {
     for (let i = 0; i < reps; i++) fn();
     ms.push((performance.now() - s) / reps);
   }
-  return summary(ms, reps);
+  return { ms, reps };
 }
 
-/** time() for functions that return a promise (ONNX Runtime's session.run). */
-export async function timeAsync(fn, opts = {}) {
+export async function timeSamplesAsync(fn, opts = {}) {
   const o = options(opts);
   const w0 = performance.now();
   let calls = 0;
@@ -47,7 +58,7 @@ export async function timeAsync(fn, opts = {}) {
     for (let i = 0; i < reps; i++) await fn();
     ms.push((performance.now() - s) / reps);
   }
-  return summary(ms, reps);
+  return { ms, reps };
 }
 
 function options({ budgetMs = budget.ms, minSamples = 7, maxSamples = 31, minSampleMs = 10, warmupMs, priorMs = 0 } = {}) {
@@ -73,7 +84,8 @@ function more(ms, t0, reps, o) {
   return ms.length < need || elapsed < o.budgetMs;
 }
 
-function summary(ms, reps) {
+/** Median and spread (min, max) of per-call samples in ms. */
+export function summary(ms, reps) {
   ms.sort((a, b) => a - b);
   return { median: ms[ms.length >> 1], min: ms[0], max: ms[ms.length - 1], samples: ms.length, reps };
 }
