@@ -2,6 +2,8 @@
 // process (run under vite-node: it wraps the kernels object of bindings/runtime.ts):
 //   node --experimental-wasm-relaxed-simd node_modules/vite-node/vite-node.mjs bench/threads-profile.mjs
 //     [--quick] [--rounds R] [--reps N] [--case atb,abt,ab,mlp,cnn,infer] [--variant simd] [--spin µs] [--jobs]
+//     [--compare-thresholds]: at N threads only, each unit alternating between the split thresholds
+//     of before 2026-11-30 (every map at 2^18 elements, unweighted) and today's (kernels.ts)
 // (BENCH_THREADS = N, 2 by default; set bench/run.mjs's MALLOC_* variables for its copy-out figures.)
 // Rounds alternate 1 thread and N threads (init() each time); in each, every case runs warm
 // untimed, then timed (whole units, the threads group's work: the result read out), then 5 more
@@ -12,6 +14,7 @@
 // calling thread began its own part after publishing the job (--jobs: every job's call:that, µs).
 import * as lib from '../bindings/index.ts';
 import { wasm, threadPool } from '../bindings/runtime.ts';
+import { SPLIT_MIN, NS_PER_ELEMENT } from '../bindings/threads/kernels.ts';
 import { randomData } from './lib.mjs';
 import { mlp, cnn, initialParams, batchData, sequential } from './models.mjs';
 
@@ -86,6 +89,31 @@ function instrument() {
     };
   }
   return { stats, restore() { for (const [n, f] of saved) K[n] = f; } };
+}
+
+if (argv.includes('--compare-thresholds')) {
+  // before: every kernel split by elements at 2^18 of them, whatever it costs per element
+  const now = { ...NS_PER_ELEMENT }, flat = (SPLIT_MIN.micros * 1000) / (1 << 18);
+  const set = (before) => { for (const k of Object.keys(now)) NS_PER_ELEMENT[k] = before ? flat : now[k]; };
+  await init({ variant, threads: N });
+  for (const name of Object.keys(CASES).filter((c) => !only || only.split(',').includes(c))) {
+    const c = CASES[name]();
+    const t = { true: [], false: [] };
+    for (let i = 0; i < 3; i++) { set(true); c.run(); set(false); c.run(); }
+    for (let i = 0; i < ROUNDS * REPS; i++) {
+      for (const before of i % 2 ? [true, false] : [false, true]) {
+        set(before);
+        const t0 = performance.now();
+        c.run();
+        t[before].push(performance.now() - t0);
+      }
+    }
+    set(false);
+    c.dispose();
+    const b = median(t.true), a = median(t.false);
+    console.log(`${name} (${variant}, ${N} threads, ${t.true.length} alternating pairs): before ${b.toFixed(3)} ms, now ${a.toFixed(3)} ms, before ÷ now ${(b / a).toFixed(3)}`);
+  }
+  process.exit(0);
 }
 
 const results = {}; // case -> T -> { ms: [], kernels: [Map] }

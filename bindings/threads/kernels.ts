@@ -7,13 +7,42 @@ import type { Pool } from './pool.js';
 import type { KernelName } from './protocol.js';
 
 /**
- * Smallest calls worth a dispatch. A job costs a notify, a wake-up and a wait: measured here
- * (2 vCPUs, 2 threads, fill over n floats, median of 7×200 jobs) at 125-160 µs per job while the
- * machine ran other work at load 7, for any n up to 2^16, against 6 µs for filling 2^16 floats and
- * 44 µs for 2^18 on one thread. So only calls of ~100 µs and more split: 2^21 multiply-adds
- * (GEMM/conv at ~20 GFLOP/s) or 2^18 elements (rows × classes) touched.
+ * Smallest calls worth a dispatch: splitting pays for calls of ~100 µs and more on one thread.
+ * A split costs its publish, the workers' wake-up and the calling thread's wait: 31 µs beyond the
+ * slowest part on the quiet machine (bench/results/2026-11-30-final.json, threads-anatomy; +25 µs
+ * when the worker slept), so a call of T µs on one thread takes T/2 + 30..55 µs on two. On a busy
+ * machine it is far worse: at load 2-4 (2 vCPUs, the second one taken: two one-thread processes
+ * side by side ran 2× slower each) the woken worker ran on the calling thread's CPU and the caller
+ * began its own part 300-390 µs after publishing a GEMM with ~300 µs parts (bench/threads-profile.mjs),
+ * and a call alone against split, alternating (threads-thresholds.mjs, 60 pairs) gave alone ÷ split
+ * 0.6-1.3 at every size up to 2^20 elements / 2^23 multiply-adds, with no crossover to read.
+ *
+ * `macs`: GEMM and conv, 2^21 multiply-adds ≈ 95-125 µs here (0.044-0.055 ns each, threads-thresholds).
+ * `micros`: kernels split by elements (maps, losses, optimiser updates, pooling) when elements ×
+ * NS_PER_ELEMENT[name] reaches it. Before 2026-11-30 every one of them split at 2^18 elements:
+ * 24-47 µs of relu or add, less than a dispatch, but 190 µs of exp and 270 µs of average-pool backward.
  */
-export const SPLIT_MIN = { macs: 1 << 21, elements: 1 << 18 };
+export const SPLIT_MIN = { macs: 1 << 21, micros: 100 };
+
+/**
+ * One thread's time per element, ns (threads-thresholds.mjs --costs: 2^18 elements, relaxed build,
+ * median of 300 calls, load 4); pooling per input cell, 2×2 stride 2 on MNIST's 11² and 26² planes
+ * (the larger figure). Exported for the bench, which sets the thresholds of before to compare
+ * (threads-profile.mjs --compare-thresholds).
+ */
+export const NS_PER_ELEMENT: Partial<Record<KernelName, number>> & { default: number; maxPool2dInference: number } = {
+  default: 0.15, // add 0.18, axpy 0.15, reluBackward 0.135, mseBackward 0.134, scale 0.12, relu 0.09, fill 0.054
+  relu: 0.09, fill: 0.054, scale: 0.12, addScalar: 0.12,
+  exp: 0.71, sigmoid: 0.87, tanh: 1.07, elu: 1.16, eluBackward: 1.19, sigmoidBackward: 0.23, tanhBackward: 0.23,
+  sgdStep: 0.2, adamStep: 0.73, softmaxCrossEntropyBackward: 0.31,
+  maxPool2dForward: 0.67, maxPool2dInference: 0.15, // with an argmax to write (training), and without
+  maxPool2dBackward: 0.29, avgPool2dForward: 0.31, avgPool2dBackward: 1.04,
+};
+
+/** The fewest elements of kernel `name` that split (tests size their cases with it). */
+export function splitElements(name: KernelName, ns = NS_PER_ELEMENT[name] ?? NS_PER_ELEMENT.default): number {
+  return Math.ceil((SPLIT_MIN.micros * 1000) / ns);
+}
 
 /** Pointer arguments (advanced per unit) and the length argument of the maps split by elements. */
 const MAPS: Partial<Record<KernelName, { ptrs: number[]; count: number }>> = {
@@ -62,7 +91,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
     for (const p of spec.ptrs) strides[p] = 4;
     out[name] = (...args: number[]) => {
       const n = args[spec.count];
-      if (!(n >= SPLIT_MIN.elements)) return raw[name](...args);
+      if (!(n >= splitElements(name))) return raw[name](...args);
       pool.runRange(op(), name, args, strides, spec.count, n, MAP_ALIGN);
     };
   }
@@ -73,7 +102,8 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
     out[name] = (...args: number[]) => {
       const n = args[at.n], c = args[at.n + 1], h = args[at.h], w = args[at.w];
       const outPlane = Math.max(0, args[at.out]) * Math.max(0, args[at.out + 1]);
-      if (!(n * c * Math.max(h * w, outPlane) >= SPLIT_MIN.elements) || n <= 0 || c <= 0) return raw[name](...args);
+      const ns = name === 'maxPool2dForward' && args[2] === 0 ? NS_PER_ELEMENT.maxPool2dInference : undefined;
+      if (!(n * c * Math.max(h * w, outPlane) >= splitElements(name, ns)) || n <= 0 || c <= 0) return raw[name](...args);
       const what = op();
       if (name === 'avgPool2dBackward') pool.workspaces(what, w * 4); // its scratch row
       const mine = args.slice();
@@ -91,7 +121,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // softmaxCrossEntropyBackward(probs, labels, dlogits, rows, classes, scale): split over rows.
   out.softmaxCrossEntropyBackward = (...args: number[]) => {
     const rows = args[3], classes = args[4];
-    if (!(rows * classes >= SPLIT_MIN.elements)) return raw.softmaxCrossEntropyBackward(...args);
+    if (!(rows * classes >= splitElements('softmaxCrossEntropyBackward'))) return raw.softmaxCrossEntropyBackward(...args);
     pool.runRange(op(), 'softmaxCrossEntropyBackward', args, [classes * 4, 4, classes * 4], 3, rows, 1);
   };
 

@@ -7,7 +7,7 @@ import {
   init, runtimeInfo, seed, tensor, randn, rand, ops, nn, optim, loss, tidy, noGrad, memory, reset, type Tensor,
 } from '../../bindings/index';
 import { threadPool, allocBytes, freeBytes } from '../../bindings/runtime';
-import { SPLIT_MIN } from '../../bindings/threads/kernels';
+import { splitElements } from '../../bindings/threads/kernels';
 
 afterAll(async () => {
   await init();
@@ -105,7 +105,7 @@ function everySplitKernel(): Uint32Array[] {
     const conv = ops.conv2d(img, k, kb, { padding: 2, stride: [1, 2] });
     conv.sum().backward();
     keep(conv, img.grad!, k.grad!, kb.grad!);
-    const planes = randn([5, 13, 66, 63]).requireGrad(); // 2^18 and more cells
+    const planes = randn([5, 13, 132, 63]).requireGrad(); // enough cells for every pooling kernel to split (splitElements)
     const mp = ops.maxPool2d(ops.relu(planes), { kernelSize: 2 });
     const ap = ops.avgPool2d(planes, { kernelSize: 3, stride: 2, padding: 1 });
     ops.add(mp.sum(), ops.mul(ap, ap).sum()).backward();
@@ -116,15 +116,16 @@ function everySplitKernel(): Uint32Array[] {
       new nn.Flatten(), new nn.Dense(16 * 28 * 28, 96), new nn.ReLU(), new nn.Dense(96, 2560), new nn.LeakyReLU(0.1),
     );
     keep(noGrad(() => infer.forward(img)));
-    // Elementwise maps (forward and backward) over > SPLIT_MIN.elements, with a length that is no multiple of 16.
-    const n = SPLIT_MIN.elements * 2 + 7;
+    // Elementwise maps (forward and backward) long enough for each to split (relu, the cheapest, needs the most), with a length that is no multiple of 16.
+    const n = splitElements('relu') + 7;
     const e = randn([n]).requireGrad(), f = randn([n]).requireGrad();
     const maps = [ops.relu(e), ops.sigmoid(e), ops.tanh(e), ops.elu(e), ops.leakyRelu(e, 0.1), ops.add(e, f), ops.sub(e, f), ops.mul(e, f), ops.scale(e, 0.3)];
     maps.reduce((s, t) => ops.add(s, t)).sum().backward();
     keep(...maps, e.grad!, f.grad!);
     // Losses: softmax cross-entropy backward over rows, MSE backward.
-    const logits = randn([SPLIT_MIN.elements / 8, 10]).requireGrad();
-    const labels = Array.from({ length: SPLIT_MIN.elements / 8 }, (_, i) => (i * 7) % 10);
+    const rows = Math.ceil(splitElements('softmaxCrossEntropyBackward') / 10) + 3;
+    const logits = randn([rows, 10]).requireGrad();
+    const labels = Array.from({ length: rows }, (_, i) => (i * 7) % 10);
     const ce = loss.softmaxCrossEntropy(logits, labels);
     ce.backward();
     const pred = randn([n]).requireGrad(), target = randn([n]);
