@@ -26,8 +26,10 @@
 // vectorises over channels in NHWC; here the planes are NCHW, so over output columns): each group
 // loads its rows' columns in 4-float runs and splits even and odd columns with one shuffle each.
 // The max paths reduce each row left to right, then the rows top to bottom (a left-biased maximum
-// in that order is the scan's, ±0 ties included) and check NaN once per plane, from sums of the
-// cells the groups read; average sums in the scalar path's order. Both are tested bit for bit.
+// in that order is the scan's, ±0 ties included) and check NaN from sums of the cells the groups
+// read, once per plane (3×3) or once per call (2×2, whose planes may be as small as 5×5 outputs:
+// then the planes that hold a NaN cell are found and redone); average sums in the scalar path's
+// order. Both are tested bit for bit.
 
 import { workspace } from './workspace';
 
@@ -127,31 +129,83 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
 
 /**
  * Inference 2×2 stride 2, no padding or dilation: the output rows whose two input rows are inside
- * (all of them but a ceil-mode last row) run groups of four outputs over the columns whose windows
- * are inside (all but a ceil-mode last column), the last group stepping back; the rest, and a group
- * that met a NaN, take maxPoolCell. Nothing per row but two pointers and the group loop.
+ * (all of them but a ceil-mode last row) and the columns whose windows are inside (all but a
+ * ceil-mode last column, `full` of them). Each row runs its whole groups of four outputs, then its
+ * last one to three outputs: three after a group as a group stepped back by one, otherwise two at
+ * a time (maxPool2x2s2Two: both input rows in one vector, as MNIST's 11×11 → 5×5 planes need for
+ * their fifth column). The rest, a plane narrower than two outputs, and a plane that met a NaN take
+ * maxPoolCell. The row loop is instantiated once per full mod 4, so a row is straight-line code
+ * but for its group loop: on small planes the loops' own instructions cost as much as the SIMD ones.
  */
 function maxPool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
   const rowsIn = min(oh, h >> 1), full = min(ow, w >> 1);
-  const last = full - 4;
-  for (let pl = 0; pl < planes; pl++) {
-    const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
-    let sum = f32x4.splat(0);
-    if (last >= 0) {
-      for (let oy = 0; oy < rowsIn; oy++) {
-        const r0 = xp + bytes(2 * oy * w), r1 = r0 + bytes(w), yRow = yp + bytes(oy * ow);
-        for (let ox = 0; ; ox = min(ox + 4, last)) {
-          sum = f32x4.add(sum, maxPool2x2s2Four(r0, r1, yRow, ox));
-          if (ox == last) break;
+  const rem = full & 3;
+  if (rem == 0) maxPool2x2s2Planes(x, y, planes, h, w, oh, ow, rowsIn, full, 0);
+  else if (rem == 1) maxPool2x2s2Planes(x, y, planes, h, w, oh, ow, rowsIn, full, 1);
+  else if (rem == 2) maxPool2x2s2Planes(x, y, planes, h, w, oh, ow, rowsIn, full, 2);
+  else maxPool2x2s2Planes(x, y, planes, h, w, oh, ow, rowsIn, full, 3);
+}
+
+/** maxPool2x2s2 for full mod 4 = rem (a constant where it is inlined). */
+@inline function maxPool2x2s2Planes(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32,
+                                    rowsIn: i32, full: i32, rem: i32): void {
+  const whole = full & ~3, rowStep = bytes(2 * w), yStep = bytes(ow);
+  let sum = f32x4.splat(0);
+  if (full >= 2) {
+    let r0 = x, yRow = y;
+    for (let pl = 0; pl < planes; pl++) {
+      for (let oy = 0; oy < rowsIn; oy++, r0 += rowStep, yRow += yStep) {
+        const r1 = r0 + bytes(w);
+        if (rem < 2 || whole > 0) { // rem 0 or 1: a whole group always
+          let ox = 0;
+          do {
+            sum = f32x4.add(sum, maxPool2x2s2Four(r0, r1, yRow, ox));
+            ox += 4;
+          } while (ox < whole);
+        }
+        if (rem == 3) {
+          if (whole > 0) sum = f32x4.add(sum, maxPool2x2s2Four(r0, r1, yRow, full - 4));
+          else sum = f32x4.add(sum, f32x4.add(maxPool2x2s2Two(r0, r1, yRow, 0), maxPool2x2s2Two(r0, r1, yRow, 1)));
+        } else if (rem != 0) {
+          sum = f32x4.add(sum, maxPool2x2s2Two(r0, r1, yRow, full - 2));
         }
       }
+      r0 += bytes((h - 2 * rowsIn) * w); // the plane's rows below the last window
+      yRow += bytes((oh - rowsIn) * ow);
     }
-    // cell by cell where the four-lane groups did not reach (ceil mode's last row and column), or
-    // the whole plane again if they met a NaN
-    const redo = hasNaN(sum) || last < 0;
-    if (redo || full < ow || rowsIn < oh) maxPoolCells(xp, yp, redo ? 0 : rowsIn, redo ? 0 : full, h, w, oh, ow, 2, 2, 0, 0);
-
   }
+  // cell by cell where the groups did not reach (ceil mode's last row and column); the planes
+  // with a NaN cell again, if the groups met a NaN (the sum is NaN then; ∞ − ∞ only sends the
+  // planes to the check)
+  const nan = hasNaN(sum) || full < 2;
+  if (nan || full < ow || rowsIn < oh) {
+    for (let pl = 0; pl < planes; pl++) {
+      const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
+      const redo = full < 2 || nan && planeHasNaN(xp, h * w);
+      if (redo || full < ow || rowsIn < oh) maxPoolCells(xp, yp, redo ? 0 : rowsIn, redo ? 0 : full, h, w, oh, ow, 2, 2, 0, 0);
+    }
+  }
+}
+
+/** Whether any of the n floats at p is NaN. */
+function planeHasNaN(p: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(p + bytes(i));
+    if (v != v) return true;
+  }
+  return false;
+}
+
+/**
+ * Outputs ox and ox + 1 of a 2×2 stride-2 row from input rows r0 and r1: one vector holds both
+ * rows' four cells, [r0 even, r0 even, r1 even, r1 even] against the odd ones, then the two rows,
+ * as maxPool2x2s2Four. Returns the sum of the 8 cells.
+ */
+@inline function maxPool2x2s2Two(r0: usize, r1: usize, yRow: usize, ox: i32): v128 {
+  const at = bytes(ox * 2), p = v128.load(r0 + at), q = v128.load(r1 + at);
+  const rows = f32x4.pmax(v128.shuffle<f32>(p, q, 0, 2, 4, 6), v128.shuffle<f32>(p, q, 1, 3, 5, 7));
+  v128.store64_lane(yRow + bytes(ox), f32x4.pmax(rows, v128.shuffle<f32>(rows, rows, 2, 3, 2, 3)), 0);
+  return f32x4.add(p, q);
 }
 
 /**

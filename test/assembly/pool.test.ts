@@ -259,8 +259,8 @@ describe.each(variants)('pooling (%s build)', (variant) => {
 // 1–17 and height 1–9, floor and ceil mode, so each tail (the last group stepping back, the columns
 // and rows past the edge, planes too narrow for four lanes) runs. Max pooling without argmax must
 // give the argmax path's bits (which the sweep above checks against the reference), on data with
-// ties, ±0, ±∞ and NaN, and on plain data with one NaN somewhere (the plane is redone exactly);
-// average pooling must match the reference and give the same bits on every build.
+// ties, ±0, ±∞ and NaN, on plain data with one NaN somewhere (the plane is redone exactly), and
+// with ±∞ but no NaN; average pooling must match the reference and give the same bits on every build.
 describe('stride-2 fast paths, every width 1–17 and height 1–9', () => {
   const cores = variants.map((v) => [v, loadCore(v)] as const);
   const shapes: PoolDims[] = [];
@@ -278,7 +278,9 @@ describe('stride-2 fast paths, every width 1–17 and height 1–9', () => {
     const specials = randomArray(nx, random).map((v, j) => (Math.abs(v) < 0.15 ? special[j % 5] : v < 0 ? -1 : j % 2 ? 0 : -0));
     const oneNaN = randomArray(nx, random);
     oneNaN[(i * 7919) % nx] = NaN;
-    return [coarse, specials, oneNaN];
+    // +∞ and −∞ without NaN: their sum is NaN, which sends planes to the NaN check, not to a redo
+    const infinities = randomArray(nx, random).map((v, j) => (Math.abs(v) < 0.1 ? (j % 2 ? Infinity : -Infinity) : v));
+    return [coarse, specials, oneNaN, infinities];
   };
 
   it(`max pooling without argmax: the argmax path's bits over ${shapes.length} shapes`, () => {
