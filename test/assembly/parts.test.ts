@@ -162,7 +162,7 @@ describe.each(threadVariants)('threads build (%s)', (variant) => {
     let aborted = '';
     const worker = new WebAssembly.Instance(module, { env: { memory, abort: () => { aborted = 'abort'; throw new Error('abort'); } } });
     const w = worker.exports as Record<string, any>;
-    const [m, n, k] = [40, 70, 30];
+    const [m, n, k] = [40, 140, 30]; // wide enough for two parts (gemm.ts PART_MIN)
     const random = rng(3);
     const a = main.put(randomArray(m * k, random)), b = main.put(randomArray(k * n, random));
     const c1 = main.zeros(m * n), c2 = main.zeros(m * n);
