@@ -5,7 +5,7 @@
 // accumulated in f64. Returned losses are means over rows (softmax-CE, SVM) or elements (MSE);
 // the mean over zero rows or elements is NaN, as in PyTorch.
 
-import { exp4, expf, pmaxf, pminf, block16, B_EXP_SHIFT, B_EXP_SHIFT_IN, expShiftInRange } from './math';
+import { exp4, expf, expShift4, expShiftf, pmaxf, pminf, block16, B_EXP_SHIFT, B_EXP_SHIFT_IN, expShiftInRange } from './math';
 import { reduce, SQUARED_DIFF, scale as scaleArray } from './elementwise';
 
 /**
@@ -50,36 +50,55 @@ import { reduce, SQUARED_DIFF, scale as scaleArray } from './elementwise';
 @inline export function minOf(mm: i64): f32 { return reinterpret<f32>(<u32>mm); }
 
 /**
- * y[i] = e^(x[i] − m) for i < n, m = maxOf(mm) (only when write; log-softmax wants just the sum);
- * returns Σ e^(x[i] − m) in f64. y may alias x. When the row's
- * min − max ≥ EXP_LO (expShiftInRange), no x − m is below it, and block16 skips the underflow
- * mask: the same bits, two instructions of ~28 a vector fewer (exponentials 45 → 41 µs over
- * 64×1000 floats).
+ * y[i] = e^(x[i] − m) for i < n, m = maxOf(mm) (only when write; log-softmax wants just the sum),
+ * with the softmax family's exponential (math.ts: expShift4, block16's B_EXP_SHIFT); returns
+ * Σ e^(x[i] − m) in f64. y may alias x. When the row's min − max ≥ EXP_LO (expShiftInRange), no
+ * x − m is below it, and block16 skips the underflow mask: the same bits, two instructions of ~28
+ * a vector fewer (exponentials 45 → 41 µs over 64×1000 floats).
+ *
+ * The sum: f32 lanes over 64 floats at a time, each such partial added into f64 (two f64x2 lanes
+ * pairs, one shuffle and two conversions per 64 floats). One f32 accumulator over a whole
+ * 1000-float row put up to 3e-7 of rounding into Σ, and so into every output of the row (softmax
+ * 4.9e-7 relative at worst on a dense sweep of x − max ∈ [−87.3, 0], against its 5e-7 bound);
+ * 16-term partials keep it near the scalar build's f64 sum.
  */
 @inline export function expShiftSum(x: usize, y: usize, n: i32, mm: i64, write: bool = true): f64 {
   const m = maxOf(mm);
   let total: f64 = 0;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vm = f32x4.splat(m);
-    let acc = f32x4.splat(0);
-    if (expShiftInRange(minOf(mm), m)) {
-      for (; i + 16 <= n; i += 16) acc = block16(x + (<usize>i << 2), y + (<usize>i << 2), B_EXP_SHIFT_IN, vm, acc, write);
-    } else {
-      for (; i + 16 <= n; i += 16) acc = block16(x + (<usize>i << 2), y + (<usize>i << 2), B_EXP_SHIFT, vm, acc, write);
+    const vm = f32x4.splat(m), zero = f32x4.splat(0), inRange = expShiftInRange(minOf(mm), m);
+    let lo = f64x2.splat(0), hi = lo, acc = zero;
+    const n16 = n & ~15;
+    while (i < n16) {
+      // the partials end at multiples of 64, and the 4-wide tail below continues the last one:
+      // the grouping depends on the index alone, so a row's Σ (and its outputs' bits) do not
+      // change when the row is one element longer (tested: a row with −∞ appended)
+      const end = min(i + 64, n16);
+      if (inRange) {
+        for (; i < end; i += 16) acc = block16(x + (<usize>i << 2), y + (<usize>i << 2), B_EXP_SHIFT_IN, vm, acc, write);
+      } else {
+        for (; i < end; i += 16) acc = block16(x + (<usize>i << 2), y + (<usize>i << 2), B_EXP_SHIFT, vm, acc, write);
+      }
+      if ((i & 63) == 0) {
+        lo = f64x2.add(lo, f64x2.promote_low_f32x4(acc));
+        hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(acc, acc, 2, 3, 2, 3)));
+        acc = zero;
+      }
     }
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      const e = exp4(f32x4.sub(v128.load(x + o), vm));
+      const e = expShift4(f32x4.sub(v128.load(x + o), vm));
       if (write) v128.store(y + o, e);
       acc = f32x4.add(acc, e);
     }
-    total = (<f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)) +
-      (<f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3));
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(acc));
+    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(acc, acc, 2, 3, 2, 3)));
+    total = (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    const e = expf(load<f32>(x + o) - m);
+    const e = expShiftf(load<f32>(x + o) - m);
     if (write) store<f32>(y + o, e);
     total += <f64>e;
   }

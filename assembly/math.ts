@@ -17,6 +17,8 @@
 //   expm1  x ≤ 0: max relative error 1.1e-7
 //   tanh   all x: max relative error 2.1e-7 (≤ 2.5 ulp, also for tiny |x|), max absolute error
 //          1.5e-7; exactly ±1 for |x| ≥ 9.0109
+//   e^(x − max) of the softmax family (its own degree-5 polynomial, below): x − max ∈ [−87.33, 0],
+//          max relative error 1.99e-7; softmax's outputs within 4e-7
 // Edge behaviour: exp clamps x to [−87.3365, 88.3763]: above, it returns e^88.3763 ≈ 2.41e38
 // (finite, never Inf); below −87.3365 (where e^x would be subnormal) it returns 0; NaN in gives
 // NaN out. tanh(±Inf) = ±1, tanh(−0) = −0.
@@ -36,6 +38,21 @@ const C2: f32 = 0.16666506230831146;
 const C3: f32 = 0.041667137295007706;
 const C4: f32 = 0.00836906861513853;
 const C5: f32 = 0.0013888872927054763;
+// The softmax family's exponentials (e^(x − max), x − max ≤ 0: softmax, the fused cross-entropies,
+// log-softmax's Σ) use one degree less, as XNNPACK's rr2-p5 softmax: (e^t − 1)/t ≈ Q(t) =
+// S1 + S2 t + S3 t² + S4 t³ + S5 t⁴, a minimax fit of e^t's relative error on |t| ≤ ln2/2
+// (scripts/fit-softmax-exp.py: a linear programme on 20 001 points, fit error 7.0e-8; the same
+// script runs this file's float32 sequence over 6M points of z ∈ [−87.33, 0]: relative error
+// ≤ 1.99e-7, against exp's 1.01e-7, which the exp op, sigmoid, tanh and ELU keep). One multiply
+// and one add a vector fewer of ~23 (adds are the busier pipe). Softmax's outputs, with its Σ
+// now summed in 64-float partials (loss.ts expShiftSum), stay within 4e-7 relative on a dense
+// sweep (test/assembly/loss.test.ts; the degree-6 exponential with one f32 sum per row: 4.4e-7
+// there, against the 5e-7 the other softmax tests allow).
+const S1: f32 = 0.9999998807907104;
+const S2: f32 = 0.4999903738498688;
+const S3: f32 = 0.16667349636554718;
+const S4: f32 = 0.04190904647111893;
+const S5: f32 = 0.008304822258651257;
 
 // ---- SIMD (only call under `if (ASC_FEATURE_SIMD)`) ----
 
@@ -45,13 +62,13 @@ const C5: f32 = 0.0013888872927054763;
 // instructions of the exp loop; a load is one instruction from L1. exp 64 000 floats: 108 → 45 µs.
 export const K_EXP_LO = 0, K_EXP_HI = 1, K_LOG2E = 2, K_MAGIC = 3, K_LN2_HI = 4, K_LN2_LO = 5, K_C5 = 6, K_C4 = 7,
   K_C3 = 8, K_C2 = 9, K_C1 = 10, K_ONE = 11, K_EXPM1_LO = 12, K_TANH_SAT = 13, K_MINUS_TWO = 14, K_TWO = 15,
-  K_SIGN = 16;
+  K_SIGN = 16, K_S5 = 17, K_S4 = 18, K_S3 = 19, K_S2 = 20, K_S1 = 21;
 const VK: usize = memory.data<f32>([
   EXP_LO, EXP_LO, EXP_LO, EXP_LO, EXP_HI, EXP_HI, EXP_HI, EXP_HI, LOG2E, LOG2E, LOG2E, LOG2E,
   MAGIC, MAGIC, MAGIC, MAGIC, LN2_HI, LN2_HI, LN2_HI, LN2_HI, LN2_LO, LN2_LO, LN2_LO, LN2_LO,
   C5, C5, C5, C5, C4, C4, C4, C4, C3, C3, C3, C3, C2, C2, C2, C2, C1, C1, C1, C1, 1, 1, 1, 1,
   EXPM1_LO, EXPM1_LO, EXPM1_LO, EXPM1_LO, TANH_SAT, TANH_SAT, TANH_SAT, TANH_SAT, -2, -2, -2, -2, 2, 2, 2, 2,
-  -0.0, -0.0, -0.0, -0.0,
+  -0.0, -0.0, -0.0, -0.0, S5, S5, S5, S5, S4, S4, S4, S4, S3, S3, S3, S3, S2, S2, S2, S2, S1, S1, S1, S1,
 ], 16);
 
 /** The pre-splatted constant `k` (a K_ index). */
@@ -143,7 +160,7 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
 }
 
 /**
- * y[0..16) = op(x[0..16)) (y may alias x), the bits of exp4 / exp4(x − shift) / sigmoid4 / tanh4
+ * y[0..16) = op(x[0..16)) (y may alias x), the bits of exp4 / expShift4(x − shift) / sigmoid4 / tanh4
  * per lane; returns acc + the four result vectors, added in order (B_EXP_SHIFT's row sum: the
  * same order as one vector at a time). store = false skips the store (log-softmax's Σ only).
  */
@@ -161,25 +178,45 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
   c = vk(K_LN2_LO);
   t0 = f32x4.sub(t0, f32x4.mul(n0, c)); t1 = f32x4.sub(t1, f32x4.mul(n1, c));
   t2 = f32x4.sub(t2, f32x4.mul(n2, c)); t3 = f32x4.sub(t3, f32x4.mul(n3, c));
-  // poly4, stage by stage
-  const c5 = vk(K_C5);
-  c = vk(K_C4);
+  // poly4 (or shiftPoly4 for the softmax family), stage by stage
+  const q = op == B_EXP_SHIFT || op == B_EXP_SHIFT_IN, k = q ? K_S5 : K_C5; // K_S5..K_S1 and K_C5..K_C1 run in the same order
+  const c5 = vk(k);
+  c = vk(k + 1);
   let p0 = f32x4.add(f32x4.mul(c5, t0), c), p1 = f32x4.add(f32x4.mul(c5, t1), c);
   let p2 = f32x4.add(f32x4.mul(c5, t2), c), p3 = f32x4.add(f32x4.mul(c5, t3), c);
-  c = vk(K_C3);
+  c = vk(k + 2);
   p0 = f32x4.add(f32x4.mul(p0, t0), c); p1 = f32x4.add(f32x4.mul(p1, t1), c); p2 = f32x4.add(f32x4.mul(p2, t2), c); p3 = f32x4.add(f32x4.mul(p3, t3), c);
-  c = vk(K_C2);
+  c = vk(k + 3);
   p0 = f32x4.add(f32x4.mul(p0, t0), c); p1 = f32x4.add(f32x4.mul(p1, t1), c); p2 = f32x4.add(f32x4.mul(p2, t2), c); p3 = f32x4.add(f32x4.mul(p3, t3), c);
-  c = vk(K_C1);
+  c = vk(k + 4);
   p0 = f32x4.add(f32x4.mul(p0, t0), c); p1 = f32x4.add(f32x4.mul(p1, t1), c); p2 = f32x4.add(f32x4.mul(p2, t2), c); p3 = f32x4.add(f32x4.mul(p3, t3), c);
   const one = vk(K_ONE);
-  p0 = f32x4.add(f32x4.mul(p0, t0), one); p1 = f32x4.add(f32x4.mul(p1, t1), one); p2 = f32x4.add(f32x4.mul(p2, t2), one); p3 = f32x4.add(f32x4.mul(p3, t3), one);
+  if (!q) {
+    p0 = f32x4.add(f32x4.mul(p0, t0), one); p1 = f32x4.add(f32x4.mul(p1, t1), one); p2 = f32x4.add(f32x4.mul(p2, t2), one); p3 = f32x4.add(f32x4.mul(p3, t3), one);
+  }
   const r0 = blockResult(x0, z0, f32x4.mul(t0, s0), s0, p0, one, op), r1 = blockResult(x1, z1, f32x4.mul(t1, s1), s1, p1, one, op);
   const r2 = blockResult(x2, z2, f32x4.mul(t2, s2), s2, p2, one, op), r3 = blockResult(x3, z3, f32x4.mul(t3, s3), s3, p3, one, op);
   if (store) {
     v128.store(y, r0); v128.store(y, r1, 16); v128.store(y, r2, 32); v128.store(y, r3, 48);
   }
   return f32x4.add(f32x4.add(f32x4.add(f32x4.add(acc, r0), r1), r2), r3);
+}
+
+/**
+ * e^z per lane for z = x − max ≤ 0 (or NaN), with the softmax family's polynomial: block16's
+ * B_EXP_SHIFT lane for lane (0 below EXP_LO, −∞ included; NaN stays NaN).
+ */
+@inline export function expShift4(z: v128): v128 {
+  let n = f32x4.add(f32x4.mul(z, vk(K_LOG2E)), vk(K_MAGIC));
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, vk(K_MAGIC));
+  let t = f32x4.sub(z, f32x4.mul(n, vk(K_LN2_HI)));
+  t = f32x4.sub(t, f32x4.mul(n, vk(K_LN2_LO)));
+  let p = f32x4.add(f32x4.mul(vk(K_S5), t), vk(K_S4));
+  p = f32x4.add(f32x4.mul(p, t), vk(K_S3));
+  p = f32x4.add(f32x4.mul(p, t), vk(K_S2));
+  p = f32x4.add(f32x4.mul(p, t), vk(K_S1));
+  return v128.andnot(f32x4.add(f32x4.mul(f32x4.mul(t, s), p), s), f32x4.lt(z, vk(K_EXP_LO)));
 }
 
 /** e^x − 1 per lane for x ≤ 0 (callers clamp positive inputs to 0), accurate near 0. */
@@ -239,6 +276,21 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
   let t = x - n * LN2_HI;
   t = t - n * LN2_LO;
   return t * s * poly(t) + s;
+}
+
+/** expShift4's scalar twin. */
+@inline export function expShiftf(z: f32): f32 {
+  let n = z * LOG2E + MAGIC;
+  const s = reinterpret<f32>(reinterpret<i32>(n) << 23);
+  n -= MAGIC;
+  let t = z - n * LN2_HI;
+  t = t - n * LN2_LO;
+  let p = S5 * t + S4;
+  p = p * t + S3;
+  p = p * t + S2;
+  p = p * t + S1;
+  const e = t * s * p + s;
+  return z < EXP_LO ? 0 : e;
 }
 
 @inline export function sigmoidf(x: f32): f32 {
