@@ -45,9 +45,10 @@ for (const variant of supportedVariants().filter((v) => v !== 'scalar')) {
       if (i > 0) jobs.push({ call, ...pool.lastJob() });
     }
     pool.timeJobs(false);
-    const busy = (t) => t.end - t.start;
+    const busy = (t) => (t.joined ? t.end - t.start : 0); // a worker that woke after the last chunk was taken did not join
     ratio.push(median(jobs.map((j) => j.threads.reduce((s, t) => s + busy(t), 0) / alone)));
-    wake.push(median(jobs.map((j) => Math.max(...j.threads.slice(1).map((t) => t.woke - j.published)))) * 1e3);
+    const woke = jobs.filter((j) => j.threads.slice(1).every((t) => t.joined));
+    wake.push(median(woke.map((j) => Math.max(...j.threads.slice(1).map((t) => t.woke - j.published)))) * 1e3);
     over.push(median(jobs.map((j) => j.call - Math.max(...j.threads.map(busy)))) * 1e3);
   }
   const put = (row, v) => {

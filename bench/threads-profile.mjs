@@ -82,7 +82,8 @@ function instrument() {
       if (pool && pool.jobsRun()[1] !== before) {
         s.split++;
         const j = pool.lastJob();
-        s.jobs.push({ call: dt, wake: j.threads[1].woke - j.published, parts: j.threads.map((t) => t.end - t.start), tail: j.done - Math.max(...j.threads.map((t) => t.end)), before: j.published - (performance.timeOrigin + t0), after: performance.timeOrigin + t1 - j.done, ownStart: j.threads[0].start - j.published });
+        const joined = j.threads.filter((t) => t.joined); // a worker that woke after the last chunk was taken skipped the job: NaN times
+        s.jobs.push({ call: dt, wake: j.threads[1].woke - j.published, parts: j.threads.map((t) => (t.joined ? t.end - t.start : 0)), tail: j.done - Math.max(...joined.map((t) => t.end)), before: j.published - (performance.timeOrigin + t0), after: performance.timeOrigin + t1 - j.done, ownStart: j.threads[0].start - j.published });
       }
       stats.set(name, s);
       return r;
@@ -159,7 +160,7 @@ for (const name of names) {
   }
   for (const l of lines.filter((q) => q.split > 0)) {
     const jobs = r[N].kernels.flatMap((m) => m.get(l.k)?.jobs ?? []);
-    const f = (g) => (median(jobs.map(g)) * 1e3).toFixed(0);
+    const f = (g) => (median(jobs.map(g).filter((v) => !Number.isNaN(v))) * 1e3).toFixed(0);
     if (argv.includes('--jobs')) console.log(jobs.map((j) => `${(j.call * 1e3).toFixed(0)}:${(j.ownStart * 1e3).toFixed(0)}`).join(' '));
     console.log(`  ${l.k}, its jobs at ${N} threads (medians, µs): call ${f((j) => j.call)}; before publishing ${f((j) => j.before)}; `
       + `the calling thread starts its part ${f((j) => j.ownStart)} after publishing, workers wake ${f((j) => j.wake)} after; `

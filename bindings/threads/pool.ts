@@ -3,21 +3,23 @@
 // control block in that memory (protocol.ts); the workers sleep in Atomics.wait on it, so a
 // dispatch costs a few stores, one notify and one wait, and no postMessage.
 //
-// A job is cut into more chunks than threads (chunkCount()), and every thread, the calling one
-// included, takes the next chunk from a counter until none is left, so a thread on a slower or
-// preempted vCPU simply runs fewer chunks instead of holding up the job. The calling thread then
-// waits for the others: with Atomics.wait where the thread may block (Node, Deno, Bun, any Worker),
-// by spinning on Atomics.load on a browser's main thread, which may not block (it then burns its
-// core only for as long as the last chunk outlasts its own; training in a Worker avoids even that).
+// A job is cut into more chunks than threads (CHUNKS_PER_THREAD), and every thread, the calling
+// one included, takes the next chunk from a counter until none is left, so a thread on a slower or
+// preempted vCPU simply runs fewer chunks instead of holding up the job. Workers join a job while
+// it is open; once every chunk is taken the calling thread closes it and waits for the threads
+// inside (a worker that wakes later skips the job unread): with Atomics.wait where the thread may
+// block (Node, Deno, Bun, any Worker), by spinning on Atomics.load on a browser's main thread,
+// which may not block (it then burns its core only for as long as the last chunk outlasts its
+// own; training in a Worker avoids even that).
 //
 // Failures: a worker catches whatever its chunks throw (a trap, an abort, an injected fault),
-// records the first message and still checks in, so the caller never waits forever on a thread
-// that failed; the caller then throws one Error naming the op. Workers never allocate, so there
+// records the first message and still leaves the job, so the caller never waits forever on a
+// thread that failed; the caller then throws one Error naming the op. Workers never allocate, so there
 // is no out-of-memory on a worker: every buffer a job needs is allocated by the calling thread
 // before the job is published (workspaces()), where running out is the named out-of-memory Error
 // and no kernel has run yet.
 import {
-  SEQ, PENDING, KERNEL, MODE, CHUNKS, NEXT, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, spinWhile, WS, STRIDES,
+  SEQ, JOIN, JOIN_OPEN, JOIN_INSIDE, JOINED, AWAIT_JOINS, STALL, STALL_MS, joinTag, KERNEL, MODE, CHUNKS, NEXT, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, spinWhile, WS, STRIDES,
   ARGS_F64, MSG, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP,
   KERNELS, clock, kernelsOf, runChunks, type Kernels, type KernelName,
 } from './protocol.js';
@@ -81,6 +83,7 @@ export class Pool {
   private readonly kernels: Kernels;
   private perThread = CHUNKS_PER_THREAD;
   private fault = 0;
+  private waitAll = false;
   private closed = false;
   private doneAt = 0;
 
@@ -122,6 +125,7 @@ export class Pool {
     if (this.closed) return;
     this.closed = true;
     this.i32[MODE] = MODE_STOP;
+    Atomics.store(this.i32, JOIN, joinTag(this.i32[SEQ] + 1) | JOIN_OPEN); // never closed: every worker that wakes joins it and ends
     Atomics.add(this.i32, SEQ, 1);
     Atomics.notify(this.i32, SEQ);
     for (const w of this.workers) w.terminate();
@@ -133,7 +137,7 @@ export class Pool {
     return this.wsBytes.reduce((s, b) => s + b, 0);
   }
 
-  /** Jobs each worker (index 1..threads−1; 0 is unused) has checked in for, whether or not a chunk was left for it. */
+  /** Jobs each worker (index 1..threads−1; 0 is unused) has joined, whether or not a chunk was left for it. */
   jobsRun(): number[] {
     return Array.from({ length: this.threads }, (_, t) => (t === 0 ? 0 : Atomics.load(this.i32, JOBS + t)));
   }
@@ -153,15 +157,20 @@ export class Pool {
 
   /**
    * The last job's timeline (ms on a clock every thread shares), while timeJobs(true): when it was
-   * published, when the calling thread saw every worker done, its chunk count, and per thread
-   * (0 = the calling thread, whose `woke` is the publish time) when it woke, when its first chunk
-   * started and its last ended (both when it found none left, if it ran none), and how many it ran.
+   * published, when the calling thread saw every thread inside it leave, its chunk count, and per
+   * thread (0 = the calling thread, whose `woke` is the publish time) whether it joined the job,
+   * when it woke, when its first chunk started and its last ended (both when it found none left,
+   * if it ran none), and how many it ran. A worker that woke after the job closed did not join:
+   * its times are NaN.
    */
-  lastJob(): { published: number; done: number; chunks: number; threads: Array<{ woke: number; start: number; end: number; chunks: number }> } {
+  lastJob(): { published: number; done: number; chunks: number; threads: Array<{ joined: boolean; woke: number; start: number; end: number; chunks: number }> } {
     const f64 = this.f64, at = (t: number, i: number) => f64[TIMES_F64 + TIMES_PER_THREAD * t + i];
     return {
       published: at(0, 0), done: this.doneAt, chunks: this.i32[CHUNKS],
-      threads: Array.from({ length: this.threads }, (_, t) => ({ woke: at(t, 0), start: at(t, 1), end: at(t, 2), chunks: at(t, 3) })),
+      threads: Array.from({ length: this.threads }, (_, t) => {
+        const joined = !Number.isNaN(at(t, 0));
+        return { joined, woke: at(t, 0), start: at(t, 1), end: at(t, 2), chunks: joined ? at(t, 3) : 0 };
+      }),
     };
   }
 
@@ -179,7 +188,25 @@ export class Pool {
     this.i32[SPIN_US] = Math.max(0, Math.min(1e6, Math.round(micros)));
   }
 
-  /** Test hook: the next job makes thread `index` (0..threads−1) throw before it takes a chunk. Not part of the public API. */
+  /**
+   * Bench hook: with `on`, the calling thread waits until every worker has joined each job before
+   * it closes it, as a pool that needs every worker to check in would (off: it waits only for the
+   * threads that joined before the last chunk was taken).
+   */
+  awaitWorkers(on: boolean): void {
+    this.waitAll = on;
+  }
+
+  /** Test hook: worker `index` sleeps `ms` after it wakes for the next job, before it tries to join it. Not part of the public API. */
+  stallWorker(index: number, ms: number): void {
+    this.i32[STALL_MS] = ms;
+    Atomics.store(this.i32, STALL, index + 1);
+  }
+
+  /**
+   * Test hook: the next job makes thread `index` (0..threads−1) throw before it takes a chunk; that
+   * job waits for every worker to join it, so the fault fires. Not part of the public API.
+   */
   injectFault(index: number): void {
     this.fault = index + 1;
   }
@@ -259,24 +286,41 @@ export class Pool {
     }
     i32[ERR] = 0;
     i32[FAULT] = this.fault > 1 ? this.fault : 0;
+    i32[AWAIT_JOINS] = this.fault !== 0 || this.waitAll ? 1 : 0;
     Atomics.store(i32, NEXT, 0);
-    Atomics.store(i32, PENDING, this.threads - 1);
-    if (i32[TIMING] !== 0) f64[TIMES_F64] = clock();
-    Atomics.add(i32, SEQ, 1);
+    Atomics.store(i32, JOINED, 0);
+    if (i32[TIMING] !== 0) {
+      f64.fill(NaN, TIMES_F64 + TIMES_PER_THREAD, TIMES_F64 + TIMES_PER_THREAD * this.threads); // a worker that never joins leaves NaN
+      f64[TIMES_F64] = clock();
+    }
+    // Only the calling thread writes SEQ and opens jobs; nobody is inside: the last job's threads all left.
+    const seq = i32[SEQ] + 1;
+    Atomics.store(i32, JOIN, joinTag(seq) | JOIN_OPEN);
+    Atomics.store(i32, SEQ, seq);
     Atomics.notify(i32, SEQ);
   }
 
-  /** Waits for every worker to check in, then throws the first failure as `${op}: ...`. */
+  /**
+   * Closes the job (every chunk has been taken: the calling thread's runChunks ran out) and waits
+   * for the threads inside it to leave, then throws the first failure as `${op}: ...`.
+   */
   private finish(op: string, name: KernelName, own: unknown): void {
     const i32 = this.i32;
-    let pending = spinWhile(i32, PENDING, (v) => v !== 0, i32[SPIN_US]);
+    if (this.fault !== 0 || this.waitAll) this.awaitJoins();
+    let j = Atomics.load(i32, JOIN);
+    for (;;) {
+      const was = Atomics.compareExchange(i32, JOIN, j, j & ~JOIN_OPEN);
+      if (was === j) break;
+      j = was;
+    }
+    j = spinWhile(i32, JOIN, (v) => (v & JOIN_INSIDE) !== 0, i32[SPIN_US]);
     if (this.canBlock) {
-      while (pending !== 0) {
-        Atomics.wait(i32, PENDING, pending);
-        pending = Atomics.load(i32, PENDING);
+      while ((j & JOIN_INSIDE) !== 0) {
+        Atomics.wait(i32, JOIN, j);
+        j = Atomics.load(i32, JOIN);
       }
     } else {
-      while (pending !== 0) pending = Atomics.load(i32, PENDING);
+      while ((j & JOIN_INSIDE) !== 0) j = Atomics.load(i32, JOIN);
     }
     if (i32[TIMING] !== 0) this.doneAt = clock();
     this.fault = 0;
@@ -289,6 +333,16 @@ export class Pool {
       let text = '';
       for (let c = 0; c < length; c++) text += String.fromCharCode(i32[MSG + 1 + c]);
       throw new Error(`${op}: the ${name} kernel failed on worker thread ${failed - 1}: ${text}`);
+    }
+  }
+
+  /** Before closing the job: waits until every worker has joined it (at most START_TIMEOUT_MS). */
+  private awaitJoins(): void {
+    const i32 = this.i32, until = performance.now() + START_TIMEOUT_MS, workers = this.threads - 1;
+    let n = spinWhile(i32, JOINED, (v) => v < workers, i32[SPIN_US]);
+    while (n < workers && performance.now() < until) {
+      if (this.canBlock) Atomics.wait(i32, JOINED, n, 100);
+      n = Atomics.load(i32, JOINED);
     }
   }
 }

@@ -4,14 +4,19 @@
 // take in turn (pthreadpool-style dynamic distribution):
 //
 //   caller: writes KERNEL, MODE, CHUNKS, the arguments (and for MODE_RANGE the strides, COUNT_ARG,
-//           UNITS, ALIGN), each worker's workspace into WS, sets NEXT = 0, PENDING = workers,
-//           ERR = 0, then bumps SEQ and notifies it; takes chunks itself (runChunks); waits until
-//           PENDING is 0.
-//   worker: waits for SEQ to change, takes chunk indices with Atomics.add(NEXT, 1) and runs each
-//           until they run out (runChunks), records the first failure in ERR/MSG (and sets NEXT
-//           past the end so nobody starts another chunk), and decrements PENDING (notifying the
-//           caller at 0), always, even when it failed or found no chunk left: the caller never
-//           writes the next job before every worker has read this one, so a worker never sees
+//           UNITS, ALIGN), each worker's workspace into WS, sets NEXT = 0 and ERR = 0, opens the
+//           job (JOIN = the new SEQ's tag | OPEN, nobody inside), then bumps SEQ and notifies it;
+//           takes chunks itself (runChunks) until none is left; closes the job (clears OPEN) and
+//           waits until every thread that joined it has left.
+//   worker: waits for SEQ to change, joins the job (compare-exchange on JOIN: only while it is
+//           open and its tag is the SEQ the worker woke for), takes chunk indices with
+//           Atomics.add(NEXT, 1) and runs each until they run out (runChunks), records the first
+//           failure in ERR/MSG (and sets NEXT past the end so nobody starts another chunk), and
+//           leaves (decrements JOIN, notifying the caller when it was the last after the close),
+//           always, even when it failed or found no chunk left. A worker that finds the job
+//           closed (it woke after every chunk was taken) skips it without reading any of it. So
+//           the caller never waits for a worker that is asleep, preempted or still starting,
+//           and never writes the next job while a thread is inside this one: a worker never sees
 //           half of one job and half of the next.
 //
 // Which thread runs which chunk changes from job to job; the results do not: every split kernel
@@ -22,7 +27,8 @@
 // (bindings/threads/worker.ts), which is bundled on its own; keep it free of imports.
 
 export const SEQ = 0;
-export const PENDING = 1;
+/** The job's membership word: joinTag(SEQ) | JOIN_OPEN while threads may join | threads inside (joined, not yet left). */
+export const JOIN = 1;
 export const KERNEL = 2;
 export const MODE = 3;
 /** The job's chunk count: fooPart(args, chunk, CHUNKS), or runs of UNITS. */
@@ -39,8 +45,15 @@ export const ALIGN = 10;
 export const SPIN_US = 11;
 /** The next chunk to take (Atomics.add); CHUNKS and more: none left. */
 export const NEXT = 12;
+/** Workers that have joined the current job (Pool.awaitWorkers: the caller waits for all before it closes). */
+export const JOINED = 13;
+/** Test hook: 1 + the index of a worker that sleeps STALL_MS before it tries to join the next job it wakes for (it clears this when it does). */
+export const STALL = 14;
+export const STALL_MS = 15;
+/** Not 0 while the calling thread waits for every worker to join (Pool.awaitWorkers, injected faults): joining then notifies JOINED. */
+export const AWAIT_JOINS = 16;
 /** (ptr, bytes) per thread. */
-export const WS = 16;
+export const WS = 18;
 export const MAX_THREADS = 64;
 /** Bytes per unit for each argument that is a pointer to split (0: passed unchanged). */
 export const STRIDES = WS + 2 * MAX_THREADS;
@@ -52,7 +65,7 @@ export const MSG = STRIDES + MAX_ARGS + 2 * MAX_ARGS;
 export const MSG_CHARS = 400;
 /** Chunks each thread has run (written by that thread only): shows that the workers work. */
 export const DONE = MSG + 1 + MSG_CHARS;
-/** Jobs each worker has checked in for, with chunks or none (written by that worker only). */
+/** Jobs each worker has joined, with chunks or none (written by that worker only). */
 export const JOBS = DONE + MAX_THREADS;
 /** Bench/test hook: when not 0, every thread writes its timeline of the job into TIMES. */
 export const TIMING = JOBS + MAX_THREADS;
@@ -91,8 +104,8 @@ export function splitAt(units: number, align: number, part: number, parts: numbe
 }
 
 /**
- * Spin budget, µs: a worker keeps spinning on SEQ this long after its part, the calling thread on
- * PENDING after its own, then blocks in Atomics.wait. Short on purpose: on a busy machine a thread
+ * Spin budget, µs: a worker keeps spinning on SEQ this long after its chunks, the calling thread on
+ * JOIN after its own, then blocks in Atomics.wait. Short on purpose: on a busy machine a thread
  * that spins looks like a CPU hog to the scheduler, which then preempts it in the middle of its
  * next part while the others wait for it, whereas a thread that slept is run at once when woken.
  * Measured here at load 7-8 (2 vCPUs, 2 threads, one process, budgets alternating, medians of 4
@@ -101,6 +114,36 @@ export function splitAt(units: number, align: number, part: number, parts: numbe
  * took on this machine (25-47 µs), now the same time on any CPU.
  */
 export const SPIN_MICROS = 30;
+
+export const JOIN_INSIDE = 0xff;
+export const JOIN_OPEN = 0x100;
+
+/** JOIN's tag for job `seq` (its low 22 bits, above the open bit and the count). */
+export function joinTag(seq: number): number {
+  return (seq & 0x3fffff) << 9;
+}
+
+/** Enters job `seq` if it is still open; false if it closed (or a later one began) first. */
+export function join(i32: Int32Array, seq: number): boolean {
+  const want = joinTag(seq) | JOIN_OPEN;
+  let j = Atomics.load(i32, JOIN);
+  while ((j & ~JOIN_INSIDE) === want) {
+    const was = Atomics.compareExchange(i32, JOIN, j, j + 1);
+    if (was === j) {
+      Atomics.add(i32, JOINED, 1);
+      if (i32[AWAIT_JOINS] !== 0) Atomics.notify(i32, JOINED);
+      return true;
+    }
+    j = was;
+  }
+  return false;
+}
+
+/** Leaves the job this thread joined; the last to leave a closed job wakes the calling thread. */
+export function leave(i32: Int32Array): void {
+  const before = Atomics.sub(i32, JOIN, 1);
+  if ((before & JOIN_INSIDE) === 1 && (before & JOIN_OPEN) === 0) Atomics.notify(i32, JOIN);
+}
 
 /** Spins while `busy(Atomics.load(i32, at))` for at most `micros` µs; returns the last value read. */
 export function spinWhile(i32: Int32Array, at: number, busy: (v: number) => boolean, micros: number): number {

@@ -6,8 +6,8 @@
 // 'ready', and from then on only blocks in Atomics.wait for jobs and takes their chunks
 // (protocol.ts). It never allocates: the calling thread hands it its workspace with each job.
 import {
-  SEQ, PENDING, MODE, NARGS, ERR, FAULT, WS, ARGS_F64, MSG, MSG_CHARS, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD, SPIN_US,
-  MODE_STOP, spinWhile, clock, kernelsOf, runChunks,
+  SEQ, MODE, STALL, STALL_MS, NARGS, ERR, FAULT, WS, ARGS_F64, MSG, MSG_CHARS, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD, SPIN_US,
+  MODE_STOP, spinWhile, clock, kernelsOf, runChunks, join, leave,
 } from './protocol.js';
 
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number }
@@ -40,6 +40,9 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
     spinWhile(i32, SEQ, (v) => v === seen, i32[SPIN_US]);
     while (Atomics.load(i32, SEQ) === seen) Atomics.wait(i32, SEQ, seen);
     seen = Atomics.load(i32, SEQ);
+    if (Atomics.compareExchange(i32, STALL, index + 1, 0) === index + 1) Atomics.wait(i32, STALL_MS, i32[STALL_MS], i32[STALL_MS]);
+    // Too late for this job (every chunk taken, the caller may already be writing the next): skip it unread.
+    if (!join(i32, seen)) continue;
     const mode = i32[MODE];
     if (mode === MODE_STOP) return;
     const times = i32[TIMING] !== 0 ? TIMES_F64 + TIMES_PER_THREAD * index : -1;
@@ -60,7 +63,7 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
       }
     } finally {
       i32[JOBS + index]++;
-      if (Atomics.sub(i32, PENDING, 1) === 1) Atomics.notify(i32, PENDING);
+      leave(i32);
     }
   }
 }

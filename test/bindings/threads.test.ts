@@ -278,6 +278,32 @@ describe('failures', () => {
   }, 60_000);
 });
 
+describe('dynamic chunks', () => {
+  it('a worker that wakes after every chunk was taken skips the job unread; the calling thread never waits for it', async () => {
+    await init({ threads: 2 });
+    const pool = threadPool()!;
+    seed(12);
+    const a = randn([256, 256]), b = randn([256, 256]);
+    pool.chunksPerThread(0); // the reference: every job whole on the calling thread
+    const expected = tidy(() => bits(ops.matmul(a, b)));
+    pool.chunksPerThread(3);
+    // The worker sleeps 2 s after it wakes for the next job: meanwhile that job and the ones after
+    // it run on the calling thread alone (a pool that waited for every worker would hang on it).
+    const joinedBefore = pool.jobsRun()[1];
+    pool.stallWorker(1, 2000);
+    const during = Array.from({ length: 5 }, () => tidy(() => bits(ops.matmul(a, b))));
+    expect(pool.jobsRun()[1]).toBe(joinedBefore);
+    expectSameBits(during, during.map(() => expected), 'while the worker sleeps');
+    // Once awake it joins later jobs again (never the ones it slept through: their args may be overwritten).
+    let rounds = 0;
+    while (pool.jobsRun()[1] === joinedBefore && rounds++ < 400) {
+      await new Promise((r) => setTimeout(r, 10));
+      expectSameBits([tidy(() => bits(ops.matmul(a, b)))], [expected], 'after the worker woke');
+    }
+    expect(pool.jobsRun()[1]).toBeGreaterThan(joinedBefore);
+  });
+});
+
 describe('bench hooks', () => {
   it('timeJobs: every thread records when it woke, started its first chunk and ended its last, in order, on one clock', async () => {
     await init({ threads: 3 });
@@ -290,14 +316,20 @@ describe('bench hooks', () => {
     pool.timeJobs(false);
     const job = pool.lastJob();
     expect(job.threads).toHaveLength(3);
-    // More chunks than threads, each run by exactly one thread.
+    // More chunks than threads, each run by exactly one thread (a worker that woke after the last
+    // chunk was taken did not join the job and has no times).
     expect(job.chunks).toBeGreaterThan(3);
     expect(job.threads.reduce((s, t) => s + t.chunks, 0)).toBe(job.chunks);
+    expect(job.threads[0].joined).toBe(true);
     expect(job.published).toBeGreaterThanOrEqual(before);
     expect(job.done).toBeLessThanOrEqual(after);
     // Across threads, within 1 ms: each thread's clock is its own timeOrigin (sampled at its start) plus its now().
-    for (const [t, { woke, start, end }] of job.threads.entries()) {
+    for (const [t, { joined, woke, start, end }] of job.threads.entries()) {
       const label = `thread ${t}`;
+      if (!joined) {
+        expect([woke, start, end].every(Number.isNaN), label).toBe(true);
+        continue;
+      }
       expect(woke, label).toBeGreaterThanOrEqual(job.published - 1);
       expect(start, label).toBeGreaterThanOrEqual(woke);
       expect(end, label).toBeGreaterThanOrEqual(start);
