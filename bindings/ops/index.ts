@@ -4,7 +4,7 @@ import { Tensor } from '../tensor.js';
 import type { ReduceOptions, VarOptions } from './reduce.js';
 import type { SliceRange } from './slice.js';
 import type { Index } from './gather.js';
-import { matmul, linear } from './matmul.js';
+import { matmul, linear, type MatmulOptions } from './matmul.js';
 import { add } from './add.js';
 import { sub } from './sub.js';
 import { mul } from './mul.js';
@@ -53,6 +53,7 @@ export {
   gather, indexSelect, oneHot, zeros, ones, full, rand, randn, arange, linspace,
   batchNorm, layerNorm, gelu, silu, hardtanh, relu6, logSoftmax, bceWithLogits, huber,
 };
+export type { MatmulOptions } from './matmul.js';
 export type { ReduceOptions, VarOptions } from './reduce.js';
 export type { SliceRange } from './slice.js';
 export type { Index } from './gather.js';
@@ -66,7 +67,8 @@ export type { Size2 } from './window.js';
 
 declare module '../tensor.js' {
   interface Tensor {
-    matmul(b: Tensor): Tensor;
+    /** this·b, or with { transposeA, transposeB } op(this)·op(b) (ops.matmul). */
+    matmul(b: Tensor, options?: MatmulOptions): Tensor;
     add(b: Tensor | number): Tensor;
     sub(b: Tensor | number): Tensor;
     mul(b: Tensor | number): Tensor;
@@ -121,7 +123,7 @@ declare module '../tensor.js' {
 }
 
 const methods: Partial<Tensor> = {
-  matmul(this: Tensor, b: Tensor) { return matmul(this, b); },
+  matmul(this: Tensor, b: Tensor, o?: MatmulOptions) { return matmul(this, b, o); },
   add(this: Tensor, b: Tensor | number) { return add(this, b); },
   sub(this: Tensor, b: Tensor | number) { return sub(this, b); },
   mul(this: Tensor, b: Tensor | number) { return mul(this, b); },
