@@ -40,7 +40,7 @@ const CASES = {
 function gemm(m, n, k, tA, tB) {
   const a = randomData(m * k, 1), b = randomData(k * n, 2);
   const at = tensor(a, tA ? [k, m] : [m, k]), bt = tensor(b, tB ? [n, k] : [k, n]);
-  const product = () => (tB ? ops.linear(at, bt) : ops.matmul(tA ? ops.transpose(at) : at, bt));
+  const product = () => (tB ? ops.linear(at, bt) : ops.matmul(at, bt, { transposeA: tA }));
   return { run: () => noGrad(() => tidy(() => product().data())), dispose() { at.dispose(); bt.dispose(); } };
 }
 

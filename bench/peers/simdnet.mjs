@@ -222,13 +222,13 @@ export function simdnet(variant) {
 async function apiGemm({ m, n, k, tA, tB, a, b }) {
   if (tA && tB) throw new Error('simdnet adapter: Aᵀ·Bᵀ is not a case');
   const at = tensor(a, tA ? [k, m] : [m, k]), bt = tensor(b, tB ? [n, k] : [k, n]);
-  const product = () => (tB ? ops.linear(at, bt) : ops.matmul(tA ? ops.transpose(at) : at, bt));
+  const product = () => (tB ? ops.linear(at, bt) : ops.matmul(at, bt, { transposeA: tA }));
   let out;
   return {
     run: () => (out = noGrad(() => tidy(() => product().data()))),
     outputs: () => ({ c: out }),
     dispose() { at.dispose(); bt.dispose(); },
-    ...(tA ? { note: 'simdnet: ops.matmul(ops.transpose(a), b), the transpose copy included' } : {}),
+    ...(tA ? { note: 'simdnet: ops.matmul(a, b, { transposeA: true }): one GEMM on A as stored (no transpose copy), plus the result tensor and its read-out as in every API row' } : {}),
   };
 }
 
