@@ -25,7 +25,7 @@ describe('dist/*.d.ts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'simdnet-types-'));
     try {
       writeFileSync(join(dir, 'consumer.ts'), `
-import { init, tensor, nn, optim, fit, evaluate, data, callbacks, metrics, type Tensor, type EpochLogs } from ${JSON.stringify(join(dist, 'index.js'))};
+import { init, tensor, nn, optim, fit, evaluate, data, callbacks, metrics, ops, type Tensor, type EpochLogs } from ${JSON.stringify(join(dist, 'index.js'))};
 import { init as initInline } from ${JSON.stringify(join(dist, 'inline.js'))};
 export async function main(): Promise<number> {
   await init();
@@ -38,7 +38,11 @@ export async function main(): Promise<number> {
   const t: Tensor = tensor([[1, 2]]);
   const m: number[][] = metrics.confusionMatrix([0], [0]);
   const px = data.fromPixels({ data: new Uint8Array(4), width: 1, height: 1 });
-  return h.loss[0] + (r.accuracy ?? 0) + t.size + m.length + px.size + (r.top2Accuracy ?? 0);
+  const transposes: ops.MatmulOptions = { transposeB: true };
+  const p: Tensor = ops.matmul(t, t, { transposeA: true }).matmul(t, transposes);
+  // @ts-expect-error: the transpose flags are booleans
+  ops.matmul(t, t, { transposeA: 1 });
+  return h.loss[0] + (r.accuracy ?? 0) + t.size + m.length + px.size + (r.top2Accuracy ?? 0) + p.size;
 }
 `);
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
