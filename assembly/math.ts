@@ -104,7 +104,16 @@ const VK: usize = memory.data<f32>([
   const z = v128.or(x, vk(K_SIGN)); // −|x|
   const e = v128.andnot(expCore4(z), f32x4.lt(z, vk(K_EXP_LO)));
   const one = vk(K_ONE);
-  return f32x4.div(v128.bitselect(one, e, f32x4.ge(x, f32x4.splat(0))), f32x4.add(one, e));
+  return f32x4.div(sigmoidNumerator(x, e, one), f32x4.add(one, e));
+}
+
+/**
+ * 1 where x's sign bit is clear, else e (0 ≤ e ≤ 1, or NaN): pmax(e, 1 or 0), three operations
+ * where a compare and a bitselect were four. The same value as `x >= 0 ? 1 : e` for every x
+ * (−0: e = 1 both ways; NaN: e is NaN, and pmax keeps its first operand when it is NaN).
+ */
+@inline function sigmoidNumerator(x: v128, e: v128, one: v128): v128 {
+  return f32x4.pmax(e, v128.andnot(one, i32x4.shr_s(x, 31)));
 }
 
 // ---- 16 floats at a time: four interleaved chains sharing one load of each constant ----
@@ -151,7 +160,7 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
     case B_EXP_SHIFT_IN: return f32x4.add(f32x4.mul(ts, p), s); // every z ≥ EXP_LO (expShiftInRange): the mask is a no-op
     case B_SIGMOID: {
       const e = v128.andnot(f32x4.add(f32x4.mul(ts, p), s), f32x4.lt(z, vk(K_EXP_LO)));
-      return f32x4.div(v128.bitselect(one, e, f32x4.ge(x, f32x4.splat(0))), f32x4.add(one, e));
+      return f32x4.div(sigmoidNumerator(x, e, one), f32x4.add(one, e));
     }
     case B_TANH: {
       const m = f32x4.add(f32x4.mul(ts, p), f32x4.sub(s, one));
@@ -292,6 +301,7 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
   return z < EXP_LO ? 0 : e;
 }
 
+/** sigmoid4's scalar twin (its numerator is sigmoidNumerator's value). */
 @inline export function sigmoidf(x: f32): f32 {
   const z = -abs<f32>(x);
   const e: f32 = z < EXP_LO ? 0 : expCoref(z);
