@@ -355,7 +355,10 @@ async function loadBuild(options: InitOptions, bytesLabel: string, count: number
   let started: Pool | null = null;
   if (launch) {
     try {
-      started = await (await launch).start(exports, module, exports.memory);
+      // In Node the pool comes before its workers are up (Launch.start); one that then fails to start ends it.
+      started = await (await launch).start(exports, module, exports.memory, (reason) => {
+        if (pool !== null && pool === started) endThreads(`the worker pool did not start: ${reason}`);
+      });
     } catch (err) {
       throw new ThreadsUnavailable(`the worker pool did not start: ${(err as Error).message}`);
     }
@@ -377,17 +380,17 @@ const THREADS_INITIAL_PAGES = 2;
 const THREADS_MAX_PAGES = 65536;
 
 /**
- * Ends the worker pool (reset(), and a new init()). The kernels keep working, on the calling
- * thread alone: runtimeInfo().threads becomes 1 until the next init().
+ * Ends the worker pool (reset(), a new init(), a worker that did not start). The kernels keep
+ * working, on the calling thread alone: runtimeInfo().threads becomes 1 until the next init().
  */
-export function endThreads(): void {
+export function endThreads(reason = 'reset() ended the worker pool; init() starts a new one'): void {
   if (!pool) return;
   pool.terminate();
   pool = null;
   kernels = raw;
   if (info && info.threads > 1) {
     info.threads = 1;
-    info.threadsUnavailable = 'reset() ended the worker pool; init() starts a new one';
+    info.threadsUnavailable = reason;
   }
 }
 

@@ -87,7 +87,11 @@ export class Pool {
   private closed = false;
   private doneAt = 0;
 
-  private constructor(private readonly core: Core, private readonly ctrl: number, private readonly workers: Handle[]) {
+  /** Settles when every worker is up (resolved already unless Launch.start handed the pool out early); never rejects. */
+  readonly ready: Promise<void>;
+
+  private constructor(private readonly core: Core, private readonly ctrl: number, private readonly workers: Handle[], ready: Promise<void>) {
+    this.ready = ready.catch(() => {});
     this.threads = workers.length + 1;
     this.i32 = new Int32Array(core.memory.buffer, ctrl, CTRL_INTS);
     this.f64 = new Float64Array(core.memory.buffer, ctrl, CTRL_INTS >> 1);
@@ -104,7 +108,7 @@ export class Pool {
    * module; Launch.cancel() ends them when the runtime does not come up.
    */
   static async launch(threads: number, workerUrl: URL | string): Promise<Launch> {
-    const spawn = await spawner();
+    const { spawn, early } = await spawner();
     const workers: Spawned[] = [];
     try {
       for (let i = 1; i < threads; i++) workers.push(spawn(workerUrl));
@@ -112,12 +116,12 @@ export class Pool {
       for (const w of workers) w.handle.terminate();
       throw err;
     }
-    return new Launch(workers);
+    return new Launch(workers, early);
   }
 
-  /** The pool, once `launch`'s workers have instantiated `module` on `memory` (Launch.start). */
-  static create(core: Core, ctrl: number, workers: Handle[]): Pool {
-    return new Pool(core, ctrl, workers);
+  /** The pool of `launch`'s workers, which have instantiated the module on the memory once `ready` settles (Launch.start). */
+  static create(core: Core, ctrl: number, workers: Handle[], ready: Promise<void>): Pool {
+    return new Pool(core, ctrl, workers, ready);
   }
 
   /** Ends the workers (they are blocked in Atomics.wait: wake them with a stop job first) and frees the pool's memory. */
@@ -349,14 +353,24 @@ export class Pool {
 
 /** Workers spawned by Pool.launch, waiting for their module. */
 export class Launch {
-  constructor(private readonly workers: Spawned[]) {}
+  /**
+   * `early`: start() may hand out the pool before the workers are up (Node, where a worker's own
+   * boot is most of the pool's start-up; see start()).
+   */
+  constructor(private readonly workers: Spawned[], readonly early: boolean) {}
 
   /**
    * Sends every worker the module (a threads build), the memory, the control block and its index;
    * resolves with the pool once each has instantiated the module. `core` is the calling thread's
    * instance on `memory`, its start function already run. On failure the workers are ended.
+   *
+   * With `lost` (only where `early`), resolves at once instead: a worker joins jobs from the first
+   * one published after it is up (protocol.ts JOIN), and until then the calling thread and the
+   * workers already up take its chunks. A worker that then fails to start, or is not up within
+   * START_TIMEOUT_MS, calls `lost` with the reason (the runtime ends the pool: one thread, the
+   * reason in runtimeInfo()). `Pool.ready` settles when every worker is up.
    */
-  async start(core: Core, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Pool> {
+  async start(core: Core, module: WebAssembly.Module, memory: WebAssembly.Memory, lost?: (reason: string) => void): Promise<Pool> {
     const ctrl = core.alloc(CTRL_INTS * 4);
     if (!ctrl) {
       this.cancel();
@@ -365,21 +379,26 @@ export class Launch {
     const i32 = new Int32Array(memory.buffer, ctrl, CTRL_INTS);
     i32.fill(0);
     i32[SPIN_US] = SPIN_MICROS;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let up: Promise<void>;
     try {
+      this.workers.forEach((w, i) => w.send({ module, memory, ctrl, index: i + 1 }));
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`the workers did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+        (timer as { unref?(): void }).unref?.(); // Node: a script may end before its pool's workers are up
       });
-      this.workers.forEach((w, i) => w.send({ module, memory, ctrl, index: i + 1 }));
-      await Promise.race([Promise.all(this.workers.map((w) => w.ready)), timeout]);
+      up = Promise.race([Promise.all(this.workers.map((w) => w.ready)), timeout]).then(() => {}).finally(() => clearTimeout(timer));
+      if (lost && this.early) {
+        up.catch((err: Error) => lost(err.message));
+        return Pool.create(core, ctrl, this.workers.map((w) => w.handle), up);
+      }
+      await up;
     } catch (err) {
       this.cancel();
       core.free(ctrl);
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
-    return Pool.create(core, ctrl, this.workers.map((w) => w.handle));
+    return Pool.create(core, ctrl, this.workers.map((w) => w.handle), Promise.resolve());
   }
 
   /** Ends the workers (the runtime they were spawned for did not come up). */
@@ -416,11 +435,19 @@ function isNode(): boolean {
   return typeof g.process?.versions?.node === 'string' && g.process.versions.bun === undefined && g.Deno === undefined;
 }
 
-/** How this runtime starts a worker: node:worker_threads in Node, module Workers everywhere else. */
-async function spawner(): Promise<Spawn> {
+/**
+ * How this runtime starts a worker: node:worker_threads in Node, module Workers everywhere else.
+ * `early`: Node's pool may be handed out before its workers are up (Launch.start): there a
+ * worker's own boot (a new isolate and Node's bootstrap, 50-85 ms on this VM) is most of the
+ * start-up, a missing worker file is caught here, before anything is spawned, and a worker's
+ * start cannot fail where the calling thread's did not (the same module on the same memory).
+ * Browsers keep waiting: their workers are up in a few ms, and a worker script a bundler did not
+ * copy shows up only as the worker's error, which init() reports.
+ */
+async function spawner(): Promise<{ spawn: Spawn; early: boolean }> {
   const WebWorker = (globalThis as { Worker?: new (url: URL | string, options?: object) => any }).Worker;
   if (typeof WebWorker === 'function' && !isNode()) {
-    return (url) => {
+    return { early: false, spawn: (url) => {
       const w = new WebWorker(url, { type: 'module', name: 'simdnet' });
       const ready = readiness((resolve, reject) => {
         w.onmessage = (e: { data: unknown }) => settle(e.data, resolve, reject);
@@ -430,18 +457,22 @@ async function spawner(): Promise<Spawn> {
         };
       });
       return { handle: w, send: (start) => w.postMessage(start), ready };
-    };
+    } };
   }
   const { Worker } = await import('node:worker_threads');
-  return (url) => {
-    const w = new Worker(url instanceof URL ? url : new URL(url));
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  return { early: true, spawn: (where) => {
+    const url = where instanceof URL ? where : new URL(where);
+    if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) throw new Error(`the worker script ${url.href} does not exist`);
+    const w = new Worker(url);
     w.unref(); // an idle pool never keeps a script alive
     const ready = readiness((resolve, reject) => {
       w.once('message', (data) => settle(data, resolve, reject));
       w.once('error', (err) => reject(new Error(`the worker script ${String(url)} failed: ${err.message}`)));
     });
     return { handle: w, send: (start) => w.postMessage(start), ready };
-  };
+  } };
 }
 
 function settle(data: unknown, resolve: () => void, reject: (e: Error) => void): void {

@@ -31,40 +31,40 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
   const i32 = new Int32Array(memory.buffer, ctrl);
   const f64 = new Float64Array(memory.buffer, ctrl);
   const kernels = kernelsOf(exports);
-  // Read the sequence number before saying 'ready': the first job may be published the moment the
-  // caller hears it, and a worker that read SEQ after that would wait for the job after it.
+  // A worker may come up in the middle of a job (in Node the pool is handed out before its workers
+  // are up): it first tries to join the job in progress, then waits for the next.
   let seen = Atomics.load(i32, SEQ);
   port.postMessage('ready');
   for (;;) {
+    if (Atomics.compareExchange(i32, STALL, index + 1, 0) === index + 1) Atomics.wait(i32, STALL_MS, i32[STALL_MS], i32[STALL_MS]);
+    // Too late for this job (every chunk taken, the caller may already be writing the next): skip it unread.
+    if (join(i32, seen)) {
+      if (i32[MODE] === MODE_STOP) return;
+      const times = i32[TIMING] !== 0 ? TIMES_F64 + TIMES_PER_THREAD * index : -1;
+      if (times >= 0) f64[times] = clock();
+      try {
+        // before taking chunks: the injected fault fails this thread whether or not a chunk is left for it
+        if (i32[FAULT] === index + 1) throw new Error(`fault injected into worker ${index}`);
+        exports.assignWorkspace(i32[WS + 2 * index] >>> 0, i32[WS + 2 * index + 1] >>> 0);
+        const n = i32[NARGS];
+        const args: number[] = new Array(n);
+        for (let a = 0; a < n; a++) args[a] = f64[ARGS_F64 + a];
+        i32[DONE + index] += runChunks(i32, f64, kernels, args, times);
+      } catch (err) {
+        if (Atomics.compareExchange(i32, ERR, 0, index + 1) === 0) {
+          const text = String((err as Error)?.message ?? err).slice(0, MSG_CHARS);
+          for (let c = 0; c < text.length; c++) i32[MSG + 1 + c] = text.charCodeAt(c);
+          i32[MSG] = text.length;
+        }
+      } finally {
+        i32[JOBS + index]++;
+        leave(i32);
+      }
+    }
     // a job that follows within the spin budget skips the futex (protocol.ts SPIN_MICROS)
     spinWhile(i32, SEQ, (v) => v === seen, i32[SPIN_US]);
     while (Atomics.load(i32, SEQ) === seen) Atomics.wait(i32, SEQ, seen);
     seen = Atomics.load(i32, SEQ);
-    if (Atomics.compareExchange(i32, STALL, index + 1, 0) === index + 1) Atomics.wait(i32, STALL_MS, i32[STALL_MS], i32[STALL_MS]);
-    // Too late for this job (every chunk taken, the caller may already be writing the next): skip it unread.
-    if (!join(i32, seen)) continue;
-    const mode = i32[MODE];
-    if (mode === MODE_STOP) return;
-    const times = i32[TIMING] !== 0 ? TIMES_F64 + TIMES_PER_THREAD * index : -1;
-    if (times >= 0) f64[times] = clock();
-    try {
-      // before taking chunks: the injected fault fails this thread whether or not a chunk is left for it
-      if (i32[FAULT] === index + 1) throw new Error(`fault injected into worker ${index}`);
-      exports.assignWorkspace(i32[WS + 2 * index] >>> 0, i32[WS + 2 * index + 1] >>> 0);
-      const n = i32[NARGS];
-      const args: number[] = new Array(n);
-      for (let a = 0; a < n; a++) args[a] = f64[ARGS_F64 + a];
-      i32[DONE + index] += runChunks(i32, f64, kernels, args, times);
-    } catch (err) {
-      if (Atomics.compareExchange(i32, ERR, 0, index + 1) === 0) {
-        const text = String((err as Error)?.message ?? err).slice(0, MSG_CHARS);
-        for (let c = 0; c < text.length; c++) i32[MSG + 1 + c] = text.charCodeAt(c);
-        i32[MSG] = text.length;
-      }
-    } finally {
-      i32[JOBS + index]++;
-      leave(i32);
-    }
   }
 }
 

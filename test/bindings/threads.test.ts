@@ -8,6 +8,7 @@ import {
 } from '../../bindings/index';
 import { threadPool, allocBytes, freeBytes } from '../../bindings/runtime';
 import { splitElements } from '../../bindings/threads/kernels';
+import { Pool } from '../../bindings/threads/pool';
 
 afterAll(async () => {
   await init();
@@ -301,6 +302,74 @@ describe('dynamic chunks', () => {
       expectSameBits([tidy(() => bits(ops.matmul(a, b)))], [expected], 'after the worker woke');
     }
     expect(pool.jobsRun()[1]).toBeGreaterThan(joinedBefore);
+  });
+});
+
+describe('start-up (Node)', () => {
+  /** A second pool on the running runtime's core and memory (simd threads build), from `url`; `lost` records what it reports. */
+  async function earlyPool(url: string) {
+    await init({ variant: 'simd', threads: 2 });
+    const { readFileSync } = await import('node:fs');
+    const module = new WebAssembly.Module(readFileSync(new URL('../../dist/simdnet-simd-threads.wasm', import.meta.url)));
+    const core = (await import('../../bindings/runtime')).wasm('test');
+    const launch = await Pool.launch(2, url);
+    expect(launch.early).toBe(true);
+    const lost: string[] = [];
+    const pool = await launch.start(core, module, core.memory, (reason) => lost.push(reason));
+    return { core, pool, lost };
+  }
+  const worker = new URL('../../dist/simdnet-worker.js', import.meta.url).href;
+
+  it('the pool is handed out before its workers are up: jobs run without them, and a worker joins the first job after it is', async () => {
+    // The worker script loads only after 300 ms: the pool runs jobs before any worker can.
+    const late = `data:text/javascript,${encodeURIComponent(`await new Promise((r) => setTimeout(r, 300)); await import(${JSON.stringify(worker)});`)}`;
+    const { core, pool, lost } = await earlyPool(late);
+    let up = false;
+    void pool.ready.then(() => { up = true; });
+    const m = 64, n = 256, k = 200;
+    const pa = allocBytes(m * k * 4, 't'), pb = allocBytes(k * n * 4, 't'), pc = allocBytes(m * n * 4, 't');
+    const heap = () => new Float32Array(core.memory.buffer);
+    for (let i = 0; i < m * k; i++) heap()[pa / 4 + i] = Math.sin(i);
+    for (let i = 0; i < k * n; i++) heap()[pb / 4 + i] = Math.cos(i);
+    const args = [pa, pb, pc, m, n, k, 0, 0, 0, 0];
+    core.gemmPart(...args, 0, 1);
+    const expected = new Uint32Array(heap().slice(pc / 4, pc / 4 + m * n).buffer);
+    const product = () => {
+      heap().fill(0, pc / 4, pc / 4 + m * n);
+      pool.workspaces('test', core.gemmWorkspace(...args));
+      pool.runParts('test', 'gemm', args);
+      return new Uint32Array(heap().slice(pc / 4, pc / 4 + m * n).buffer);
+    };
+    expectSameBits([product(), product()], [expected, expected], 'before the worker is up');
+    expect(up).toBe(false);
+    expect(pool.jobsRun()[1]).toBe(0);
+    await pool.ready;
+    let rounds = 0;
+    while (pool.jobsRun()[1] === 0 && rounds++ < 400) {
+      expectSameBits([product()], [expected], 'once the worker is up');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(pool.jobsRun()[1]).toBeGreaterThan(0);
+    expect(lost).toEqual([]);
+    pool.terminate();
+    [pa, pb, pc].forEach(freeBytes);
+  });
+
+  it('a worker that fails to start after the pool was handed out is reported (the runtime then ends the pool); jobs never wait for it', async () => {
+    const { core, pool, lost } = await earlyPool(`data:text/javascript,${encodeURIComponent('throw new Error("no such worker")')}`);
+    const pa = allocBytes(128 * 128 * 4, 't'), pc = allocBytes(128 * 128 * 4, 't');
+    pool.workspaces('test', core.gemmWorkspace(pa, pa, pc, 128, 128, 128, 0, 0, 0, 0));
+    pool.runParts('test', 'gemm', [pa, pa, pc, 128, 128, 128, 0, 0, 0, 0]);
+    await pool.ready;
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatch(/no such worker/);
+    pool.runParts('test', 'gemm', [pa, pa, pc, 128, 128, 128, 0, 0, 0, 0]);
+    pool.terminate();
+    [pa, pc].forEach(freeBytes);
+  });
+
+  it('a worker script that does not exist fails init() before anything is spawned', async () => {
+    await expect(Pool.launch(2, new URL('./no-such-worker.js', import.meta.url))).rejects.toThrow(/the worker script .*no-such-worker\.js does not exist/);
   });
 });
 
