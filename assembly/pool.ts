@@ -236,22 +236,24 @@ function maxPoolCells(xp: usize, yp: usize, rowsFrom: i32, colsFrom: i32, h: i32
 }
 
 /**
- * Inference 3×3 stride 2, padding 0 or 1, no dilation (the ResNet stem pool). Every output row runs
- * four-lane groups: its three input rows clamped into the plane, a padded row replaced by its
- * neighbour (a repeated row cannot change a left-biased maximum, and padded cells never win anyway),
- * so the top and bottom rows need no case of their own; with padding, outputs 0–3 use column 0 for
- * the padded column −1 the same way. Columns whose window passes the right edge go cell by cell.
+ * Inference 3×3 stride 2, padding 0 or 1, no dilation (the ResNet stem pool). The plane runs in
+ * strips of four output columns (maxStrip3x3s2), each walking down every output row: its three
+ * input rows clamped into the plane, a padded row replaced by its neighbour (a repeated row cannot
+ * change a left-biased maximum, and padded cells never win anyway), so the top and bottom rows need
+ * no case of their own; with padding, outputs 0–3 use column 0 for the padded column −1 the same
+ * way. Columns whose window passes the right edge go cell by cell.
  *
- * NaN: pmax drops a NaN in its second operand, so the groups also sum the cells they read, and a
- * plane whose sum is NaN is redone cell by cell. Each group sums columns x0 … x0 + 7 of its first two
- * rows; the groups of a row step 8 columns, and the rows of consecutive outputs step 2, so that
- * covers every cell the groups read but the last group's column x0 + 8 and the last output's third
- * row, which are added after the plane.
+ * NaN: pmax drops a NaN in its second operand, so the strips also sum the cells they read, and a
+ * plane whose sum is NaN is redone cell by cell. Each strip sums columns x0 … x0 + 7 of every row it
+ * reads; the strips step 8 columns, so that covers every cell read but the last strip's column
+ * x0 + 8, which is added after the plane.
  */
 function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, padH: i32, padW: i32): void {
   // outputs whose window ends inside the row: 2·ox − padW + 2 ≤ w − 1
   const hi = min(ow, (w - 3 + padW) / 2 + 1), last = hi - 4, first = padW == 1 ? max(1, min(4, last)) : 0; // with padding, outputs 0–3 are the left group
-  const lastCol = 2 * hi - padW, lastRow = min(2 * oh - padH, h - 1); // read by the groups, not in their sums
+  const lastCol = 2 * hi - padW, lastRow = min(2 * oh - padH, h - 1); // the last group's column x0 + 8, not in the strips' sums; the last row read
+  // output rows whose window's third row is inside the plane (no clamp): 2·oy − padH + 2 ≤ h − 1
+  const rowsIn = h - 3 + padH >= 0 ? min(oh, (h - 3 + padH) / 2 + 1) : 0;
   for (let pl = 0; pl < planes; pl++) {
     const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
     if (last < 0) {
@@ -259,34 +261,50 @@ function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
       continue;
     }
     let sum = f32x4.splat(0);
-    for (let oy = 0; oy < oh; oy++) {
-      const y0 = oy * 2 - padH;
-      const ra = xp + bytes(max(y0, 0) * w), rb = xp + bytes(min(max(y0 + 1, 0), h - 1) * w), rc = xp + bytes(min(y0 + 2, h - 1) * w);
-      const yRow = yp + bytes(oy * ow);
-      if (padW == 1) {
-        const best = f32x4.pmax(f32x4.pmax(maxRowEdge(ra), maxRowEdge(rb)), maxRowEdge(rc));
-        v128.store(yRow, best);
-        sum = f32x4.add(sum, sum8(ra, rb));
-      }
-      if (first <= last) {
-        for (let ox = first; ; ox = min(ox + 4, last)) {
-          const at = bytes(2 * ox - padW);
-          const pa = v128.load(ra + at), qa = v128.load(ra + at, 16), pb = v128.load(rb + at), qb = v128.load(rb + at, 16);
-          const best = f32x4.pmax(f32x4.pmax(maxRow3s2(ra + at, pa, qa), maxRow3s2(rb + at, pb, qb)),
-                                  maxRow3s2(rc + at, v128.load(rc + at), v128.load(rc + at, 16)));
-          v128.store(yRow + bytes(ox), best);
-          sum = f32x4.add(sum, f32x4.add(f32x4.add(pa, qa), f32x4.add(pb, qb)));
-          if (ox == last) break;
-        }
+    if (padW == 1) sum = maxStrip3x3s2(xp, yp, h, w, oh, ow, padH, padW, rowsIn, 0, true, sum);
+    if (first <= last) {
+      for (let ox = first; ; ox = min(ox + 4, last)) {
+        sum = maxStrip3x3s2(xp, yp, h, w, oh, ow, padH, padW, rowsIn, ox, false, sum);
+        if (ox == last) break;
       }
     }
     let extra: f32 = 0;
     for (let iy = 0; iy <= lastRow; iy++) extra += load<f32>(xp + bytes(iy * w + lastCol));
-    const r = xp + bytes(lastRow * w);
-    for (let ix = 0; ix < lastCol; ix++) extra += load<f32>(r + bytes(ix));
     if (hasNaN(f32x4.add(sum, f32x4.splat(extra)))) maxPoolCells(xp, yp, 0, 0, h, w, oh, ow, 3, 3, padH, padW);
     else if (hi < ow) maxPoolCells(xp, yp, oh, hi, h, w, oh, ow, 3, 3, padH, padW);
   }
+}
+
+/**
+ * Outputs ox … ox + 3 of every output row of a 3×3 stride-2 plane (edge: outputs 0–3 with one column
+ * of padding), walking down the plane: an output row's third input row is the next one's first
+ * (2·oy − padH + 2), so its row maximum is carried over and each output row reduces two new input
+ * rows instead of three (the same values in the same order, so the same bits). The first rowsIn
+ * output rows step pointers; the rest clamp their rows into the plane. Returns sum plus columns
+ * x0 … x0 + 7 of every input row it read.
+ */
+@inline function maxStrip3x3s2(xp: usize, yp: usize, h: i32, w: i32, oh: i32, ow: i32, padH: i32, padW: i32,
+                               rowsIn: i32, ox: i32, edge: bool, sum: v128): v128 {
+  const col = xp + bytes(edge ? 0 : 2 * ox - padW), rowBytes = bytes(w);
+  let top = maxRowAt(col, edge); // row max(−padH, 0) = 0
+  sum = f32x4.add(sum, f32x4.add(v128.load(col), v128.load(col, 16)));
+  let yRow = yp + bytes(ox), rb = col + bytes((1 - padH) * w);
+  for (let oy = 0; oy < rowsIn; oy++, yRow += bytes(ow), rb += 2 * rowBytes) {
+    const rc = rb + rowBytes;
+    const mb = maxRowAt(rb, edge), mc = maxRowAt(rc, edge);
+    v128.store(yRow, f32x4.pmax(f32x4.pmax(top, mb), mc));
+    top = mc;
+    sum = f32x4.add(sum, sum8(rb, rc));
+  }
+  for (let oy = rowsIn; oy < oh; oy++, yRow += bytes(ow)) {
+    const y0 = 2 * oy - padH;
+    const rb = col + bytes(min(y0 + 1, h - 1) * w), rc = col + bytes(min(y0 + 2, h - 1) * w);
+    const mc = maxRowAt(rc, edge);
+    v128.store(yRow, f32x4.pmax(f32x4.pmax(top, maxRowAt(rb, edge)), mc));
+    top = mc;
+    sum = f32x4.add(sum, sum8(rb, rc));
+  }
+  return sum;
 }
 
 /** Columns 0 … 7 of rows a and b, summed lane-wise. */
@@ -308,6 +326,11 @@ function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
   const c1 = v128.shuffle<f32>(p, q, 0, 2, 4, 6), c2 = v128.shuffle<f32>(p, q, 1, 3, 5, 7);
   const c0 = v128.shuffle<f32>(c1, c2, 0, 4, 5, 6); // columns 0 (for −1), 1, 3, 5
   return f32x4.pmax(f32x4.pmax(c0, c1), c2);
+}
+
+/** maxRowEdge(r) for the padded left strip, else maxRow3s2 at r. */
+@inline function maxRowAt(r: usize, edge: bool): v128 {
+  return edge ? maxRowEdge(r) : maxRow3s2(r, v128.load(r), v128.load(r, 16));
 }
 
 /** Four adjacent outputs whose windows lie inside the row (stride 1 or 2), in scan order. */
