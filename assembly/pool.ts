@@ -132,48 +132,14 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
  * (all of them but a ceil-mode last row) and the columns whose windows are inside (all but a
  * ceil-mode last column, `full` of them). Each row runs its whole groups of four outputs, then its
  * last one to three outputs: three after a group as a group stepped back by one, otherwise two at
- * a time (maxPool2x2s2Two: both input rows in one vector, as MNIST's 11×11 → 5×5 planes need for
+ * a time (pool2x2s2Two: both input rows in one vector, as MNIST's 11×11 → 5×5 planes need for
  * their fifth column). The rest, a plane narrower than two outputs, and a plane that met a NaN take
  * maxPoolCell. The row loop is instantiated once per full mod 4, so a row is straight-line code
  * but for its group loop: on small planes the loops' own instructions cost as much as the SIMD ones.
  */
 function maxPool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
   const rowsIn = min(oh, h >> 1), full = min(ow, w >> 1);
-  const rem = full & 3;
-  if (rem == 0) maxPool2x2s2Planes(x, y, planes, h, w, oh, ow, rowsIn, full, 0);
-  else if (rem == 1) maxPool2x2s2Planes(x, y, planes, h, w, oh, ow, rowsIn, full, 1);
-  else if (rem == 2) maxPool2x2s2Planes(x, y, planes, h, w, oh, ow, rowsIn, full, 2);
-  else maxPool2x2s2Planes(x, y, planes, h, w, oh, ow, rowsIn, full, 3);
-}
-
-/** maxPool2x2s2 for full mod 4 = rem (a constant where it is inlined). */
-@inline function maxPool2x2s2Planes(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32,
-                                    rowsIn: i32, full: i32, rem: i32): void {
-  const whole = full & ~3, rowStep = bytes(2 * w), yStep = bytes(ow);
-  let sum = f32x4.splat(0);
-  if (full >= 2) {
-    let r0 = x, yRow = y;
-    for (let pl = 0; pl < planes; pl++) {
-      for (let oy = 0; oy < rowsIn; oy++, r0 += rowStep, yRow += yStep) {
-        const r1 = r0 + bytes(w);
-        if (rem < 2 || whole > 0) { // rem 0 or 1: a whole group always
-          let ox = 0;
-          do {
-            sum = f32x4.add(sum, maxPool2x2s2Four(r0, r1, yRow, ox));
-            ox += 4;
-          } while (ox < whole);
-        }
-        if (rem == 3) {
-          if (whole > 0) sum = f32x4.add(sum, maxPool2x2s2Four(r0, r1, yRow, full - 4));
-          else sum = f32x4.add(sum, f32x4.add(maxPool2x2s2Two(r0, r1, yRow, 0), maxPool2x2s2Two(r0, r1, yRow, 1)));
-        } else if (rem != 0) {
-          sum = f32x4.add(sum, maxPool2x2s2Two(r0, r1, yRow, full - 2));
-        }
-      }
-      r0 += bytes((h - 2 * rowsIn) * w); // the plane's rows below the last window
-      yRow += bytes((oh - rowsIn) * ow);
-    }
-  }
+  const sum = full >= 2 ? pool2x2s2(x, y, planes, h, w, oh, ow, rowsIn, full, false) : f32x4.splat(0);
   // cell by cell where the groups did not reach (ceil mode's last row and column); the planes
   // with a NaN cell again, if the groups met a NaN (the sum is NaN then; ∞ − ∞ only sends the
   // planes to the check)
@@ -187,6 +153,86 @@ function maxPool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
   }
 }
 
+/**
+ * The inside rows and columns of every plane of a 2×2 stride-2 max (avg = false) or average pool
+ * (full ≥ 2), one row loop instantiated per full mod 4 (straight-line rows). Returns the max path's
+ * NaN sum (avg: zero).
+ */
+function pool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, rowsIn: i32, full: i32, avg: bool): v128 {
+  const rem = full & 3;
+  if (avg) {
+    if (rem == 0) return pool2x2s2Rows(x, y, planes, h, w, oh, ow, rowsIn, full, 0, true);
+    if (rem == 1) return pool2x2s2Rows(x, y, planes, h, w, oh, ow, rowsIn, full, 1, true);
+    if (rem == 2) return pool2x2s2Rows(x, y, planes, h, w, oh, ow, rowsIn, full, 2, true);
+    return pool2x2s2Rows(x, y, planes, h, w, oh, ow, rowsIn, full, 3, true);
+  }
+  if (rem == 0) return pool2x2s2Rows(x, y, planes, h, w, oh, ow, rowsIn, full, 0, false);
+  if (rem == 1) return pool2x2s2Rows(x, y, planes, h, w, oh, ow, rowsIn, full, 1, false);
+  if (rem == 2) return pool2x2s2Rows(x, y, planes, h, w, oh, ow, rowsIn, full, 2, false);
+  return pool2x2s2Rows(x, y, planes, h, w, oh, ow, rowsIn, full, 3, false);
+}
+
+/** pool2x2s2 for full mod 4 = rem (rem and avg are constants where it is inlined). */
+@inline function pool2x2s2Rows(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32,
+                               rowsIn: i32, full: i32, rem: i32, avg: bool): v128 {
+  const whole = full & ~3, rowStep = bytes(2 * w), yStep = bytes(ow);
+  let sum = f32x4.splat(0), r0 = x, yRow = y;
+  for (let pl = 0; pl < planes; pl++) {
+    for (let oy = 0; oy < rowsIn; oy++, r0 += rowStep, yRow += yStep) {
+      const r1 = r0 + bytes(w);
+      if (rem < 2 || whole > 0) { // rem 0 or 1: a whole group always
+        let ox = 0;
+        do {
+          sum = nanSum(sum, pool2x2s2Four(r0, r1, yRow, ox, avg), avg);
+          ox += 4;
+        } while (ox < whole);
+      }
+      if (rem == 3) {
+        if (whole > 0) sum = nanSum(sum, pool2x2s2Four(r0, r1, yRow, full - 4, avg), avg);
+        else sum = nanSum(nanSum(sum, pool2x2s2Two(r0, r1, yRow, 0, avg), avg), pool2x2s2Two(r0, r1, yRow, 1, avg), avg);
+      } else if (rem != 0) {
+        sum = nanSum(sum, pool2x2s2Two(r0, r1, yRow, full - 2, avg), avg);
+      }
+    }
+    r0 += bytes((h - 2 * rowsIn) * w); // the plane's rows below the last window
+    yRow += bytes((oh - rowsIn) * ow);
+  }
+  return sum;
+}
+
+/** sum + part for the max path's NaN check; the average path keeps no sum. */
+@inline function nanSum(sum: v128, part: v128, avg: bool): v128 {
+  return avg ? sum : f32x4.add(sum, part);
+}
+
+/** Outputs ox … ox + 3: maxPool2x2s2Four, or the average (the scalar order of adds, then × ¼, exact) and zero. */
+@inline function pool2x2s2Four(r0: usize, r1: usize, yRow: usize, ox: i32, avg: bool): v128 {
+  if (!avg) return maxPool2x2s2Four(r0, r1, yRow, ox);
+  const at = bytes(2 * ox);
+  v128.store(yRow + bytes(ox), f32x4.mul(avgRowS2(r1 + at, avgRowS2(r0 + at, f32x4.splat(0), 2), 2), f32x4.splat(0.25)));
+  return f32x4.splat(0);
+}
+
+/**
+ * Outputs ox and ox + 1 of a 2×2 stride-2 row from input rows r0 and r1: one vector holds both
+ * rows' four cells, [r0 even, r0 even, r1 even, r1 even] against the odd ones. Max: each row's
+ * pair, then the two rows, as maxPool2x2s2Four; returns the sum of the 8 cells. Average: +0, row 0
+ * even, odd, row 1 even, odd (the scalar order), × ¼; returns zero.
+ */
+@inline function pool2x2s2Two(r0: usize, r1: usize, yRow: usize, ox: i32, avg: bool): v128 {
+  const at = bytes(ox * 2), p = v128.load(r0 + at), q = v128.load(r1 + at);
+  const even = v128.shuffle<f32>(p, q, 0, 2, 4, 6), odd = v128.shuffle<f32>(p, q, 1, 3, 5, 7);
+  if (avg) {
+    const top = f32x4.add(f32x4.add(f32x4.splat(0), even), odd);
+    const s = f32x4.add(f32x4.add(top, v128.shuffle<f32>(even, even, 2, 3, 2, 3)), v128.shuffle<f32>(odd, odd, 2, 3, 2, 3));
+    v128.store64_lane(yRow + bytes(ox), f32x4.mul(s, f32x4.splat(0.25)), 0);
+    return f32x4.splat(0);
+  }
+  const rows = f32x4.pmax(even, odd);
+  v128.store64_lane(yRow + bytes(ox), f32x4.pmax(rows, v128.shuffle<f32>(rows, rows, 2, 3, 2, 3)), 0);
+  return f32x4.add(p, q);
+}
+
 /** Whether any of the n floats at p is NaN. */
 function planeHasNaN(p: usize, n: i32): bool {
   for (let i = 0; i < n; i++) {
@@ -194,18 +240,6 @@ function planeHasNaN(p: usize, n: i32): bool {
     if (v != v) return true;
   }
   return false;
-}
-
-/**
- * Outputs ox and ox + 1 of a 2×2 stride-2 row from input rows r0 and r1: one vector holds both
- * rows' four cells, [r0 even, r0 even, r1 even, r1 even] against the odd ones, then the two rows,
- * as maxPool2x2s2Four. Returns the sum of the 8 cells.
- */
-@inline function maxPool2x2s2Two(r0: usize, r1: usize, yRow: usize, ox: i32): v128 {
-  const at = bytes(ox * 2), p = v128.load(r0 + at), q = v128.load(r1 + at);
-  const rows = f32x4.pmax(v128.shuffle<f32>(p, q, 0, 2, 4, 6), v128.shuffle<f32>(p, q, 1, 3, 5, 7));
-  v128.store64_lane(yRow + bytes(ox), f32x4.pmax(rows, v128.shuffle<f32>(rows, rows, 2, 3, 2, 3)), 0);
-  return f32x4.add(p, q);
 }
 
 /**
@@ -461,6 +495,10 @@ export function avgPool2dForward(x: usize, y: usize, n: i32, c: i32, h: i32, w: 
   if (n <= 0 || c <= 0 || oh <= 0 || ow <= 0 || h <= 0 || w <= 0) return;
   const planes = n * c, inPlane = h * w;
   if (ASC_FEATURE_SIMD) {
+    if (kh == 2 && kw == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0) {
+      avgPool2x2s2(x, y, planes, h, w, oh, ow, countIncludePad);
+      return;
+    }
     if (kh == kw && strideH == 2 && strideW == 2 && padH <= 1 && padW <= 1 && (padW == 0 || w >= 8)
         && min(ow, (w - kw + padW) / 2 + 1) >= 4) {
       if (kw == 2) { avgPoolS2(x, y, planes, h, w, oh, ow, 2, padH, padW, countIncludePad); return; }
@@ -505,6 +543,27 @@ export function avgPool2dForward(x: usize, y: usize, n: i32, c: i32, h: i32, w: 
         }
       }
       for (; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, rows, kw, strideW, padW, w, countIncludePad);
+    }
+  }
+}
+
+/**
+ * 2×2 stride 2 without padding, laid out as maxPool2x2s2 (rows instantiated per full mod 4, a
+ * row's last one or two outputs as one vector of both input rows, no per-plane set-up): inside
+ * windows divide by 4 (a multiply by ¼, exact) after adding in the scalar path's order; ceil mode's
+ * last row and column, and planes narrower than two outputs, go cell by cell.
+ */
+function avgPool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, includePad: bool): void {
+  const rowsIn = min(oh, h >> 1), full = min(ow, w >> 1);
+  if (full >= 2) pool2x2s2(x, y, planes, h, w, oh, ow, rowsIn, full, true);
+  const done = full >= 2 ? rowsIn : 0, cols = full >= 2 ? full : 0;
+  if (done < oh || cols < ow) {
+    for (let pl = 0; pl < planes; pl++) {
+      const xp = x + bytes(pl * h * w);
+      for (let oy = 0; oy < oh; oy++) {
+        const y0 = oy * 2, yRow = y + bytes((pl * oh + oy) * ow), kiHi = min(2, h - y0), rows = divSpan(y0, 2, h, 0, includePad);
+        for (let ox = oy < done ? cols : 0; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, 0, kiHi, rows, 2, 2, 0, w, includePad);
+      }
     }
   }
 }
