@@ -35,6 +35,8 @@ const HINTS: Record<string, [string, string]> = {
   callback: ['callbacks', 'callbacks: [...]'],
   stop: ['end', 'end (Python\'s slice stop)'],
   filepath: ['path', 'path'],
+  transA: ['transposeA', 'transposeA (ONNX Gemm\'s transA)'],
+  transB: ['transposeB', 'transposeB (ONNX Gemm\'s transB)'],
 };
 
 function describe(v: unknown): string {
