@@ -57,7 +57,9 @@ const START_TIMEOUT_MS = 20_000;
  * 1.51 / 1.79 / 1.82 / 1.76 and 1.48 / 1.93 / 1.96 / 1.90; A·Bᵀ 64×256·784×256ᵀ 1.42 / 1.54 / 1.75
  * / 1.73 and 1.49 / 1.82 / 1.95 / 1.89; MNIST-CNN inference 1.54 / 1.66 / 1.70 / 1.66 and 1.53 /
  * 1.54 / 1.54 / 1.53; its training step 1.57 / 1.59 / 1.58 / 1.51 and 1.44 / 1.45 / 1.44 / 1.39.
- * 8 per thread lost on every case (GEMM 512³ 1.57, 64×784·784×256 1.30).
+ * 8 per thread lost on every case (GEMM 512³ 1.57, 64×784·784×256 1.30). (Measured before the
+ * kernels' grain, gemm.ts PART_MIN: a narrow GEMM now leaves the chunks beyond its 64-column parts
+ * empty, so 64×784·784×256 runs 4 chunks, not 6.)
  */
 export const CHUNKS_PER_THREAD = 3;
 
@@ -253,7 +255,11 @@ export class Pool {
    * chunk's length. Zero pointers stay zero.
    */
   runRange(op: string, name: KernelName, args: readonly number[], strides: readonly number[], countArg: number, units: number, align: number): void {
-    if (this.perThread === 0) return void this.core[name](...args);
+    if (this.perThread === 0) {
+      const whole = args.slice();
+      whole[countArg] = units;
+      return void this.core[name](...whole);
+    }
     const i32 = this.i32;
     for (let a = 0; a < args.length; a++) i32[STRIDES + a] = strides[a] ?? 0;
     i32[COUNT_ARG] = countArg;
