@@ -209,7 +209,7 @@ function pool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow:
 @inline function pool2x2s2Four(r0: usize, r1: usize, yRow: usize, ox: i32, avg: bool): v128 {
   if (!avg) return maxPool2x2s2Four(r0, r1, yRow, ox);
   const at = bytes(2 * ox);
-  v128.store(yRow + bytes(ox), f32x4.mul(avgRowS2(r1 + at, avgRowS2(r0 + at, f32x4.splat(0), 2), 2), f32x4.splat(0.25)));
+  v128.store(yRow + bytes(ox), f32x4.mul(avgRowS2(r1 + at, avgRowS2(r0 + at, f32x4.splat(0), 2, false), 2, false), f32x4.splat(0.25)));
   return f32x4.splat(0);
 }
 
@@ -295,10 +295,12 @@ function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
       continue;
     }
     let sum = f32x4.splat(0);
-    if (padW == 1) sum = maxStrip3x3s2(xp, yp, h, w, oh, ow, padH, padW, rowsIn, 0, true, sum);
+    if (padW == 1) sum = maxStrip3x3s2(xp, yp, h, w, oh, ow, padH, padW, rowsIn, 0, EDGE, sum);
     if (first <= last) {
       for (let ox = first; ; ox = min(ox + 4, last)) {
-        sum = maxStrip3x3s2(xp, yp, h, w, oh, ow, padH, padW, rowsIn, ox, false, sum);
+        // a strip whose rows have 3 floats past its last window column reads them in one load
+        if (2 * ox - padW + 11 < w) sum = maxStrip3x3s2(xp, yp, h, w, oh, ow, padH, padW, rowsIn, ox, WIDE, sum);
+        else sum = maxStrip3x3s2(xp, yp, h, w, oh, ow, padH, padW, rowsIn, ox, INSIDE, sum);
         if (ox == last) break;
       }
     }
@@ -318,14 +320,14 @@ function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
  * x0 … x0 + 7 of every input row it read.
  */
 @inline function maxStrip3x3s2(xp: usize, yp: usize, h: i32, w: i32, oh: i32, ow: i32, padH: i32, padW: i32,
-                               rowsIn: i32, ox: i32, edge: bool, sum: v128): v128 {
-  const col = xp + bytes(edge ? 0 : 2 * ox - padW), rowBytes = bytes(w);
-  let top = maxRowAt(col, edge); // row max(−padH, 0) = 0
+                               rowsIn: i32, ox: i32, kind: i32, sum: v128): v128 {
+  const col = xp + bytes(kind == EDGE ? 0 : 2 * ox - padW), rowBytes = bytes(w);
+  let top = maxRowAt(col, kind); // row max(−padH, 0) = 0
   sum = f32x4.add(sum, f32x4.add(v128.load(col), v128.load(col, 16)));
   let yRow = yp + bytes(ox), rb = col + bytes((1 - padH) * w);
   for (let oy = 0; oy < rowsIn; oy++, yRow += bytes(ow), rb += 2 * rowBytes) {
     const rc = rb + rowBytes;
-    const mb = maxRowAt(rb, edge), mc = maxRowAt(rc, edge);
+    const mb = maxRowAt(rb, kind), mc = maxRowAt(rc, kind);
     v128.store(yRow, f32x4.pmax(f32x4.pmax(top, mb), mc));
     top = mc;
     sum = f32x4.add(sum, sum8(rb, rc));
@@ -333,8 +335,8 @@ function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
   for (let oy = rowsIn; oy < oh; oy++, yRow += bytes(ow)) {
     const y0 = 2 * oy - padH;
     const rb = col + bytes(min(y0 + 1, h - 1) * w), rc = col + bytes(min(y0 + 2, h - 1) * w);
-    const mc = maxRowAt(rc, edge);
-    v128.store(yRow, f32x4.pmax(f32x4.pmax(top, maxRowAt(rb, edge)), mc));
+    const mc = maxRowAt(rc, kind);
+    v128.store(yRow, f32x4.pmax(f32x4.pmax(top, maxRowAt(rb, kind)), mc));
     top = mc;
     sum = f32x4.add(sum, sum8(rb, rc));
   }
@@ -362,9 +364,16 @@ function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
   return f32x4.pmax(f32x4.pmax(c0, c1), c2);
 }
 
-/** maxRowEdge(r) for the padded left strip, else maxRow3s2 at r. */
-@inline function maxRowAt(r: usize, edge: bool): v128 {
-  return edge ? maxRowEdge(r) : maxRow3s2(r, v128.load(r), v128.load(r, 16));
+/** Strips of maxPool3x3s2: outputs 0–3 with the padded column −1; inside; inside with 3 more columns in the row. */
+const EDGE = 0, INSIDE = 1, WIDE = 2;
+
+/** maxRowEdge(r) for the padded left strip, else maxRow3s2 at r; WIDE takes columns 2, 4, 6, 8 from the evens and one load of columns 8–11. */
+@inline function maxRowAt(r: usize, kind: i32): v128 {
+  if (kind == EDGE) return maxRowEdge(r);
+  const p = v128.load(r), q = v128.load(r, 16);
+  if (kind == INSIDE) return maxRow3s2(r, p, q);
+  const c0 = v128.shuffle<f32>(p, q, 0, 2, 4, 6), c1 = v128.shuffle<f32>(p, q, 1, 3, 5, 7);
+  return f32x4.pmax(f32x4.pmax(c0, c1), v128.shuffle<f32>(c0, v128.load(r, 32), 1, 2, 3, 4));
 }
 
 /** Four adjacent outputs whose windows lie inside the row (stride 1 or 2), in scan order. */
@@ -598,8 +607,13 @@ function avgPool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
       if (first <= last) {
         for (let ox = first; ; ox = min(ox + 4, last)) {
           const at = bytes(2 * ox - padW);
-          let s = avgRowS2(r1 + at, avgRowS2(r0 + at, f32x4.splat(0), k), k);
-          if (k == 3) s = avgRowS2(r2 + at, s, k);
+          let s: v128;
+          if (k == 3 && 2 * ox - padW + 11 < w) { // 3 floats past the group's last column: one load for them
+            s = avgRowS2(r2 + at, avgRowS2(r1 + at, avgRowS2(r0 + at, f32x4.splat(0), 3, true), 3, true), 3, true);
+          } else {
+            s = avgRowS2(r1 + at, avgRowS2(r0 + at, f32x4.splat(0), k, false), k, false);
+            if (k == 3) s = avgRowS2(r2 + at, s, k, false);
+          }
           v128.store(yRow + bytes(ox), k == 2 ? f32x4.mul(s, inv) : f32x4.div(s, full));
           if (ox == last) break;
         }
@@ -623,17 +637,24 @@ function avgPool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
   }
   for (let ox = first; ox <= last; ox = ox == last ? hi : min(ox + 4, last)) {
     let s = f32x4.splat(0);
-    for (let r = r0 + bytes(2 * ox - padW), ki = kiLo; ki < kiHi; ki++, r += bytes(w)) s = avgRowS2(r, s, k);
+    for (let r = r0 + bytes(2 * ox - padW), ki = kiLo; ki < kiHi; ki++, r += bytes(w)) s = avgRowS2(r, s, k, false);
     v128.store(yRow + bytes(ox), f32x4.div(s, div));
   }
   for (let ox = hi; ox < ow; ox++) avgPoolCell(xp, yRow, ox, y0, kiLo, kiHi, rows, k, 2, padW, w, includePad);
 }
 
-/** s + one input row's cells of four k-wide stride-2 windows starting at r, left to right. */
-@inline function avgRowS2(r: usize, s: v128, k: i32): v128 {
-  const p = v128.load(r), q = v128.load(r, 16);
-  s = f32x4.add(f32x4.add(s, v128.shuffle<f32>(p, q, 0, 2, 4, 6)), v128.shuffle<f32>(p, q, 1, 3, 5, 7));
-  if (k == 3) s = f32x4.add(s, v128.shuffle<f32>(v128.load(r, 8), v128.load(r, 20), 0, 2, 5, 7)); // columns 2, 4, 6, 8
+/**
+ * s + one input row's cells of four k-wide stride-2 windows starting at r, left to right. wide (k = 3,
+ * the row holds columns up to 11): columns 2, 4, 6, 8 from the evens and one load of columns 8–11,
+ * else from two loads that end at column 8.
+ */
+@inline function avgRowS2(r: usize, s: v128, k: i32, wide: bool): v128 {
+  const p = v128.load(r), q = v128.load(r, 16), even = v128.shuffle<f32>(p, q, 0, 2, 4, 6);
+  s = f32x4.add(f32x4.add(s, even), v128.shuffle<f32>(p, q, 1, 3, 5, 7));
+  if (k == 3) {
+    s = f32x4.add(s, wide ? v128.shuffle<f32>(even, v128.load(r, 32), 1, 2, 3, 4)
+      : v128.shuffle<f32>(v128.load(r, 8), v128.load(r, 20), 0, 2, 5, 7));
+  }
   return s;
 }
 
