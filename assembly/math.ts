@@ -65,13 +65,13 @@ const S5: f32 = 0.008304822258651257;
 // one every iteration (movq + vmovq + vpunpcklqdq, seen with --print-wasm-code), 33 of the ~60
 // instructions of the exp loop; a load is one instruction from L1. exp 64 000 floats: 108 → 45 µs.
 export const K_EXP_LO = 0, K_EXP_HI = 1, K_LOG2E = 2, K_MAGIC = 3, K_LN2_HI = 4, K_LN2_LO = 5, K_C5 = 6, K_C4 = 7,
-  K_C3 = 8, K_C2 = 9, K_C1 = 10, K_ONE = 11, K_EXPM1_LO = 12, K_TANH_SAT = 13, K_MINUS_TWO = 14, K_TWO = 15,
-  K_SIGN = 16, K_S5 = 17, K_S4 = 18, K_S3 = 19, K_S2 = 20, K_S1 = 21;
+  K_C3 = 8, K_C2 = 9, K_C1 = 10, K_ONE = 11, K_EXPM1_LO = 12, K_TANH_SAT = 13, K_MINUS_TWO = 14,
+  K_SIGN = 15, K_S5 = 16, K_S4 = 17, K_S3 = 18, K_S2 = 19, K_S1 = 20;
 const VK: usize = memory.data<f32>([
   EXP_LO, EXP_LO, EXP_LO, EXP_LO, EXP_HI, EXP_HI, EXP_HI, EXP_HI, LOG2E, LOG2E, LOG2E, LOG2E,
   MAGIC, MAGIC, MAGIC, MAGIC, LN2_HI, LN2_HI, LN2_HI, LN2_HI, LN2_LO, LN2_LO, LN2_LO, LN2_LO,
   C5, C5, C5, C5, C4, C4, C4, C4, C3, C3, C3, C3, C2, C2, C2, C2, C1, C1, C1, C1, 1, 1, 1, 1,
-  EXPM1_LO, EXPM1_LO, EXPM1_LO, EXPM1_LO, TANH_SAT, TANH_SAT, TANH_SAT, TANH_SAT, -2, -2, -2, -2, 2, 2, 2, 2,
+  EXPM1_LO, EXPM1_LO, EXPM1_LO, EXPM1_LO, TANH_SAT, TANH_SAT, TANH_SAT, TANH_SAT, -2, -2, -2, -2,
   -0.0, -0.0, -0.0, -0.0, S5, S5, S5, S5, S4, S4, S4, S4, S3, S3, S3, S3, S2, S2, S2, S2, S1, S1, S1, S1,
 ], 16);
 
@@ -146,7 +146,7 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
     case B_EXP: return f32x4.pmin(f32x4.pmax(x, vk(K_EXP_LO)), vk(K_EXP_HI));
     case B_EXP_SHIFT: case B_EXP_SHIFT_IN: return f32x4.sub(x, shift); // ≤ 0 (or NaN): only the lower bound matters
     case B_SIGMOID: return v128.or(x, vk(K_SIGN)); // −|x|
-    case B_TANH: return f32x4.pmax(f32x4.mul(f32x4.pmin(f32x4.abs(x), vk(K_TANH_SAT)), vk(K_MINUS_TWO)), vk(K_EXPM1_LO));
+    case B_TANH: return f32x4.pmax(f32x4.mul(f32x4.pmin(v128.andnot(x, vk(K_SIGN)), vk(K_TANH_SAT)), vk(K_MINUS_TWO)), vk(K_EXPM1_LO)); // |x|: see tanh4
   }
   unreachable();
   return x;
@@ -164,7 +164,7 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
     }
     case B_TANH: {
       const m = f32x4.add(f32x4.mul(ts, p), f32x4.sub(s, one));
-      return v128.bitselect(x, f32x4.div(f32x4.neg(m), f32x4.add(m, vk(K_TWO))), vk(K_SIGN));
+      return v128.bitselect(x, f32x4.div(m, f32x4.sub(vk(K_MINUS_TWO), m)), vk(K_SIGN));
     }
   }
   unreachable();
@@ -241,11 +241,14 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
   return f32x4.add(f32x4.mul(f32x4.mul(t, s), p), f32x4.sub(s, vk(K_ONE)));
 }
 
-/** tanh per lane: tanh|x| = −m/(m + 2) with m = e^(−2|x|) − 1, then the sign of x. */
+/** tanh per lane: tanh|x| = −m/(m + 2) = m/(−2 − m) with m = e^(−2|x|) − 1, then the sign of x. */
 @inline export function tanh4(x: v128): v128 {
-  const ax = f32x4.pmin(f32x4.abs(x), vk(K_TANH_SAT));
+  // |x| and the negation below without f32x4.abs/neg: V8 rebuilds their sign-mask constant on
+  // every use (pcmpeqd + a shift + the and/xor: 3 instructions where the table's mask makes 1).
+  // tanh 64 000 floats, kernel alone, side by side: 66.1 → 61.6 µs (the negation), the bits unchanged
+  const ax = f32x4.pmin(v128.andnot(x, vk(K_SIGN)), vk(K_TANH_SAT));
   const m = expm1Neg4(f32x4.mul(ax, vk(K_MINUS_TWO)));
-  const y = f32x4.div(f32x4.neg(m), f32x4.add(m, vk(K_TWO)));
+  const y = f32x4.div(m, f32x4.sub(vk(K_MINUS_TWO), m)); // −m/(m + 2) to the bit: IEEE + and / are sign-symmetric
   return v128.bitselect(x, y, vk(K_SIGN)); // copysign(y, x)
 }
 
@@ -321,7 +324,7 @@ export const B_EXP = 0, B_EXP_SHIFT = 1, B_SIGMOID = 2, B_TANH = 3, B_EXP_SHIFT_
 @inline export function tanhf(x: f32): f32 {
   const ax = pminf(abs<f32>(x), TANH_SAT);
   const m = expm1Negf(ax * -2);
-  const y = -m / (m + 2);
+  const y = m / (-2 - m);
   return copysign<f32>(y, x);
 }
 
