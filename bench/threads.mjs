@@ -148,7 +148,7 @@ export function report(rows, { fmt, table }) {
   const peerCols = ['ort-web', 'tfjs-wasm'];
   const ceiling = (r) => (r.ceiling ? best.map((b) => cell(r.ceiling[b]?.ratio ?? null)).join(' / ') : '—');
   table(['case', ...best.map((b) => `${b} ${N}÷1`), `machine: ${N} processes ÷ 1`, 'ort-web ÷1', 'tfjs-wasm ÷1', ...peerCols.map((p) => `÷ ${p} ×${N}`)],
-    rows.filter((r) => !['startup', 'anatomy'].includes(r.tags?.threads)).map((r) => [r.case,
+    rows.filter((r) => !['startup', 'startup-up', 'anatomy'].includes(r.tags?.threads)).map((r) => [r.case,
       ...best.map((b) => cell(ratio(r, `${b} ×${N}`, `${b} ×1`))), ceiling(r),
       ...peerCols.map((p) => cell(ratio(r, `${p} ×${N}`, `${p} ×1`))),
       ...peerCols.map((p) => best.map((b) => cell(ratio(r, `${b} ×${N}`, `${p} ×${N}`))).join(' / ')),
@@ -175,9 +175,11 @@ export function report(rows, { fmt, table }) {
       targets.push(target(`×${N} ≥ ${min}× ${peer} ×${N}`, r, min, (b) => ratio(r, `${b} ×${N}`, `${peer} ×${N}`)));
     }
   }
-  for (const r of rows.filter((q) => q.tags?.threads === 'startup' && q.where === 'node')) {
+  // both readings of start-up: until ops can run (init() returns) and until they run on every thread
+  for (const r of rows.filter((q) => ['startup', 'startup-up'].includes(q.tags?.threads) && q.where === 'node')) {
     const v = r.results[Object.keys(r.results).find((k) => k.endsWith(`×${N}`))]?.median ?? null;
-    targets.push({ target: 'pool start-up ≤ 50 ms (Node)', case: r.case, min: 50, values: { 'simdnet-simd': v }, met: { 'simdnet-simd': v != null && v <= 50 } });
+    const what = r.tags.threads === 'startup' ? 'init() returns' : 'every worker up';
+    targets.push({ target: `pool start-up ≤ 50 ms (Node; ${what})`, case: r.case, min: 50, values: { 'simdnet-simd': v }, met: { 'simdnet-simd': v != null && v <= 50 } });
   }
   return targets;
 

@@ -92,7 +92,8 @@ export class Pool {
   /** Settles when every worker is up (resolved already unless Launch.start handed the pool out early); never rejects. */
   readonly ready: Promise<void>;
 
-  private constructor(private readonly core: Core, private readonly ctrl: number, private readonly workers: Handle[], ready: Promise<void>) {
+  private constructor(private readonly core: Core, private readonly ctrl: number, private readonly workers: Handle[], ready: Promise<void>,
+                      private readonly up: () => number) {
     this.ready = ready.catch(() => {});
     this.threads = workers.length + 1;
     this.i32 = new Int32Array(core.memory.buffer, ctrl, CTRL_INTS);
@@ -122,8 +123,8 @@ export class Pool {
   }
 
   /** The pool of `launch`'s workers, which have instantiated the module on the memory once `ready` settles (Launch.start). */
-  static create(core: Core, ctrl: number, workers: Handle[], ready: Promise<void>): Pool {
-    return new Pool(core, ctrl, workers, ready);
+  static create(core: Core, ctrl: number, workers: Handle[], ready: Promise<void>, up: () => number = () => workers.length): Pool {
+    return new Pool(core, ctrl, workers, ready, up);
   }
 
   /** Ends the workers (they are blocked in Atomics.wait: wake them with a stop job first) and frees the pool's memory. */
@@ -136,6 +137,11 @@ export class Pool {
     Atomics.notify(this.i32, SEQ);
     for (const w of this.workers) w.terminate();
     for (let t = 1; t < this.threads; t++) if (this.wsPtr[t]) this.core.free(this.wsPtr[t]);
+  }
+
+  /** Workers that have not instantiated the module yet (Node hands the pool out before they are up); they join jobs once they are. */
+  starting(): number {
+    return this.closed ? 0 : this.workers.length - this.up();
   }
 
   /** Bytes the workers' workspaces hold (the calling thread's is the core's own). */
@@ -396,7 +402,9 @@ export class Launch {
       up = Promise.race([Promise.all(this.workers.map((w) => w.ready)), timeout]).then(() => {}).finally(() => clearTimeout(timer));
       if (lost && this.early) {
         up.catch((err: Error) => lost(err.message));
-        return Pool.create(core, ctrl, this.workers.map((w) => w.handle), up);
+        let count = 0;
+        for (const w of this.workers) w.ready.then(() => { count++; }, () => {});
+        return Pool.create(core, ctrl, this.workers.map((w) => w.handle), up, () => count);
       }
       await up;
     } catch (err) {

@@ -343,7 +343,9 @@ describe('start-up (Node)', () => {
     expectSameBits([product(), product()], [expected, expected], 'before the worker is up');
     expect(up).toBe(false);
     expect(pool.jobsRun()[1]).toBe(0);
+    expect(pool.starting()).toBe(1);
     await pool.ready;
+    expect(pool.starting()).toBe(0);
     let rounds = 0;
     while (pool.jobsRun()[1] === 0 && rounds++ < 400) {
       expectSameBits([product()], [expected], 'once the worker is up');
@@ -366,6 +368,17 @@ describe('start-up (Node)', () => {
     pool.runParts('test', 'gemm', [pa, pa, pc, 128, 128, 128, 0, 0, 0, 0]);
     pool.terminate();
     [pa, pc].forEach(freeBytes);
+  });
+
+  it('runtimeInfo() counts the workers still booting after init() (threadsStarting), and drops the field once they are up', async () => {
+    await init({ variant: 'simd', threads: 3 });
+    const first = runtimeInfo();
+    expect(first.threads).toBe(3);
+    if (first.threadsStarting !== undefined) expect(first.threadsStarting).toBeGreaterThanOrEqual(1);
+    expect(first.threadsStarting ?? 0).toBeLessThanOrEqual(2);
+    await threadPool()!.ready;
+    expect(runtimeInfo().threadsStarting).toBeUndefined();
+    expect('threadsStarting' in runtimeInfo()).toBe(false);
   });
 
   it('a worker script that does not exist fails init() before anything is spawned', async () => {
