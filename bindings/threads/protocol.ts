@@ -181,10 +181,10 @@ export function kernelsOf(exports: Record<string, any>): Kernels {
  * that throws stops everyone from starting another (NEXT set past the end) and propagates.
  */
 export function runChunks(i32: Int32Array, f64: Float64Array, k: Kernels, args: readonly number[], times: number): number {
-  const kernel = i32[KERNEL], chunks = i32[CHUNKS], n = args.length;
+  const kernel = i32[KERNEL], chunks = i32[CHUNKS], n = args.length, part = i32[MODE] === MODE_PART;
   const call = args.slice();
   let fn: Kernel, units = 0, align = 1, countArg = 0;
-  if (i32[MODE] === MODE_PART) {
+  if (part) {
     fn = k.part[kernel]!;
     call.push(0, chunks);
   } else {
@@ -200,7 +200,7 @@ export function runChunks(i32: Int32Array, f64: Float64Array, k: Kernels, args: 
       if (c >= chunks) break;
       if (times >= 0 && ran === 0) f64[times + 1] = clock();
       ran++;
-      if (i32[MODE] === MODE_PART) {
+      if (part) {
         call[n] = c;
       } else {
         const lo = splitAt(units, align, c, chunks), hi = splitAt(units, align, c + 1, chunks);
