@@ -95,6 +95,19 @@ export function rate(t, workPerCall, scale) {
   return { median: workPerCall / t.median / scale, min: workPerCall / t.max / scale, max: workPerCall / t.min / scale, samples: t.samples, reps: t.reps, ms: t.median };
 }
 
+/**
+ * After init({ threads: N }): resolves once every worker of the pool is up. In Node init() returns
+ * before the workers have booted (~50 ms), and until they are up the ops run on fewer threads: a
+ * case timed at once would measure that (a GEMM's first ~60 calls ran on the calling thread alone).
+ */
+export async function threadsUp(runtimeInfo, timeoutMs = 5000) {
+  const until = performance.now() + timeoutMs;
+  while (runtimeInfo().threadsStarting) {
+    if (performance.now() > until) throw new Error(`the pool's workers were not up within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 /** A raw instance of one build of the compute core (no tensors), for kernel benchmarks. */
 export async function rawCore(variant) {
   const bytes = await wasmBytes(variant);

@@ -6,8 +6,9 @@
 // job into N·k chunks that the threads take from a counter (k = 1: the static split).
 // Run under vite-node (it reaches the pool's bench hooks in bindings/, which the package does not export):
 //   node --experimental-wasm-relaxed-simd node_modules/vite-node/vite-node.mjs bench/pool-chunks.mjs [--quick] [--k 1,2,4]
-import { init, reset, seed, tensor, nn, loss, optim, tidy, noGrad } from '../bindings/index.ts';
+import { init, reset, runtimeInfo, seed, tensor, nn, loss, optim, tidy, noGrad } from '../bindings/index.ts';
 import { wasm, threadPool, allocBytes, freeBytes } from '../bindings/runtime.ts';
+import { threadsUp } from './lib.mjs';
 import { sequential, cnn, initialParams, batchData } from './models.mjs';
 
 const N = Number(process.env.BENCH_THREADS ?? 2);
@@ -20,6 +21,7 @@ const variant = process.env.BENCH_VARIANT ?? 'relaxed';
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
 await init({ variant, threads: N });
+await threadsUp(runtimeInfo);
 const pool = threadPool();
 const K = wasm('bench');
 

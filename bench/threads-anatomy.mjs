@@ -7,8 +7,9 @@
 // processes side by side) plus what cutting the job into chunks costs (each GEMM chunk packs its
 // own share of A); the rest of the call beyond the longest busy span, and the workers' wake-up,
 // are the pool's own cost.
-import { init, reset } from '../bindings/index.ts';
+import { init, reset, runtimeInfo } from '../bindings/index.ts';
 import { wasm, threadPool, allocBytes, freeBytes } from '../bindings/runtime.ts';
+import { threadsUp } from './lib.mjs';
 
 const N = Number(process.env.BENCH_THREADS ?? 2);
 const quick = process.argv.includes('--quick');
@@ -26,6 +27,7 @@ for (const r of Object.values(rows)) Object.assign(r, { group: 'threads', where:
 const { supportedVariants } = await import('../bindings/runtime.ts');
 for (const variant of supportedVariants().filter((v) => v !== 'scalar')) {
   await init({ variant, threads: N });
+  await threadsUp(runtimeInfo);
   const K = wasm('bench'), pool = threadPool();
   const M = 512;
   const a = allocBytes(M * M * 4, 'a'), b = allocBytes(M * M * 4, 'b'), c = allocBytes(M * M * 4, 'c');

@@ -15,10 +15,10 @@
 import * as lib from '../bindings/index.ts';
 import { wasm, threadPool } from '../bindings/runtime.ts';
 import { SPLIT_MIN, NS_PER_ELEMENT } from '../bindings/threads/kernels.ts';
-import { randomData } from './lib.mjs';
+import { randomData, threadsUp } from './lib.mjs';
 import { mlp, cnn, initialParams, batchData, sequential } from './models.mjs';
 
-const { init, reset, seed, tensor, nn, ops, loss, optim, tidy, noGrad } = lib;
+const { init, reset, runtimeInfo, seed, tensor, nn, ops, loss, optim, tidy, noGrad } = lib;
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
 const quick = argv.includes('--quick');
@@ -97,6 +97,7 @@ if (argv.includes('--compare-thresholds')) {
   const now = { ...NS_PER_ELEMENT }, flat = (SPLIT_MIN.micros * 1000) / (1 << 18);
   const set = (before) => { for (const k of Object.keys(now)) NS_PER_ELEMENT[k] = before ? flat : now[k]; };
   await init({ variant, threads: N });
+  await threadsUp(runtimeInfo);
   for (const name of Object.keys(CASES).filter((c) => !only || only.split(',').includes(c))) {
     const c = CASES[name]();
     const t = { true: [], false: [] };
@@ -122,6 +123,7 @@ const names = Object.keys(CASES).filter((c) => !only || only.split(',').includes
 for (let round = 0; round < ROUNDS; round++) {
   for (const T of round % 2 ? [N, 1] : [1, N]) {
     await init({ variant, threads: T });
+    await threadsUp(runtimeInfo);
     if (opt('--spin', null) !== null) threadPool()?.spinMicros(Number(opt('--spin', null)));
     for (const name of names) {
       const c = CASES[name]();

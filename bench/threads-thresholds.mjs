@@ -5,8 +5,9 @@
 // Run under vite-node (it reaches bindings/):
 //   node --experimental-wasm-relaxed-simd node_modules/vite-node/vite-node.mjs bench/threads-thresholds.mjs [--quick] [--variant simd] [--family map,sgd,pool,gemm,conv]
 //   … --costs [--family maps]: one thread, each kernel's time alone per element (the cost model of kernels.ts)
-import { init, reset } from '../bindings/index.ts';
+import { init, reset, runtimeInfo } from '../bindings/index.ts';
 import { wasm, threadPool, allocBytes, freeBytes } from '../bindings/runtime.ts';
+import { threadsUp } from './lib.mjs';
 import { SPLIT_MIN } from '../bindings/threads/kernels.ts';
 
 const argv = process.argv.slice(2);
@@ -21,6 +22,7 @@ const saved = { ...SPLIT_MIN };
 
 const costs = argv.includes('--costs');
 await init({ variant, threads: costs ? 1 : N });
+await threadsUp(runtimeInfo);
 const K = wasm('thresholds'), pool = threadPool();
 if (!pool && !costs) throw new Error(`no pool at ${N} threads`);
 const heap = () => new Float32Array(K.memory.buffer);

@@ -3,18 +3,22 @@
 // through the raw compute core (bench/lib.mjs rawCore) for the transposed GEMMs and pooling, whose
 // kernels the API reaches only inside backward(). Every timed unit ends with the result copied out
 // of linear memory into a JS Float32Array, as the peers' dataSync()/session.run() do.
-import { rawCore } from '../lib.mjs';
+import { rawCore, threadsUp } from '../lib.mjs';
 import { simdnetEntry, packageVersion, envVar } from '../platform.mjs';
 import { sequential } from '../models.mjs';
 import { outSize } from '../reference.mjs';
 import { mnistResnet } from '../../examples/mnist-resnet/model.mjs';
 
 const lib = await import(/* @vite-ignore */ simdnetEntry);
-const { init, seed, tensor, nn, ops, loss, optim, tidy, noGrad, memory } = lib;
+const { init, runtimeInfo, seed, tensor, nn, ops, loss, optim, tidy, noGrad, memory } = lib;
 const version = packageVersion('simdnet');
 
 // The threads group (bench/threads.mjs) sets BENCH_THREADS; every other group runs one thread.
-const initOptions = (variant) => ({ variant, threads: Number(envVar('BENCH_THREADS') ?? 1) });
+// Every case starts from init() and waits until its workers are up (threadsUp).
+const start = async (variant) => {
+  await init({ variant, threads: Number(envVar('BENCH_THREADS') ?? 1) });
+  await threadsUp(runtimeInfo);
+};
 
 const cores = new Map();
 const core = async (variant) => {
@@ -25,7 +29,7 @@ const core = async (variant) => {
 export function simdnet(variant) {
   const cases = {
     async gemm({ m, n, k, tA, tB, a, b, api }) {
-      if (api) { await init(initOptions(variant)); return apiGemm({ m, n, k, tA, tB, a, b }); }
+      if (api) { await start(variant); return apiGemm({ m, n, k, tA, tB, a, b }); }
       const c = await core(variant), e = c.exports;
       const pa = c.put(a), pb = c.put(b), pc = c.put(new Float32Array(m * n));
       let out;
@@ -37,7 +41,7 @@ export function simdnet(variant) {
     },
 
     async dense({ rows, inF, outF, x, w, b }) {
-      await init(initOptions(variant));
+      await start(variant);
       const layer = new nn.Dense(inF, outF);
       layer.loadStateDict({ weight: w, bias: b });
       const xt = tensor(x, [rows, inF]);
@@ -50,7 +54,7 @@ export function simdnet(variant) {
     },
 
     async tensorOp({ op, rows, cols, x, b, bShape }) {
-      await init(initOptions(variant));
+      await start(variant);
       const xt = tensor(x, [rows, cols]), bt = b ? tensor(b, bShape) : null;
       const f = {
         sum0: () => ops.sum(xt, 0), sum1: () => ops.sum(xt, 1), mean1: () => ops.mean(xt, 1),
@@ -68,7 +72,7 @@ export function simdnet(variant) {
     },
 
     async activation({ op, rows, cols, x }) {
-      await init(initOptions(variant));
+      await start(variant);
       const xt = tensor(x, [rows, cols]);
       const f = ops[op];
       let out;
@@ -80,7 +84,7 @@ export function simdnet(variant) {
     },
 
     async convForward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias }) {
-      await init(initOptions(variant));
+      await start(variant);
       const xt = tensor(x, [n, cIn, h, w]), wt = tensor(weight, [cOut, cIn / groups, k, k]), bt = tensor(bias, [cOut]);
       let out;
       return {
@@ -91,7 +95,7 @@ export function simdnet(variant) {
     },
 
     async convBackward({ n, cIn, h, w, cOut, k, s, p, groups = 1, x, weight, bias, dy }) {
-      await init(initOptions(variant));
+      await start(variant);
       const xt = tensor(x, [n, cIn, h, w]).requireGrad(), wt = tensor(weight, [cOut, cIn / groups, k, k]).requireGrad();
       const bt = tensor(bias, [cOut]).requireGrad();
       const oh = outSize(h, k, s, p), ow = outSize(w, k, s, p);
@@ -109,7 +113,7 @@ export function simdnet(variant) {
     },
 
     async batchNorm({ n, c, h, w, x, gamma, beta, dy, eps }) {
-      await init(initOptions(variant));
+      await start(variant);
       const xt = tensor(x, [n, c, h, w]).requireGrad(), gt = tensor(gamma, [c]).requireGrad(), bt = tensor(beta, [c]).requireGrad();
       const dyt = tensor(dy, [n, c, h, w]);
       let out;
@@ -127,7 +131,7 @@ export function simdnet(variant) {
 
     // examples/mnist-resnet's training step (forward, loss, backward, SGD nesterov), with or without BN
     async resnetStep({ bn, batch, x, labels }) {
-      await init(initOptions(variant));
+      await start(variant);
       seed(1);
       const model = mnistResnet(nn, { bn });
       const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
@@ -168,7 +172,7 @@ export function simdnet(variant) {
     },
 
     async train({ model, params, x, labels, lr, momentum, dropout }) {
-      await init(initOptions(variant));
+      await start(variant);
       seed(1);
       const net = build(model, dropout);
       net.loadStateDict(params);
@@ -198,7 +202,7 @@ export function simdnet(variant) {
     },
 
     async infer({ model, params, x }) {
-      await init(initOptions(variant));
+      await start(variant);
       const net = build(model, false);
       net.loadStateDict(params);
       net.eval();
