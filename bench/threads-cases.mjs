@@ -15,7 +15,7 @@
 // bench/threads.mjs through threads-child.mjs, or a Chromium page); bench/threads.mjs spawns the
 // configurations and merges their rows: column `<library> ×<T>`.
 import { measureCase } from './harness.mjs';
-import { rate, randomData } from './lib.mjs';
+import { rate, randomData, timeSamples, timeSamplesAsync } from './lib.mjs';
 import { gemmJs, outSize, convJs, convBackwardJs } from './reference.mjs';
 import { mlp, cnn, initialParams, batchData, referenceStep, referenceLogits } from './models.mjs';
 import { envVar, simdnetEntry } from './platform.mjs';
@@ -126,6 +126,44 @@ export async function ceiling({ variants, windowMs, lines, say }) {
   }
   say('done');
 }
+
+/**
+ * simdnet's scaling in one process (the figure issue 10's floors are read from): rounds that
+ * alternate init({ threads: 1 }) and init({ threads: N }) (order flipped every round), each
+ * preparing the case afresh, waiting until the workers are up, warming and timing it for a window
+ * (median per call). Host speed drifts by 25% and more over the minutes between the separate
+ * configuration processes (the machine column read above 2× on two cores), and alternating in one
+ * process cancels it. Per case and variant: the median of each thread count's round medians,
+ * their ratio, and each round pair's ratio.
+ */
+export async function scaling({ variants, N, rounds, windowMs, say }) {
+  const { simdnet } = await import('./peers/simdnet.mjs');
+  for (const c of caseList()) {
+    for (const variant of variants) {
+      const impl = simdnet(variant);
+      const ms = { 1: [], [N]: [] };
+      for (let r = 0; r < rounds; r++) {
+        for (const T of r % 2 ? [N, 1] : [1, N]) {
+          process.env.BENCH_THREADS = String(T);
+          const p = await impl.cases[c.kind](c.spec);
+          try {
+            globalThis.gc?.();
+            const opts = { budgetMs: windowMs, minSamples: 5, maxSamples: 15 };
+            const t = p.async ? await timeSamplesAsync(p.run, opts) : timeSamples(p.run, opts);
+            ms[T].push(median(t.ms));
+          } finally {
+            await p.dispose();
+          }
+        }
+      }
+      const one = median(ms[1]), many = median(ms[N]);
+      say(JSON.stringify({ case: c.row.case, column: impl.name, ratio: one / many, ms1: one, msN: many, rounds: ms[1].map((t, i) => t / ms[N][i]) }));
+    }
+  }
+  process.env.BENCH_THREADS = String(N);
+}
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
 /**
  * Pool start-up, ms (simdnet only), two rows: init({ threads: T }) − init({ threads: 1 }) (what

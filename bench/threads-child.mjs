@@ -1,15 +1,22 @@
 // One configuration of the threads group (bench/threads.mjs), in its own process: BENCH_THREADS
 // threads for every library. Progress goes to stderr; the rows, as one JSON line, to stdout.
 // With BENCH_CEILING=<window ms>: one process of the machine's ceiling instead (threads-cases.mjs
-// ceiling()), talking to the parent in lines on stdin/stdout.
+// ceiling()), talking to the parent in lines on stdin/stdout. With BENCH_SCALING=<window ms>:
+// simdnet's 1 and BENCH_THREADS threads alternating in this one process (scaling()), a JSON line per case.
 import { createInterface } from 'node:readline';
-import { measure, ceiling } from './threads-cases.mjs';
+import { measure, ceiling, scaling } from './threads-cases.mjs';
 import { envVar } from './platform.mjs';
 
 const { supportedVariants } = await import('../dist/index.js');
 const variants = supportedVariants().filter((v) => v !== 'scalar');
 const windowMs = Number(envVar('BENCH_CEILING') ?? 0);
-if (windowMs > 0) {
+const scalingMs = Number(envVar('BENCH_SCALING') ?? 0);
+if (scalingMs > 0) {
+  await scaling({
+    variants, N: Number(envVar('BENCH_THREADS')), rounds: Number(envVar('BENCH_SCALING_ROUNDS') ?? 6), windowMs: scalingMs,
+    say: (line) => process.stdout.write(`${line}\n`),
+  });
+} else if (windowMs > 0) {
   const input = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   const only = envVar('BENCH_CEILING_VARIANTS')?.split(',') ?? variants;
   await ceiling({
