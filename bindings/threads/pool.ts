@@ -19,7 +19,7 @@
 // before the job is published (workspaces()), where running out is the named out-of-memory Error
 // and no kernel has run yet.
 import {
-  SEQ, JOIN, JOIN_OPEN, JOIN_INSIDE, JOINED, AWAIT_JOINS, STALL, STALL_MS, joinTag, KERNEL, MODE, CHUNKS, NEXT, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, spinWhile, WS, STRIDES,
+  SEQ, JOIN, JOIN_OPEN, JOIN_INSIDE, JOINED, AWAIT_JOINS, STALL, STALL_MS, joinTag, KERNEL, MODE, CHUNKS, NEXT, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, CALM_SPIN_US, CALM_SPIN_MICROS, SLEEPING, CONTENDED_UNTIL_F64, CONTENDED_MS, spinBudget, spinWhile, WS, STRIDES,
   ARGS_F64, MSG, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP,
   KERNELS, clock, kernelsOf, runChunks, type Kernels, type KernelName,
 } from './protocol.js';
@@ -63,6 +63,10 @@ const START_TIMEOUT_MS = 20_000;
  */
 export const CHUNKS_PER_THREAD = 3;
 
+/** How often (ms) the calling thread reads the load average, and by how much of a core per core it may exceed the cores before the machine counts as contended. */
+const LOAD_CHECK_MS = 250;
+const CONTENDED_LOAD = 0.25;
+
 const KERNEL_ID = new Map<string, number>(KERNELS.map((name, i) => [name, i]));
 
 /** Can this thread block in Atomics.wait? A browser's main thread cannot (it throws). */
@@ -88,12 +92,13 @@ export class Pool {
   private waitAll = false;
   private closed = false;
   private doneAt = 0;
+  private loadCheckAt = 0;
 
   /** Settles when every worker is up (resolved already unless Launch.start handed the pool out early); never rejects. */
   readonly ready: Promise<void>;
 
   private constructor(private readonly core: Core, private readonly ctrl: number, private readonly workers: Handle[], ready: Promise<void>,
-                      private readonly up: () => number) {
+                      private readonly up: () => number, private readonly load?: () => number) {
     this.ready = ready.catch(() => {});
     this.threads = workers.length + 1;
     this.i32 = new Int32Array(core.memory.buffer, ctrl, CTRL_INTS);
@@ -112,6 +117,7 @@ export class Pool {
    */
   static async launch(threads: number, workerUrl: URL | string): Promise<Launch> {
     const { spawn, early } = await spawner();
+    const load = await machineLoad();
     const workers: Spawned[] = [];
     try {
       for (let i = 1; i < threads; i++) workers.push(spawn(workerUrl));
@@ -119,12 +125,13 @@ export class Pool {
       for (const w of workers) w.handle.terminate();
       throw err;
     }
-    return new Launch(workers, early);
+    return new Launch(workers, early, load);
   }
 
   /** The pool of `launch`'s workers, which have instantiated the module on the memory once `ready` settles (Launch.start). */
-  static create(core: Core, ctrl: number, workers: Handle[], ready: Promise<void>, up: () => number = () => workers.length): Pool {
-    return new Pool(core, ctrl, workers, ready, up);
+  static create(core: Core, ctrl: number, workers: Handle[], ready: Promise<void>, up: () => number = () => workers.length,
+                load?: () => number): Pool {
+    return new Pool(core, ctrl, workers, ready, up, load);
   }
 
   /** Ends the workers (they are blocked in Atomics.wait: wake them with a stop job first) and frees the pool's memory. */
@@ -195,9 +202,14 @@ export class Pool {
     this.perThread = Math.max(0, Math.round(k));
   }
 
-  /** Bench hook: every thread's spin budget before it blocks, µs (protocol.ts SPIN_MICROS); 0 blocks at once. */
-  spinMicros(micros: number): void {
-    this.i32[SPIN_US] = Math.max(0, Math.min(1e6, Math.round(micros)));
+  /**
+   * Bench hook: every thread's spin budget before it blocks, µs, while the machine is contended
+   * (protocol.ts SPIN_MICROS) and while it is not (CALM_SPIN_MICROS); 0 blocks at once.
+   */
+  spinMicros(contended: number, calm = contended): void {
+    const clamp = (us: number) => Math.max(0, Math.min(1e6, Math.round(us)));
+    this.i32[SPIN_US] = clamp(contended);
+    this.i32[CALM_SPIN_US] = clamp(calm);
   }
 
   /**
@@ -309,11 +321,25 @@ export class Pool {
       f64.fill(NaN, TIMES_F64 + TIMES_PER_THREAD, TIMES_F64 + TIMES_PER_THREAD * this.threads); // a worker that never joins leaves NaN
       f64[TIMES_F64] = clock();
     }
+    if (this.load !== undefined) this.checkLoad();
     // Only the calling thread writes SEQ and opens jobs; nobody is inside: the last job's threads all left.
     const seq = i32[SEQ] + 1;
     Atomics.store(i32, JOIN, joinTag(seq) | JOIN_OPEN);
     Atomics.store(i32, SEQ, seq);
-    Atomics.notify(i32, SEQ);
+    if (Atomics.load(i32, SLEEPING) !== 0) Atomics.notify(i32, SEQ);
+  }
+
+  /**
+   * Where the system's load is known (Node): a machine with more runnable threads than cores
+   * counts as contended (protocol.ts CONTENDED_UNTIL_F64), whether or not a spin of ours was
+   * descheduled: a busy process beside the pool mostly takes the calling thread's core while a
+   * worker spins, which no worker sees. Read at most every LOAD_CHECK_MS.
+   */
+  private checkLoad(): void {
+    const now = clock();
+    if (now < this.loadCheckAt) return;
+    this.loadCheckAt = now + LOAD_CHECK_MS;
+    if (this.load!() > 1 + CONTENDED_LOAD) this.f64[CONTENDED_UNTIL_F64] = now + CONTENDED_MS;
   }
 
   /**
@@ -329,7 +355,7 @@ export class Pool {
       if (was === j) break;
       j = was;
     }
-    j = spinWhile(i32, JOIN, (v) => (v & JOIN_INSIDE) !== 0, i32[SPIN_US]);
+    j = spinWhile(i32, this.f64, JOIN, (v) => (v & JOIN_INSIDE) !== 0, spinBudget(i32, this.f64));
     if (this.canBlock) {
       while ((j & JOIN_INSIDE) !== 0) {
         Atomics.wait(i32, JOIN, j);
@@ -355,7 +381,7 @@ export class Pool {
   /** Before closing the job: waits until every worker has joined it (at most START_TIMEOUT_MS). */
   private awaitJoins(): void {
     const i32 = this.i32, until = performance.now() + START_TIMEOUT_MS, workers = this.threads - 1;
-    let n = spinWhile(i32, JOINED, (v) => v < workers, i32[SPIN_US]);
+    let n = spinWhile(i32, this.f64, JOINED, (v) => v < workers, spinBudget(i32, this.f64));
     while (n < workers && performance.now() < until) {
       if (this.canBlock) Atomics.wait(i32, JOINED, n, 100);
       n = Atomics.load(i32, JOINED);
@@ -369,7 +395,7 @@ export class Launch {
    * `early`: start() may hand out the pool before the workers are up (Node, where a worker's own
    * boot is most of the pool's start-up; see start()).
    */
-  constructor(private readonly workers: Spawned[], readonly early: boolean) {}
+  constructor(private readonly workers: Spawned[], readonly early: boolean, private readonly load?: () => number) {}
 
   /**
    * Sends every worker the module (a threads build), the memory, the control block and its index;
@@ -391,6 +417,7 @@ export class Launch {
     const i32 = new Int32Array(memory.buffer, ctrl, CTRL_INTS);
     i32.fill(0);
     i32[SPIN_US] = SPIN_MICROS;
+    i32[CALM_SPIN_US] = CALM_SPIN_MICROS;
     let up: Promise<void>;
     try {
       this.workers.forEach((w, i) => w.send({ module, memory, ctrl, index: i + 1 }));
@@ -404,7 +431,7 @@ export class Launch {
         up.catch((err: Error) => lost(err.message));
         let count = 0;
         for (const w of this.workers) w.ready.then(() => { count++; }, () => {});
-        return Pool.create(core, ctrl, this.workers.map((w) => w.handle), up, () => count);
+        return Pool.create(core, ctrl, this.workers.map((w) => w.handle), up, () => count, this.load);
       }
       await up;
     } catch (err) {
@@ -412,7 +439,7 @@ export class Launch {
       core.free(ctrl);
       throw err;
     }
-    return Pool.create(core, ctrl, this.workers.map((w) => w.handle), Promise.resolve());
+    return Pool.create(core, ctrl, this.workers.map((w) => w.handle), Promise.resolve(), undefined, this.load);
   }
 
   /** Ends the workers (the runtime they were spawned for did not come up). */
@@ -430,6 +457,14 @@ interface Spawned {
 }
 
 type Spawn = (url: URL | string) => Spawned;
+
+/** Node: the system's 1-minute load average per core (1: every core busy); elsewhere undefined. */
+async function machineLoad(): Promise<(() => number) | undefined> {
+  if (!isNode()) return undefined;
+  const os = await import('node:os');
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return () => os.loadavg()[0] / cores;
+}
 
 /** The worker's 'ready' (or its failure) as a promise that is awaited later. */
 function readiness(listen: (resolve: () => void, reject: (e: Error) => void) => void): Promise<void> {

@@ -5,7 +5,8 @@
 //
 //   caller: writes KERNEL, MODE, CHUNKS, the arguments (and for MODE_RANGE the strides, COUNT_ARG,
 //           UNITS, ALIGN), each worker's workspace into WS, sets NEXT = 0 and ERR = 0, opens the
-//           job (JOIN = the new SEQ's tag | OPEN, nobody inside), then bumps SEQ and notifies it;
+//           job (JOIN = the new SEQ's tag | OPEN, nobody inside), then bumps SEQ and notifies it
+//           when a worker sleeps on it (SLEEPING; spinning workers see SEQ change by themselves);
 //           takes chunks itself (runChunks) until none is left; closes the job (clears OPEN) and
 //           waits until every thread that joined it has left.
 //   worker: waits for SEQ to change, joins the job (compare-exchange on JOIN: only while it is
@@ -41,7 +42,7 @@ export const FAULT = 7;
 export const COUNT_ARG = 8;
 export const UNITS = 9;
 export const ALIGN = 10;
-/** How long (µs) a thread spins on the word it waits for before it blocks in Atomics.wait (SPIN_MICROS by default). */
+/** How long (µs) a thread spins on the word it waits for before it blocks in Atomics.wait while the machine is contended (SPIN_MICROS by default). */
 export const SPIN_US = 11;
 /** The next chunk to take (Atomics.add); CHUNKS and more: none left. */
 export const NEXT = 12;
@@ -52,8 +53,14 @@ export const STALL = 14;
 export const STALL_MS = 15;
 /** Not 0 while the calling thread waits for every worker to join (Pool.awaitWorkers, injected faults): joining then notifies JOINED. */
 export const AWAIT_JOINS = 16;
+/** Workers blocked (or about to block) in Atomics.wait on SEQ: publishing notifies SEQ only when this is not 0. */
+export const SLEEPING = 17;
+/** How long (µs) a thread spins before it blocks while no thread has seen contention lately (CALM_SPIN_MICROS by default). */
+export const CALM_SPIN_US = 18;
+/** Float64 index: clock() ms until which every thread spins only SPIN_US (a thread saw its spin descheduled: CONTENDED_GAP_MICROS). */
+export const CONTENDED_UNTIL_F64 = 10;
 /** (ptr, bytes) per thread. */
-export const WS = 18;
+export const WS = 22;
 export const MAX_THREADS = 64;
 /** Bytes per unit for each argument that is a pointer to split (0: passed unchanged). */
 export const STRIDES = WS + 2 * MAX_THREADS;
@@ -104,16 +111,40 @@ export function splitAt(units: number, align: number, part: number, parts: numbe
 }
 
 /**
- * Spin budget, µs: a worker keeps spinning on SEQ this long after its chunks, the calling thread on
- * JOIN after its own, then blocks in Atomics.wait. Short on purpose: on a busy machine a thread
- * that spins looks like a CPU hog to the scheduler, which then preempts it in the middle of its
- * next part while the others wait for it, whereas a thread that slept is run at once when woken.
- * Measured here at load 7-8 (2 vCPUs, 2 threads, one process, budgets alternating, medians of 4
- * rounds): MNIST-CNN inference 9.3 / 10.1 / 11.2 / 17.1 ms and training step 22.6 / 18.1 / 28.1 /
- * 40.6 ms with 0 / 20 / 100 / 400 µs; 2000 µs: 32 and 104 ms. 30 µs is what the old 4000-load spin
- * took on this machine (25-47 µs), now the same time on any CPU.
+ * Spin budgets, µs: a worker spins on SEQ this long after its chunks, the calling thread on JOIN
+ * after its own, then blocks in Atomics.wait. Between the split kernels of a training step or a
+ * forward pass (0.1-1 ms of serial work apart) a worker that slept is woken by a futex, which on
+ * this VM costs the calling thread 10-40 µs inside Atomics.notify and the worker 60-110 µs before
+ * it joins (bench/threads-profile.mjs), every split job; a caller that slept waits as long for the
+ * last worker's notify. Measured side by side in one process, 2 threads, SIMD build, 30 rounds
+ * alternating (bench/threads-spin.mjs), calm 1000 µs against 30 µs everywhere: quiet machine, MLP
+ * step 0.99-1.11×, MNIST-CNN step 1.07-1.11×, inference 1.08-1.10×, Aᵀ·B 1.14-1.17× the speed.
+ *
+ * On a busy machine spinning loses: a thread that spins looks like a CPU hog to the scheduler,
+ * which then preempts it in the middle of its next part while the others wait for it, and its
+ * core is not running the thread it waits for. With one busy process beside the pool (3 runnable
+ * threads, 2 vCPUs; where the pool at either budget is 0.93-1.0× one thread) 1000 µs gave 0.89×
+ * (MLP), 0.79× (CNN step), 0.76× (inference), 1.03× (Aᵀ·B) the speed of 30 µs; earlier, at load
+ * 7-8, 2000 µs made a step 4.6× slower than 20 µs. So threads spin CALM_SPIN_MICROS only while
+ * none of them has seen contention lately: a spin descheduled for a time slice
+ * (CONTENDED_GAP_MICROS), or in Node a load average above the cores (pool.ts checkLoad), and
+ * SPIN_MICROS for CONTENDED_MS after. Neither catches a busy process that takes the calling
+ * thread's core while a worker spins until the load average has risen (about a minute): that
+ * is the loss above.
  */
 export const SPIN_MICROS = 30;
+export const CALM_SPIN_MICROS = 1000;
+
+/**
+ * A spinning thread that finds this many µs between two of its clock reads (256 loads apart, ~1 µs)
+ * was descheduled for a scheduler time slice: the machine has more runnable threads than cores.
+ * Every thread then spins only SPIN_US for the next CONTENDED_MS. (Not less: this VM's host takes
+ * a vCPU away for 200 µs and more several times a second on a quiet machine, and a 200 µs
+ * threshold kept the threads contended for a third of the time: the spin's gain fell from
+ * 7-14% to 0-5%.)
+ */
+export const CONTENDED_GAP_MICROS = 1500;
+export const CONTENDED_MS = 500;
 
 export const JOIN_INSIDE = 0xff;
 export const JOIN_OPEN = 0x100;
@@ -145,16 +176,47 @@ export function leave(i32: Int32Array): void {
   if ((before & JOIN_INSIDE) === 1 && (before & JOIN_OPEN) === 0) Atomics.notify(i32, JOIN);
 }
 
-/** Spins while `busy(Atomics.load(i32, at))` for at most `micros` µs; returns the last value read. */
-export function spinWhile(i32: Int32Array, at: number, busy: (v: number) => boolean, micros: number): number {
+/** The spin budget now, µs: CALM_SPIN_US, or SPIN_US while some thread has seen contention lately. */
+export function spinBudget(i32: Int32Array, f64: Float64Array): number {
+  return clock() >= f64[CONTENDED_UNTIL_F64] ? i32[CALM_SPIN_US] : i32[SPIN_US];
+}
+
+/**
+ * Spins while `busy(Atomics.load(i32, at))` for at most `micros` µs; returns the last value read.
+ * A spin that finds itself descheduled (CONTENDED_GAP_MICROS) stops, and marks the machine
+ * contended for every thread (CONTENDED_UNTIL_F64).
+ */
+export function spinWhile(i32: Int32Array, f64: Float64Array, at: number, busy: (v: number) => boolean, micros: number): number {
   let v = Atomics.load(i32, at);
   if (!busy(v) || micros <= 0) return v;
-  const until = performance.now() + micros / 1000;
+  let last = performance.now();
+  const until = last + micros / 1000;
   for (let s = 1; ; s++) {
     v = Atomics.load(i32, at);
     if (!busy(v)) return v;
-    if ((s & 255) === 0 && performance.now() >= until) return v;
+    if ((s & 255) !== 0) continue;
+    const now = performance.now();
+    if (now - last > CONTENDED_GAP_MICROS / 1000) {
+      f64[CONTENDED_UNTIL_F64] = clock() + CONTENDED_MS;
+      return v;
+    }
+    if (now >= until) return v;
+    last = now;
   }
+}
+
+/**
+ * An idle worker's wait for the job after `seen`: spins (spinBudget), then blocks in Atomics.wait,
+ * counted in SLEEPING so the caller notifies only when someone sleeps. The caller stores SEQ and
+ * then reads SLEEPING; the worker adds to SLEEPING and then compares SEQ inside the wait; all of
+ * it sequentially consistent, so at least one of them sees the other's write.
+ */
+export function awaitJob(i32: Int32Array, f64: Float64Array, seen: number): void {
+  spinWhile(i32, f64, SEQ, (v) => v === seen, spinBudget(i32, f64));
+  if (Atomics.load(i32, SEQ) !== seen) return;
+  Atomics.add(i32, SLEEPING, 1);
+  while (Atomics.load(i32, SEQ) === seen) Atomics.wait(i32, SEQ, seen);
+  Atomics.sub(i32, SLEEPING, 1);
 }
 
 /** ms on a clock every thread shares (each thread's performance.now() starts at its own timeOrigin). */

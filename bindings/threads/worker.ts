@@ -6,8 +6,8 @@
 // 'ready', and from then on only blocks in Atomics.wait for jobs and takes their chunks
 // (protocol.ts). It never allocates: the calling thread hands it its workspace with each job.
 import {
-  SEQ, MODE, STALL, STALL_MS, NARGS, ERR, FAULT, WS, ARGS_F64, MSG, MSG_CHARS, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD, SPIN_US,
-  MODE_STOP, spinWhile, clock, kernelsOf, runChunks, join, leave,
+  SEQ, MODE, STALL, STALL_MS, NARGS, ERR, FAULT, WS, ARGS_F64, MSG, MSG_CHARS, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD,
+  MODE_STOP, awaitJob, clock, kernelsOf, runChunks, join, leave,
 } from './protocol.js';
 
 interface Start { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number }
@@ -62,8 +62,7 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
       }
     }
     // a job that follows within the spin budget skips the futex (protocol.ts SPIN_MICROS)
-    spinWhile(i32, SEQ, (v) => v === seen, i32[SPIN_US]);
-    while (Atomics.load(i32, SEQ) === seen) Atomics.wait(i32, SEQ, seen);
+    awaitJob(i32, f64, seen);
     seen = Atomics.load(i32, SEQ);
   }
 }

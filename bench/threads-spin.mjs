@@ -1,0 +1,71 @@
+// The pool's spin budgets (bindings/threads/protocol.ts SPIN_MICROS, CALM_SPIN_MICROS), compared
+// side by side in one process at 2 threads (run under vite-node: it sets them through Pool's hook):
+//   node --experimental-wasm-relaxed-simd node_modules/vite-node/vite-node.mjs bench/threads-spin.mjs
+//     [--spins 30/30,30/1000] [--rounds 60] [--reps 4] [--variant simd]
+// --spins: contended/calm budget pairs, µs (30/30: every thread always spins 30 µs, as before
+// 2026-11-30 evening). Rounds cycle through the pairs (order flipped every round), REPS timed calls
+// of each case per pair, plus the same build whole on the calling thread (Pool.chunksPerThread(0)).
+// Prints each case's median ms per pair and its speed relative to the first pair, and how often a
+// thread marked the machine contended (protocol.ts CONTENDED_UNTIL_F64). Set bench/run.mjs's
+// MALLOC_* variables for the result copy's sake. To see the cost on a busy machine, start busy
+// processes beside it (node -e 'for(;;){}').
+import * as lib from '../bindings/index.ts';
+import { threadPool } from '../bindings/runtime.ts';
+import { CONTENDED_UNTIL_F64 } from '../bindings/threads/protocol.ts';
+import { randomData, threadsUp } from './lib.mjs';
+import { mlp, cnn, initialParams, batchData, sequential } from './models.mjs';
+const { init, runtimeInfo, seed, tensor, nn, ops, loss, optim, tidy, noGrad } = lib;
+const argv = process.argv.slice(2);
+const opt = (n, d) => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : d; };
+const SPINS = opt('--spins', '30/30,30/300,30/1000').split(',').map((c) => c.split('/').map(Number)); // contended/calm budgets; 30/30 = before
+const REPS = Number(opt('--reps', 4)), ROUNDS = Number(opt('--rounds', 60));
+const variant = opt('--variant', 'simd');
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+await init({ variant, threads: 2 });
+await threadsUp(runtimeInfo);
+const pool = threadPool();
+function train(model) {
+  seed(1);
+  const net = sequential(nn, model, true);
+  net.loadStateDict(initialParams(model));
+  const o = new optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
+  const { x, labels } = batchData(model);
+  const xt = tensor(x, [model.batch, ...model.input]);
+  return () => tidy(() => { o.zeroGrad(); const l = loss.softmaxCrossEntropy(net.forward(xt), labels); l.backward(); o.step(); return l.item(); });
+}
+function infer(model) {
+  const net = sequential(nn, model, false);
+  net.loadStateDict(initialParams(model));
+  net.eval();
+  const xt = tensor(batchData(model).x, [model.batch, ...model.input]);
+  return () => noGrad(() => tidy(() => net.forward(xt).data()));
+}
+function atb() {
+  const at = tensor(randomData(784 * 64, 1), [64, 784]), bt = tensor(randomData(64 * 256, 2), [64, 256]);
+  return () => noGrad(() => tidy(() => ops.matmul(at, bt, { transposeA: true }).data()));
+}
+const cases = { mlp: train(mlp), cnn: train(cnn), infer: infer(cnn), atb: atb() };
+const configs = [...SPINS.map((s) => ({ name: `${s[0]}/${s[1]}`, spin: s, k: 3 })), { name: '1 thread (same build)', spin: [30, 30], k: 0 }];
+let marks = 0, lastMark = 0;
+for (const [name, run] of Object.entries(cases)) {
+  for (let i = 0; i < 5; i++) run();
+  const t = configs.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = configs.map((_, i) => i);
+    if (r % 2) order.reverse();
+    for (const c of order) {
+      pool.spinMicros(...configs[c].spin);
+      pool.chunksPerThread(configs[c].k);
+      run();
+      for (let i = 0; i < REPS; i++) {
+        if (pool.f64[CONTENDED_UNTIL_F64] !== lastMark) { marks++; lastMark = pool.f64[CONTENDED_UNTIL_F64]; }
+        const t0 = performance.now();
+        run();
+        t[c].push(performance.now() - t0);
+      }
+    }
+  }
+  const one = median(t[0]);
+  console.log(`${name} (contended marks so far: ${marks}): ` + configs.map((c, i) => `${c.name} ${median(t[i]).toFixed(3)} ms (${(one / median(t[i])).toFixed(2)}× the first)`).join(', '));
+}
+process.exit(0);
