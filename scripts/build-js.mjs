@@ -8,13 +8,15 @@
 //   dist/inline.js   simdnet/inline: the browser bundle with the three builds embedded as base64
 //                    (and the two threads builds, and the worker script as text)
 //   dist/simdnet-worker.js  the thread pool's worker (bindings/threads/worker.ts), on its own: every
-//                    bundle starts it by `new URL('./simdnet-worker.js', import.meta.url)`
+//                    bundle finds it by `new URL('./simdnet-worker.js', import.meta.url)`; a module
+//                    Worker everywhere but Node, which runs its text as a classic script
 //
 // bindings/wasm-url.ts names the builds as '../dist/simdnet-<variant>.wasm' (right for the source,
 // which tests run); bundled into dist/ that becomes './simdnet-<variant>.wasm'.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { Script } from 'node:vm';
 
 const variants = ['relaxed', 'simd', 'scalar'];
 const threadVariants = ['relaxed', 'simd'];
@@ -99,7 +101,14 @@ for (const entry of await readdir('dist', { recursive: true, withFileTypes: true
 
 // The worker first: the inline bundle embeds it. node:worker_threads stays an import (Node); a
 // Web Worker never reaches it.
-await build({ ...common, sourcemap: false, entryPoints: ['bindings/threads/worker.ts'], outfile: 'dist/simdnet-worker.js', external: ['node:*'] });
+// Node runs it as a classic script (bindings/threads/pool.ts spawner): the banner keeps it strict
+// there as a module is, and it must parse as a script (no import/export statement, no import.meta).
+await build({ ...common, sourcemap: false, entryPoints: ['bindings/threads/worker.ts'], outfile: 'dist/simdnet-worker.js', external: ['node:*'], banner: { js: "'use strict';" } });
+try {
+  new Script(await readFile('dist/simdnet-worker.js', 'utf8'), { filename: 'dist/simdnet-worker.js' });
+} catch (err) {
+  throw new Error(`build-js: dist/simdnet-worker.js must be a classic script (Node evaluates it as one): ${err.message}`);
+}
 await Promise.all([
   build({ ...common, entryPoints: ['bindings/index.ts'], outfile: 'dist/index.js', external: ['node:*'], plugins: [wasmUrlPlugin(false)] }),
   build({ ...common, entryPoints: ['bindings/index.ts'], outfile: 'dist/browser.js', plugins: [wasmUrlPlugin(false), noNodePlugin] }),

@@ -1,10 +1,11 @@
 // A worker thread of the pool (bindings/threads/pool.ts), bundled on its own into
-// dist/simdnet-worker.js. The same file runs as a Node worker_threads worker and as a module Web
-// Worker (browsers, Deno, Bun): the first message brings the compiled threads build, the shared
-// memory, the control block's offset and this worker's index; the worker instantiates the module
-// on that memory (never running its start function: the calling thread's instance did), answers
-// 'ready', and from then on only blocks in Atomics.wait for jobs and takes their chunks
-// (protocol.ts). It never allocates: the calling thread hands it its workspace with each job.
+// dist/simdnet-worker.js. The same file runs in a Node worker_threads worker (as a classic script:
+// pool.ts spawner) and as a module Web Worker (browsers, Deno, Bun): the first message brings the
+// compiled threads build, the shared memory, the control block's offset and this worker's index;
+// the worker instantiates the module on that memory (never running its start function: the
+// calling thread's instance did), answers 'ready', and from then on only blocks in Atomics.wait
+// for jobs and takes their chunks (protocol.ts). It never allocates: the calling thread hands it
+// its workspace with each job.
 import {
   SEQ, MODE, STALL, STALL_MS, NARGS, ERR, FAULT, WS, ARGS_F64, MSG, MSG_CHARS, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD,
   MODE_STOP, awaitJob, clock, kernelsOf, runChunks, join, leave,
@@ -67,13 +68,17 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
   }
 }
 
-// Node's worker_threads has no `self`; a Web Worker has no worker_threads.
+// Node's worker_threads has no `self`; a Web Worker has no worker_threads. process.getBuiltinModule
+// (Node 20.16+) spares the classic script the ES module loader a dynamic import would load.
 declare const self: { postMessage(v: unknown): void; addEventListener(t: 'message', f: (e: { data: Start }) => void, o?: { once: boolean }): void } | undefined;
+type WorkerThreads = typeof import('node:worker_threads');
+declare const process: { getBuiltinModule?(id: 'node:worker_threads'): WorkerThreads } | undefined;
 if (typeof self !== 'undefined' && typeof self.postMessage === 'function') {
   const port = self;
   port.addEventListener('message', (e) => serve(e.data, port), { once: true });
 } else {
-  import('node:worker_threads').then(({ parentPort }) => {
-    parentPort!.once('message', (start: Start) => serve(start, parentPort!));
-  });
+  const builtin = typeof process === 'object' ? process.getBuiltinModule?.('node:worker_threads') : undefined;
+  const listen = ({ parentPort }: WorkerThreads) => parentPort!.once('message', (start: Start) => serve(start, parentPort!));
+  if (builtin) listen(builtin);
+  else import('node:worker_threads').then(listen);
 }

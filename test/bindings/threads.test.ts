@@ -321,8 +321,9 @@ describe('start-up (Node)', () => {
   const worker = new URL('../../dist/simdnet-worker.js', import.meta.url).href;
 
   it('the pool is handed out before its workers are up: jobs run without them, and a worker joins the first job after it is', async () => {
-    // The worker script loads only after 300 ms: the pool runs jobs before any worker can.
-    const late = `data:text/javascript,${encodeURIComponent(`await new Promise((r) => setTimeout(r, 300)); await import(${JSON.stringify(worker)});`)}`;
+    // The worker script loads only after 300 ms: the pool runs jobs before any worker can. (Node
+    // runs a worker script as a classic script: no top-level await.)
+    const late = `data:text/javascript,${encodeURIComponent(`setTimeout(() => import(${JSON.stringify(worker)}), 300);`)}`;
     const { core, pool, lost } = await earlyPool(late);
     let up = false;
     void pool.ready.then(() => { up = true; });
@@ -358,7 +359,7 @@ describe('start-up (Node)', () => {
   });
 
   it('a worker that fails to start after the pool was handed out is reported (the runtime then ends the pool); jobs never wait for it', async () => {
-    const { core, pool, lost } = await earlyPool(`data:text/javascript,${encodeURIComponent('throw new Error("no such worker")')}`);
+    const { core, pool, lost } = await earlyPool(`data:text/javascript;base64,${btoa('throw new Error("no such worker")')}`);
     const pa = allocBytes(128 * 128 * 4, 't'), pc = allocBytes(128 * 128 * 4, 't');
     pool.workspaces('test', core.gemmWorkspace(pa, pa, pc, 128, 128, 128, 0, 0, 0, 0));
     pool.runParts('test', 'gemm', [pa, pa, pc, 128, 128, 128, 0, 0, 0, 0]);
