@@ -18,6 +18,8 @@ const { init, runtimeInfo, seed, tensor, nn, ops, loss, optim, tidy, noGrad } = 
 const argv = process.argv.slice(2);
 const opt = (n, d) => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : d; };
 const SPINS = opt('--spins', '30/30,30/300,30/1000').split(',').map((c) => c.split('/').map(Number)); // contended/calm budgets; 30/30 = before
+const CHUNKS = opt('--chunks', null)?.split(',').map(Number);
+const HOMES = argv.includes('--homes'); // instead of --spins: home runs on, then off (Pool.homes) // instead of --spins: chunks per thread (Pool.chunksPerThread), at the default budgets
 const REPS = Number(opt('--reps', 4)), ROUNDS = Number(opt('--rounds', 60));
 const variant = opt('--variant', 'simd');
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
@@ -45,7 +47,7 @@ function atb() {
   return () => noGrad(() => tidy(() => ops.matmul(at, bt, { transposeA: true }).data()));
 }
 const cases = { mlp: train(mlp), cnn: train(cnn), infer: infer(cnn), atb: atb() };
-const configs = [...SPINS.map((s) => ({ name: `${s[0]}/${s[1]}`, spin: s, k: 3 })), { name: '1 thread (same build)', spin: [30, 30], k: 0 }];
+const configs = [...(HOMES ? [true, false].map((on) => ({ name: `home runs ${on ? 'on' : 'off'}`, spin: [30, 1000], k: 3, homes: on })) : CHUNKS ? CHUNKS.map((k) => ({ name: `${k} chunks per thread`, spin: [30, 1000], k })) : SPINS.map((s) => ({ name: `${s[0]}/${s[1]}`, spin: s, k: 3 }))), { name: '1 thread (same build)', spin: [30, 30], k: 0 }];
 let marks = 0, lastMark = 0;
 for (const [name, run] of Object.entries(cases)) {
   for (let i = 0; i < 5; i++) run();
@@ -56,6 +58,7 @@ for (const [name, run] of Object.entries(cases)) {
     for (const c of order) {
       pool.spinMicros(...configs[c].spin);
       pool.chunksPerThread(configs[c].k);
+      pool.homes(configs[c].homes ?? true);
       run();
       for (let i = 0; i < REPS; i++) {
         if (pool.f64[CONTENDED_UNTIL_F64] !== lastMark) { marks++; lastMark = pool.f64[CONTENDED_UNTIL_F64]; }

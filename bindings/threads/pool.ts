@@ -19,7 +19,7 @@
 // before the job is published (workspaces()), where running out is the named out-of-memory Error
 // and no kernel has run yet.
 import {
-  SEQ, JOIN, JOIN_OPEN, JOIN_INSIDE, JOINED, AWAIT_JOINS, STALL, STALL_MS, joinTag, KERNEL, MODE, CHUNKS, NEXT, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, CALM_SPIN_US, CALM_SPIN_MICROS, SLEEPING, CONTENDED_UNTIL_F64, CONTENDED_MS, spinBudget, spinWhile, WS, STRIDES,
+  SEQ, JOIN, JOIN_OPEN, JOIN_INSIDE, JOINED, AWAIT_JOINS, STALL, STALL_MS, joinTag, KERNEL, MODE, CHUNKS, HOMES, NEXTS, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, CALM_SPIN_US, CALM_SPIN_MICROS, SLEEPING, CONTENDED_UNTIL_F64, CONTENDED_MS, spinBudget, spinWhile, WS, STRIDES,
   ARGS_F64, MSG, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP,
   KERNELS, clock, kernelsOf, runChunks, type Kernels, type KernelName,
 } from './protocol.js';
@@ -88,6 +88,7 @@ export class Pool {
   private readonly canBlock: boolean;
   private readonly kernels: Kernels;
   private perThread = CHUNKS_PER_THREAD;
+  private homeRuns = true;
   private fault = 0;
   private waitAll = false;
   private closed = false;
@@ -203,6 +204,14 @@ export class Pool {
   }
 
   /**
+   * Bench hook: with `on` (the default) each thread takes its home run of a job's chunks first
+   * (protocol.ts HOMES); off, every thread takes the next chunk of one run, whichever it is.
+   */
+  homes(on: boolean): void {
+    this.homeRuns = on;
+  }
+
+  /**
    * Bench hook: every thread's spin budget before it blocks, µs, while the machine is contended
    * (protocol.ts SPIN_MICROS) and while it is not (CALM_SPIN_MICROS); 0 blocks at once.
    */
@@ -292,7 +301,7 @@ export class Pool {
   private work(args: readonly number[]): unknown {
     try {
       if (this.fault === 1) throw new Error('fault injected into the calling thread');
-      this.i32[DONE] += runChunks(this.i32, this.f64, this.kernels, args, this.i32[TIMING] !== 0 ? TIMES_F64 : -1);
+      this.i32[DONE] += runChunks(this.i32, this.f64, this.kernels, args, this.i32[TIMING] !== 0 ? TIMES_F64 : -1, 0);
       return null;
     } catch (err) {
       return err;
@@ -315,7 +324,8 @@ export class Pool {
     i32[ERR] = 0;
     i32[FAULT] = this.fault > 1 ? this.fault : 0;
     i32[AWAIT_JOINS] = this.fault !== 0 || this.waitAll ? 1 : 0;
-    Atomics.store(i32, NEXT, 0);
+    i32[HOMES] = this.homeRuns ? Math.min(this.threads, chunks) : 1;
+    for (let r = 0; r < this.threads; r++) Atomics.store(i32, NEXTS + r, 0);
     Atomics.store(i32, JOINED, 0);
     if (i32[TIMING] !== 0) {
       f64.fill(NaN, TIMES_F64 + TIMES_PER_THREAD, TIMES_F64 + TIMES_PER_THREAD * this.threads); // a worker that never joins leaves NaN

@@ -1,18 +1,19 @@
 // The control block the calling thread and the workers share: a few KiB of the shared linear
 // memory, allocated by the calling thread, read as an Int32Array (and a Float64Array for the
-// arguments) at byte offset `ctrl`. One job at a time, cut into CHUNKS chunks that the threads
-// take in turn (pthreadpool-style dynamic distribution):
+// arguments) at byte offset `ctrl`. One job at a time, cut into CHUNKS chunks, dealt out as HOMES
+// runs of consecutive chunks, one per thread (its home), each with its own counter: a thread takes
+// its home run's chunks first, then the chunks its peers have not taken yet (work stealing):
 //
 //   caller: writes KERNEL, MODE, CHUNKS, the arguments (and for MODE_RANGE the strides, COUNT_ARG,
-//           UNITS, ALIGN), each worker's workspace into WS, sets NEXT = 0 and ERR = 0, opens the
+//           UNITS, ALIGN), each worker's workspace into WS, sets NEXTS = 0 and ERR = 0, opens the
 //           job (JOIN = the new SEQ's tag | OPEN, nobody inside), then bumps SEQ and notifies it
 //           when a worker sleeps on it (SLEEPING; spinning workers see SEQ change by themselves);
 //           takes chunks itself (runChunks) until none is left; closes the job (clears OPEN) and
 //           waits until every thread that joined it has left.
 //   worker: waits for SEQ to change, joins the job (compare-exchange on JOIN: only while it is
 //           open and its tag is the SEQ the worker woke for), takes chunk indices with
-//           Atomics.add(NEXT, 1) and runs each until they run out (runChunks), records the first
-//           failure in ERR/MSG (and sets NEXT past the end so nobody starts another chunk), and
+//           Atomics.add on NEXTS and runs each until they run out (runChunks), records the first
+//           failure in ERR/MSG (and sets NEXTS past the end so nobody starts another chunk), and
 //           leaves (decrements JOIN, notifying the caller when it was the last after the close),
 //           always, even when it failed or found no chunk left. A worker that finds the job
 //           closed (it woke after every chunk was taken) skips it without reading any of it. So
@@ -20,7 +21,11 @@
 //           and never writes the next job while a thread is inside this one: a worker never sees
 //           half of one job and half of the next.
 //
-// Which thread runs which chunk changes from job to job; the results do not: every split kernel
+// Homes give locality: thread t's chunks cover the same share of every job's output (the t-th
+// 1/HOMES of a map's elements, a pooling's planes, a conv's images), so a kernel mostly reads what
+// the same thread wrote in the job before, from its own core's cache. Which thread runs which
+// chunk still changes from job to job (a late or slow thread's chunks are stolen); the results do
+// not: every split kernel
 // gives the same bits for any part count (test/assembly/parts.test.ts), each chunk packs into the
 // workspace of the thread running it, and fooWorkspace is the same for every part.
 //
@@ -44,8 +49,8 @@ export const UNITS = 9;
 export const ALIGN = 10;
 /** How long (µs) a thread spins on the word it waits for before it blocks in Atomics.wait while the machine is contended (SPIN_MICROS by default). */
 export const SPIN_US = 11;
-/** The next chunk to take (Atomics.add); CHUNKS and more: none left. */
-export const NEXT = 12;
+/** How many home runs the job's chunks are dealt into (the pool's thread count): run r is chunks [homeStart(r), homeStart(r + 1)). */
+export const HOMES = 12;
 /** Workers that have joined the current job (Pool.awaitWorkers: the caller waits for all before it closes). */
 export const JOINED = 13;
 /** Test hook: 1 + the index of a worker that sleeps STALL_MS before it tries to join the next job it wakes for (it clears this when it does). */
@@ -74,8 +79,10 @@ export const MSG_CHARS = 400;
 export const DONE = MSG + 1 + MSG_CHARS;
 /** Jobs each worker has joined, with chunks or none (written by that worker only). */
 export const JOBS = DONE + MAX_THREADS;
+/** Per home run: the next of its chunks to take, counted from the run's first (Atomics.add); the run's length and more: none left. */
+export const NEXTS = JOBS + MAX_THREADS;
 /** Bench/test hook: when not 0, every thread writes its timeline of the job into TIMES. */
-export const TIMING = JOBS + MAX_THREADS;
+export const TIMING = NEXTS + MAX_THREADS;
 /**
  * Float64 index of (woke, first chunk's start, last chunk's end, chunks run) per thread, ms on the
  * shared clock (timeOrigin + now()); thread 0's woke is the publish time; a thread that found no
@@ -236,14 +243,21 @@ export function kernelsOf(exports: Record<string, any>): Kernels {
   };
 }
 
+/** The first chunk of home run `r` of `homes` over `chunks`. */
+export function homeStart(chunks: number, homes: number, r: number): number {
+  return Math.floor((chunks * r) / homes);
+}
+
 /**
- * Takes chunks of the published job (Atomics.add on NEXT) and runs them on this thread until none
- * is left; returns how many it ran. `args` is the job's argument list (read from the control block
- * by a worker); `times` the thread's Float64 TIMES index, or -1 when the job is not timed. A chunk
- * that throws stops everyone from starting another (NEXT set past the end) and propagates.
+ * Takes chunks of the published job and runs them on this thread (`self`: 0 the calling thread,
+ * else the worker's index) until none is left: its home run's first, then each other run's in
+ * turn, every chunk index handed out once by Atomics.add on its run's counter (NEXTS). Returns how
+ * many it ran. `args` is the job's argument list (read from the control block by a worker);
+ * `times` the thread's Float64 TIMES index, or -1 when the job is not timed. A chunk that throws
+ * stops everyone from starting another (every counter set past its run) and propagates.
  */
-export function runChunks(i32: Int32Array, f64: Float64Array, k: Kernels, args: readonly number[], times: number): number {
-  const kernel = i32[KERNEL], chunks = i32[CHUNKS], n = args.length, part = i32[MODE] === MODE_PART;
+export function runChunks(i32: Int32Array, f64: Float64Array, k: Kernels, args: readonly number[], times: number, self: number): number {
+  const kernel = i32[KERNEL], chunks = i32[CHUNKS], homes = i32[HOMES], n = args.length, part = i32[MODE] === MODE_PART;
   const call = args.slice();
   let fn: Kernel, units = 0, align = 1, countArg = 0;
   if (part) {
@@ -255,28 +269,32 @@ export function runChunks(i32: Int32Array, f64: Float64Array, k: Kernels, args: 
     align = i32[ALIGN];
     countArg = i32[COUNT_ARG];
   }
+  const run = (c: number): void => {
+    if (part) {
+      call[n] = c;
+    } else {
+      const lo = splitAt(units, align, c, chunks), hi = splitAt(units, align, c + 1, chunks);
+      if (lo >= hi) return;
+      for (let a = 0; a < n; a++) {
+        const stride = i32[STRIDES + a];
+        call[a] = stride !== 0 && args[a] !== 0 ? args[a] + stride * lo : args[a];
+      }
+      call[countArg] = hi - lo;
+    }
+    fn(...call);
+  };
   let ran = 0;
   try {
-    for (;;) {
-      const c = Atomics.add(i32, NEXT, 1);
-      if (c >= chunks) break;
-      if (times >= 0 && ran === 0) f64[times + 1] = clock();
-      ran++;
-      if (part) {
-        call[n] = c;
-      } else {
-        const lo = splitAt(units, align, c, chunks), hi = splitAt(units, align, c + 1, chunks);
-        if (lo >= hi) continue;
-        for (let a = 0; a < n; a++) {
-          const stride = i32[STRIDES + a];
-          call[a] = stride !== 0 && args[a] !== 0 ? args[a] + stride * lo : args[a];
-        }
-        call[countArg] = hi - lo;
+    for (let h = 0; h < homes; h++) {
+      const r = (self + h) % homes, first = homeStart(chunks, homes, r), count = homeStart(chunks, homes, r + 1) - first;
+      for (let next = Atomics.add(i32, NEXTS + r, 1); next < count; next = Atomics.add(i32, NEXTS + r, 1)) {
+        if (times >= 0 && ran === 0) f64[times + 1] = clock();
+        ran++;
+        run(first + next);
       }
-      fn(...call);
     }
   } catch (err) {
-    Atomics.store(i32, NEXT, chunks);
+    for (let r = 0; r < homes; r++) Atomics.store(i32, NEXTS + r, chunks);
     throw err;
   } finally {
     if (times >= 0) {

@@ -50,7 +50,7 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
         const n = i32[NARGS];
         const args: number[] = new Array(n);
         for (let a = 0; a < n; a++) args[a] = f64[ARGS_F64 + a];
-        i32[DONE + index] += runChunks(i32, f64, kernels, args, times);
+        i32[DONE + index] += runChunks(i32, f64, kernels, args, times, index);
       } catch (err) {
         if (Atomics.compareExchange(i32, ERR, 0, index + 1) === 0) {
           const text = String((err as Error)?.message ?? err).slice(0, MSG_CHARS);
