@@ -133,8 +133,8 @@ export async function ceiling({ variants, windowMs, lines, say }) {
  * preparing the case afresh, waiting until the workers are up, warming and timing it for a window
  * (median per call). Host speed drifts by 25% and more over the minutes between the separate
  * configuration processes (the machine column read above 2× on two cores), and alternating in one
- * process cancels it. Per case and variant: the median of each thread count's round medians,
- * their ratio, and each round pair's ratio.
+ * process cancels it. Per case and variant: each round pair's ratio (1 thread's median ÷ N
+ * threads'), their median (the figure), and each thread count's median over the rounds.
  */
 export async function scaling({ variants, N, rounds, windowMs, say }) {
   const { simdnet } = await import('./peers/simdnet.mjs');
@@ -156,14 +156,15 @@ export async function scaling({ variants, N, rounds, windowMs, say }) {
           }
         }
       }
-      const one = median(ms[1]), many = median(ms[N]);
-      say(JSON.stringify({ case: c.row.case, column: impl.name, ratio: one / many, ms1: one, msN: many, rounds: ms[1].map((t, i) => t / ms[N][i]) }));
+      const rounds = ms[1].map((t, i) => t / ms[N][i]);
+      say(JSON.stringify({ case: c.row.case, column: impl.name, ratio: median(rounds), ms1: median(ms[1]), msN: median(ms[N]), rounds }));
     }
   }
   process.env.BENCH_THREADS = String(N);
 }
 
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+/** The middle value (the mean of the two middle ones for an even count). */
+const median = (a) => { const s = [...a].sort((x, y) => x - y), h = s.length >> 1; return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2; };
 
 /**
  * Pool start-up, ms (simdnet only), two rows: init({ threads: T }) − init({ threads: 1 }) (what

@@ -74,7 +74,7 @@ async function inProcess(N, args) {
   const { fileURLToPath } = await import('node:url');
   const quick = args.includes('--quick');
   const script = fileURLToPath(new URL('./threads-child.mjs', import.meta.url));
-  const env = { ...process.env, BENCH_THREADS: String(N), BENCH_SCALING: String(quick ? 120 : 300), BENCH_SCALING_ROUNDS: String(quick ? 4 : 6) };
+  const env = { ...process.env, BENCH_THREADS: String(N), BENCH_SCALING: String(quick ? 120 : 300), BENCH_SCALING_ROUNDS: String(quick ? 4 : 8) };
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', '--expose-gc', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
