@@ -12,16 +12,21 @@
 import * as lib from '../bindings/index.ts';
 import { threadPool } from '../bindings/runtime.ts';
 import { CONTENDED_UNTIL_F64 } from '../bindings/threads/protocol.ts';
+import { SPLIT_MIN } from '../bindings/threads/kernels.ts';
 import { randomData, threadsUp } from './lib.mjs';
 import { mlp, cnn, initialParams, batchData, sequential } from './models.mjs';
 const { init, runtimeInfo, seed, tensor, nn, ops, loss, optim, tidy, noGrad } = lib;
 const argv = process.argv.slice(2);
 const opt = (n, d) => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : d; };
 const SPINS = opt('--spins', '30/30,30/300,30/1000').split(',').map((c) => c.split('/').map(Number)); // contended/calm budgets; 30/30 = before
+// Instead of --spins, at the default budgets: --chunks k,k (Pool.chunksPerThread), --homes (home runs
+// on, then off: Pool.homes), or --split µs,µs (SPLIT_MIN.calmMicros of kernels.ts).
 const CHUNKS = opt('--chunks', null)?.split(',').map(Number);
-const HOMES = argv.includes('--homes'); // instead of --spins: home runs on, then off (Pool.homes) // instead of --spins: chunks per thread (Pool.chunksPerThread), at the default budgets
+const HOMES = argv.includes('--homes');
+const SPLITS = opt('--split', null)?.split(',').map(Number);
 const REPS = Number(opt('--reps', 4)), ROUNDS = Number(opt('--rounds', 60));
 const variant = opt('--variant', 'simd');
+const CALM_MICROS = SPLIT_MIN.calmMicros;
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 await init({ variant, threads: 2 });
 await threadsUp(runtimeInfo);
@@ -47,7 +52,7 @@ function atb() {
   return () => noGrad(() => tidy(() => ops.matmul(at, bt, { transposeA: true }).data()));
 }
 const cases = { mlp: train(mlp), cnn: train(cnn), infer: infer(cnn), atb: atb() };
-const configs = [...(HOMES ? [true, false].map((on) => ({ name: `home runs ${on ? 'on' : 'off'}`, spin: [30, 1000], k: 3, homes: on })) : CHUNKS ? CHUNKS.map((k) => ({ name: `${k} chunks per thread`, spin: [30, 1000], k })) : SPINS.map((s) => ({ name: `${s[0]}/${s[1]}`, spin: s, k: 3 }))), { name: '1 thread (same build)', spin: [30, 30], k: 0 }];
+const configs = [...(SPLITS ? SPLITS.map((us) => ({ name: `split ≥ ${us} µs`, spin: [30, 1000], k: 3, split: us })) : HOMES ? [true, false].map((on) => ({ name: `home runs ${on ? 'on' : 'off'}`, spin: [30, 1000], k: 3, homes: on })) : CHUNKS ? CHUNKS.map((k) => ({ name: `${k} chunks per thread`, spin: [30, 1000], k })) : SPINS.map((s) => ({ name: `${s[0]}/${s[1]}`, spin: s, k: 3 }))), { name: '1 thread (same build)', spin: [30, 30], k: 0 }];
 let marks = 0, lastMark = 0;
 for (const [name, run] of Object.entries(cases)) {
   for (let i = 0; i < 5; i++) run();
@@ -59,6 +64,7 @@ for (const [name, run] of Object.entries(cases)) {
       pool.spinMicros(...configs[c].spin);
       pool.chunksPerThread(configs[c].k);
       pool.homes(configs[c].homes ?? true);
+      SPLIT_MIN.calmMicros = configs[c].split ?? CALM_MICROS;
       run();
       for (let i = 0; i < REPS; i++) {
         if (pool.f64[CONTENDED_UNTIL_F64] !== lastMark) { marks++; lastMark = pool.f64[CONTENDED_UNTIL_F64]; }

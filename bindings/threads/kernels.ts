@@ -21,8 +21,14 @@ import type { KernelName } from './protocol.js';
  * `micros`: kernels split by elements (maps, losses, optimiser updates, pooling) when elements ×
  * NS_PER_ELEMENT[name] reaches it. Before 2026-11-30 every one of them split at 2^18 elements:
  * 24-47 µs of relu or add, less than a dispatch, but 190 µs of exp and 270 µs of average-pool backward.
+ * `calmMicros`: `micros` while the pool is calm (Pool.calm: its workers spin between jobs, so a
+ * dispatch costs a few stores and no wake-up). Then a map left on the calling thread also costs
+ * the reads of what the workers wrote in the job before, from their cores' caches (the MLP's SGD
+ * update took 43 µs on one thread and 125-143 µs on the calling thread after the split GEMM).
+ * Side by side in one process (bench/threads-spin.mjs --split, 20 rounds, SIMD), 100 / 40 / 20 µs:
+ * MLP step 1 / 1.17 / 1.22×, MNIST-CNN step 1 / 1.03 / 1.04×, inference 1 / 1.01 / 1.04×.
  */
-export const SPLIT_MIN = { macs: 1 << 21, micros: 100 };
+export const SPLIT_MIN = { macs: 1 << 21, micros: 100, calmMicros: 20 };
 
 /**
  * One thread's time per element, ns (threads-thresholds.mjs --costs: 2^18 elements, relaxed build,
@@ -39,9 +45,12 @@ export const NS_PER_ELEMENT: Partial<Record<KernelName, number>> & { default: nu
   maxPool2dBackward: 0.29, avgPool2dForward: 0.31, avgPool2dBackward: 1.04,
 };
 
-/** The fewest elements of kernel `name` that split (tests size their cases with it). */
-export function splitElements(name: KernelName, ns = NS_PER_ELEMENT[name] ?? NS_PER_ELEMENT.default): number {
-  return Math.ceil((SPLIT_MIN.micros * 1000) / ns);
+/**
+ * The fewest elements of kernel `name` that split: at `micros` µs (SPLIT_MIN.micros by default,
+ * the larger: tests size their cases with it, so those split whether or not the pool is calm).
+ */
+export function splitElements(name: KernelName, ns = NS_PER_ELEMENT[name] ?? NS_PER_ELEMENT.default, micros = SPLIT_MIN.micros): number {
+  return Math.ceil((micros * 1000) / ns);
 }
 
 /** Pointer arguments (advanced per unit) and the length argument of the maps split by elements. */
@@ -62,6 +71,7 @@ const MAP_ALIGN = 16;
 export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Pool, op: () => string): K {
   // A copy: the exports object's properties are read-only.
   const out: Record<string, any> = { ...raw };
+  const micros = () => (pool.calm() ? SPLIT_MIN.calmMicros : SPLIT_MIN.micros);
   const parts = (name: KernelName, macs: (a: number[]) => number) => {
     out[name] = (...args: number[]) => {
       if (!(macs(args) >= SPLIT_MIN.macs)) return raw[name](...args);
@@ -91,7 +101,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
     for (const p of spec.ptrs) strides[p] = 4;
     out[name] = (...args: number[]) => {
       const n = args[spec.count];
-      if (!(n >= splitElements(name))) return raw[name](...args);
+      if (!(n >= splitElements(name, undefined, micros()))) return raw[name](...args);
       pool.runRange(op(), name, args, strides, spec.count, n, MAP_ALIGN);
     };
   }
@@ -103,7 +113,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
       const n = args[at.n], c = args[at.n + 1], h = args[at.h], w = args[at.w];
       const outPlane = Math.max(0, args[at.out]) * Math.max(0, args[at.out + 1]);
       const ns = name === 'maxPool2dForward' && args[2] === 0 ? NS_PER_ELEMENT.maxPool2dInference : undefined;
-      if (!(n * c * Math.max(h * w, outPlane) >= splitElements(name, ns)) || n <= 0 || c <= 0) return raw[name](...args);
+      if (!(n * c * Math.max(h * w, outPlane) >= splitElements(name, ns, micros())) || n <= 0 || c <= 0) return raw[name](...args);
       const what = op();
       if (name === 'avgPool2dBackward') pool.workspaces(what, w * 4); // its scratch row
       const mine = args.slice();
@@ -121,7 +131,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // softmaxCrossEntropyBackward(probs, labels, dlogits, rows, classes, scale): split over rows.
   out.softmaxCrossEntropyBackward = (...args: number[]) => {
     const rows = args[3], classes = args[4];
-    if (!(rows * classes >= splitElements('softmaxCrossEntropyBackward'))) return raw.softmaxCrossEntropyBackward(...args);
+    if (!(rows * classes >= splitElements('softmaxCrossEntropyBackward', undefined, micros()))) return raw.softmaxCrossEntropyBackward(...args);
     pool.runRange(op(), 'softmaxCrossEntropyBackward', args, [classes * 4, 4, classes * 4], 3, rows, 1);
   };
 

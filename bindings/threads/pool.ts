@@ -147,6 +147,15 @@ export class Pool {
     for (let t = 1; t < this.threads; t++) if (this.wsPtr[t]) this.core.free(this.wsPtr[t]);
   }
 
+  /**
+   * Whether the workers spin between jobs now (no thread has seen contention lately, and the calm
+   * budget is the longer): a dispatch then costs no wake-up, and smaller kernels split (kernels.ts
+   * SPLIT_MIN.calmMicros).
+   */
+  calm(): boolean {
+    return this.i32[CALM_SPIN_US] > this.i32[SPIN_US] && clock() >= this.f64[CONTENDED_UNTIL_F64];
+  }
+
   /** Workers that have not instantiated the module yet (Node hands the pool out before they are up); they join jobs once they are. */
   starting(): number {
     return this.closed ? 0 : this.workers.length - this.up();
