@@ -156,8 +156,8 @@ export async function scaling({ variants, N, rounds, windowMs, say }) {
           }
         }
       }
-      const rounds = ms[1].map((t, i) => t / ms[N][i]);
-      say(JSON.stringify({ case: c.row.case, column: impl.name, ratio: median(rounds), ms1: median(ms[1]), msN: median(ms[N]), rounds }));
+      const pairs = ms[1].map((t, i) => t / ms[N][i]);
+      say(JSON.stringify({ case: c.row.case, column: impl.name, ratio: median(pairs), ms1: median(ms[1]), msN: median(ms[N]), rounds: pairs }));
     }
   }
   process.env.BENCH_THREADS = String(N);
