@@ -15,10 +15,10 @@
 import * as lib from '../bindings/index.ts';
 import { wasm, threadPool } from '../bindings/runtime.ts';
 import { SPLIT_MIN, NS_PER_ELEMENT } from '../bindings/threads/kernels.ts';
-import { randomData, threadsUp } from './lib.mjs';
-import { mlp, cnn, initialParams, batchData, sequential } from './models.mjs';
+import { threadsUp } from './lib.mjs';
+import { threadUnits } from './threads-units.mjs';
 
-const { init, reset, runtimeInfo, seed, tensor, nn, ops, loss, optim, tidy, noGrad } = lib;
+const { init, reset, runtimeInfo } = lib;
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
 const quick = argv.includes('--quick');
@@ -28,42 +28,7 @@ const variant = opt('--variant', 'relaxed');
 const only = opt('--case', null);
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
-const CASES = {
-  atb: () => gemm(784, 256, 64, true, false),
-  abt: () => gemm(64, 784, 256, false, true),
-  ab: () => gemm(64, 256, 784, false, false),
-  mlp: () => train(mlp),
-  cnn: () => train(cnn),
-  infer: () => infer(cnn),
-};
-
-function gemm(m, n, k, tA, tB) {
-  const a = randomData(m * k, 1), b = randomData(k * n, 2);
-  const at = tensor(a, tA ? [k, m] : [m, k]), bt = tensor(b, tB ? [n, k] : [k, n]);
-  const product = () => (tB ? ops.linear(at, bt) : ops.matmul(at, bt, { transposeA: tA }));
-  return { run: () => noGrad(() => tidy(() => product().data())), dispose() { at.dispose(); bt.dispose(); } };
-}
-
-function train(model) {
-  seed(1);
-  const net = sequential(nn, model, true);
-  net.loadStateDict(initialParams(model));
-  const o = new optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
-  const { x, labels } = batchData(model);
-  const xt = tensor(x, [model.batch, ...model.input]);
-  return {
-    run: () => tidy(() => { o.zeroGrad(); const l = loss.softmaxCrossEntropy(net.forward(xt), labels); l.backward(); o.step(); return l.item(); }),
-    dispose() { o.zeroGrad(); net.dispose(); o.dispose?.(); xt.dispose(); },
-  };
-}
-
-function infer(model) {
-  const net = sequential(nn, model, false);
-  net.loadStateDict(initialParams(model));
-  net.eval();
-  const xt = tensor(batchData(model).x, [model.batch, ...model.input]);
-  return { run: () => noGrad(() => tidy(() => net.forward(xt).data())), dispose() { net.dispose(); xt.dispose(); } };
-}
+const CASES = threadUnits(lib);
 
 /** Wraps every kernel of the running kernels object: per name, ms, calls, split calls. */
 function instrument() {

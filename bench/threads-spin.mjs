@@ -13,9 +13,9 @@ import * as lib from '../bindings/index.ts';
 import { threadPool } from '../bindings/runtime.ts';
 import { CONTENDED_UNTIL_F64 } from '../bindings/threads/protocol.ts';
 import { SPLIT_MIN } from '../bindings/threads/kernels.ts';
-import { randomData, threadsUp } from './lib.mjs';
-import { mlp, cnn, initialParams, batchData, sequential } from './models.mjs';
-const { init, runtimeInfo, seed, tensor, nn, ops, loss, optim, tidy, noGrad } = lib;
+import { threadsUp } from './lib.mjs';
+import { threadUnits } from './threads-units.mjs';
+const { init, runtimeInfo } = lib;
 const argv = process.argv.slice(2);
 const opt = (n, d) => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : d; };
 const SPINS = opt('--spins', '30/30,30/300,30/1000').split(',').map((c) => c.split('/').map(Number)); // contended/calm budgets; 30/30 = before
@@ -31,27 +31,8 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.lengt
 await init({ variant, threads: 2 });
 await threadsUp(runtimeInfo);
 const pool = threadPool();
-function train(model) {
-  seed(1);
-  const net = sequential(nn, model, true);
-  net.loadStateDict(initialParams(model));
-  const o = new optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
-  const { x, labels } = batchData(model);
-  const xt = tensor(x, [model.batch, ...model.input]);
-  return () => tidy(() => { o.zeroGrad(); const l = loss.softmaxCrossEntropy(net.forward(xt), labels); l.backward(); o.step(); return l.item(); });
-}
-function infer(model) {
-  const net = sequential(nn, model, false);
-  net.loadStateDict(initialParams(model));
-  net.eval();
-  const xt = tensor(batchData(model).x, [model.batch, ...model.input]);
-  return () => noGrad(() => tidy(() => net.forward(xt).data()));
-}
-function atb() {
-  const at = tensor(randomData(784 * 64, 1), [64, 784]), bt = tensor(randomData(64 * 256, 2), [64, 256]);
-  return () => noGrad(() => tidy(() => ops.matmul(at, bt, { transposeA: true }).data()));
-}
-const cases = { mlp: train(mlp), cnn: train(cnn), infer: infer(cnn), atb: atb() };
+const units = threadUnits(lib);
+const cases = Object.fromEntries(['mlp', 'cnn', 'infer', 'atb'].map((name) => [name, units[name]().run]));
 const configs = [...(SPLITS ? SPLITS.map((us) => ({ name: `split ≥ ${us} µs`, spin: [30, 1000], k: 3, split: us })) : HOMES ? [true, false].map((on) => ({ name: `home runs ${on ? 'on' : 'off'}`, spin: [30, 1000], k: 3, homes: on })) : CHUNKS ? CHUNKS.map((k) => ({ name: `${k} chunks per thread`, spin: [30, 1000], k })) : SPINS.map((s) => ({ name: `${s[0]}/${s[1]}`, spin: s, k: 3 }))), { name: '1 thread (same build)', spin: [30, 30], k: 0 }];
 let marks = 0, lastMark = 0;
 for (const [name, run] of Object.entries(cases)) {
