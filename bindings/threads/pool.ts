@@ -3,8 +3,9 @@
 // control block in that memory (protocol.ts); the workers sleep in Atomics.wait on it, so a
 // dispatch costs a few stores, one notify and one wait, and no postMessage.
 //
-// A job is cut into more chunks than threads (CHUNKS_PER_THREAD), and every thread, the calling
-// one included, takes the next chunk from a counter until none is left, so a thread on a slower or
+// A job is cut into more chunks than threads (CHUNKS_PER_THREAD), dealt as one run of consecutive
+// chunks per thread (protocol.ts HOMES); every thread, the calling one included, takes its own
+// run's chunks and then what is left of the others' until none is left, so a thread on a slower or
 // preempted vCPU simply runs fewer chunks instead of holding up the job. Workers join a job while
 // it is open; once every chunk is taken the calling thread closes it and waits for the threads
 // inside (a worker that wakes later skips the job unread): with Atomics.wait where the thread may
