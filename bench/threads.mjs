@@ -49,41 +49,36 @@ export async function run({ args = [] } = {}) {
   return [...merged.values()];
 }
 
-async function child(T, args) {
+/** threads-child.mjs (node `flags`, script `args`) with `env` added to this process's: the lines it writes to stdout (progress goes to stderr). */
+async function runChild(env, { flags = [], args = [] }, what) {
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const script = fileURLToPath(new URL('./threads-child.mjs', import.meta.url));
-  const passed = args.filter((a) => a === '--quick' || a === '--strict');
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', script, ...passed], {
-      env: { ...process.env, BENCH_THREADS: String(T) }, stdio: ['ignore', 'pipe', 'inherit'],
+    const p = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', ...flags, script, ...args], {
+      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`threads child (${T} threads) exited with ${code}`));
-      const line = out.trim().split('\n').pop();
-      resolve(JSON.parse(line));
+      if (code !== 0) return reject(new Error(`${what} exited with ${code}`));
+      resolve(out.trim().split('\n').filter(Boolean));
     });
   });
 }
 
+/** One configuration: every library at T threads, its rows. */
+async function child(T, args) {
+  const passed = args.filter((a) => a === '--quick' || a === '--strict');
+  const lines = await runChild({ BENCH_THREADS: String(T) }, { args: passed }, `threads child (${T} threads)`);
+  return JSON.parse(lines.pop());
+}
+
 /** threads-child.mjs with BENCH_SCALING: simdnet at 1 and N threads alternating in one process, a record per case and variant. */
 async function inProcess(N, args) {
-  const { spawn } = await import('node:child_process');
-  const { fileURLToPath } = await import('node:url');
   const quick = args.includes('--quick');
-  const script = fileURLToPath(new URL('./threads-child.mjs', import.meta.url));
-  const env = { ...process.env, BENCH_THREADS: String(N), BENCH_SCALING: String(quick ? 120 : 300), BENCH_SCALING_ROUNDS: String(quick ? 4 : 8) };
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', '--expose-gc', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`the in-process scaling child exited with ${code}`));
-      resolve(out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
-    });
-  });
+  const env = { BENCH_THREADS: String(N), BENCH_SCALING: String(quick ? 120 : 300), BENCH_SCALING_ROUNDS: String(quick ? 4 : 8) };
+  return (await runChild(env, { flags: ['--expose-gc'] }, 'the in-process scaling child')).map((l) => JSON.parse(l));
 }
 
 /**
