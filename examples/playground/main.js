@@ -28,6 +28,9 @@ const state = {
   layers: structuredClone(TOY_DEFAULTS.layers),
   mnist: false,
   running: false,
+  // Pause pressed, the Worker not yet stopped: its last slice's steps are still on their way, so
+  // Start and Step wait for its 'state' answer (which follows its final progress report).
+  pausing: false,
   ready: false,
   busy: true, // between a setup message and the Worker's answer
   k: 3,
@@ -173,9 +176,9 @@ $('add-layer').addEventListener('click', () => {
 function setRunning(running) {
   state.running = running;
   const off = !state.ready || state.busy;
-  $('start').disabled = off || running;
-  $('pause').disabled = off || !running;
-  $('step').disabled = off || running;
+  $('start').disabled = off || running || state.pausing;
+  $('pause').disabled = off || !running || state.pausing;
+  $('step').disabled = off || running || state.pausing;
   $('reset').disabled = off;
   $('save-safetensors').disabled = off;
   $('save-onnx').disabled = off;
@@ -189,7 +192,11 @@ $('start').addEventListener('click', () => {
   setRunning(true);
   send({ type: 'start' });
 });
-$('pause').addEventListener('click', () => { setRunning(false); send({ type: 'pause' }); });
+$('pause').addEventListener('click', () => {
+  state.pausing = true;
+  setRunning(state.running);
+  send({ type: 'pause' });
+});
 $('step').addEventListener('click', () => send({ type: 'step' }));
 $('reset').addEventListener('click', () => { setRunning(false); send({ type: 'reset' }); });
 
@@ -365,6 +372,7 @@ worker.onmessage = ({ data: m }) => {
       state.speed = { stepsPerSec: 0, samplesPerSec: 0 };
       break;
     case 'state':
+      state.pausing = false;
       setRunning(m.running);
       break;
     case 'progress':

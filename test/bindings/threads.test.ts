@@ -44,8 +44,10 @@ describe('init({ threads })', () => {
     expect(threadPool()?.threads).toBe(3);
     // Both workers run chunks of products big enough to split. Chunks go to whichever thread takes
     // them first, so one job may leave a late worker none: products until each has run one (a
-    // worker that never works fails here after 200).
-    const pool = threadPool()!, before = pool.chunksRun();
+    // worker that never works fails here after 200). Node's workers boot after init() returns.
+    const pool = threadPool()!;
+    await pool.ready;
+    const before = pool.chunksRun();
     let jobs = 0;
     const ran = () => pool.chunksRun().map((c, t) => c - before[t]);
     while (jobs < 200 && !ran().every((c) => c > 0)) {
@@ -228,8 +230,10 @@ describe('failures', () => {
     const m = 64, n = 700, k = 300;
     const pa = allocBytes(m * k * 4, 't'), pb = allocBytes(k * n * 4, 't'), pc = allocBytes(m * n * 4, 't');
     // Workspaces sized for a tiny product: a worker's chunk of this one needs more and traps (the
-    // calling thread's own workspace grows on demand). The worker may wake after the calling
-    // thread has taken every chunk: jobs until one is left for it.
+    // calling thread's own workspace grows on demand). In Node init() returns before the workers
+    // have booted, and until then the calling thread runs every chunk: wait for them. A worker may
+    // still wake after the calling thread has taken every chunk: jobs until one is left for it.
+    await pool.ready;
     pool.workspaces('test', 0);
     let failure: unknown = null;
     for (let job = 0; job < 200 && failure === null; job++) {
