@@ -100,13 +100,31 @@ function packA(a: usize, rs: usize, cs: usize, mc: i32, kc: i32, dst: usize): vo
     const rows = min(MR, mc - i);
     const src = a + <usize>i * rs * 4;
     if (rows == MR && cs == 1) {
-      // op(A) is row-major: read MR rows along k.
+      // op(A) is row-major: read MR rows along k, 4 depth steps at a time transposed in registers
+      // (SIMD builds), then one by one. A column part of a split GEMM packs all of A, so this copy
+      // is repeated per part: scalar, it made 8 parts of 64×784·784×256 cost 1.21× the whole call.
+      let k0 = 0;
+      if (ASC_FEATURE_SIMD) {
+        const step = rs * 4;
+        let s = src, d = dst;
+        for (; k0 + 4 <= kc; k0 += 4) {
+          transpose4x4(s, step, d, <usize>MR << 2);
+          s += 16; d += <usize>(4 * MR) << 2;
+        }
+      }
       for (let r = 0; r < MR; r++) {
-        let s = src + <usize>r * rs * 4, d = dst + (<usize>r << 2);
-        for (let k = 0; k < kc; k++) {
+        let s = src + <usize>r * rs * 4 + (<usize>k0 << 2), d = dst + (<usize>r << 2) + (<usize>(k0 * MR) << 2);
+        for (let k = k0; k < kc; k++) {
           store<f32>(d, load<f32>(s));
           s += 4; d += <usize>MR << 2;
         }
+      }
+    } else if (ASC_FEATURE_SIMD && rows == MR && rs == 1) {
+      // op(A) is column-major (A transposed): each depth step's MR rows are contiguous.
+      let s = src, d = dst;
+      for (let k = 0; k < kc; k++) {
+        v128.store(d, v128.load(s));
+        s += cs * 4; d += <usize>MR << 2;
       }
     } else {
       for (let k = 0; k < kc; k++) {
