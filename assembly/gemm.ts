@@ -255,9 +255,10 @@ function gemmRange(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA:
     const byCols = (n >= m && tn >= parts) || tm < parts;
     // Only the first `used` parts get tiles, each at least PART_MIN columns (rows) wide; the rest
     // are empty. Every part packs its own copy of the operand it does not split (all of A for a
-    // column part), so narrow parts multiply that work: parts 1 / 2 / 4 / 6 / 8 of the Dense
-    // forward 32×1600·128×1600ᵀ took 1 / 1.18 / 1.29 / 1.39 / 1.52× the whole call's time, run one
-    // after another; GEMM 64×784·784×256 1 / 1.03 / 1.09 / 1.15 / 1.21×; 512³ up to 1.09×.
+    // column part), so narrow parts multiply that work: with packA's scalar copy, parts 1 / 2 / 4 /
+    // 6 / 8 of the Dense forward 32×1600·128×1600ᵀ took 1 / 1.18 / 1.29 / 1.39 / 1.52× the whole
+    // call's time, run one after another. Its SIMD copy brought 6 parts of the bench's GEMMs to
+    // 1.00–1.04× the whole call (Aᵀ·B the most).
     const used = min(parts, max(1, (byCols ? n : m) / PART_MIN));
     if (part >= used) return;
     if (byCols) {
