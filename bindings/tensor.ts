@@ -137,7 +137,9 @@ export class Tensor {
   data(): Float32Array {
     assertLive(this, 'data');
     const p = this.ptr >>> 2;
-    return heapF32().slice(p, p + this.size);
+    // The constructor copies faster than slice() (Node 20, 784×256 floats: 33 vs 47 µs from a plain
+    // memory, 42 vs 70 µs from a shared one); small tensors the same.
+    return new Float32Array(heapF32().subarray(p, p + this.size));
   }
 
   /** The value of a one-element tensor. */
