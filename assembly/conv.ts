@@ -119,41 +119,6 @@ function sum(src: usize, n: i32): f32 {
 }
 
 /**
- * Packs rows [0, m) × columns [0, kc) of a row-major matrix (row stride ld floats) into MR-row panels
- * [panel][k][MR], zero rows past m: gemmPackA's layout, with 4×4 SIMD transposes for full panels.
- */
-function packRowsA(a: usize, ld: i32, m: i32, kc: i32, dst: usize): void {
-  if (ASC_FEATURE_SIMD) {
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      const r0 = a + bytes(i * ld), r1 = r0 + bytes(ld), r2 = r1 + bytes(ld), r3 = r2 + bytes(ld);
-      let d = dst + bytes(i * kc);
-      let k = 0;
-      for (; k + 4 <= kc; k += 4) {
-        const o = bytes(k);
-        const a0 = v128.load(r0 + o), a1 = v128.load(r1 + o), a2 = v128.load(r2 + o), a3 = v128.load(r3 + o);
-        const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
-        const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-        d += 64;
-      }
-      for (; k < kc; k++) {
-        const o = bytes(k);
-        store<f32>(d, load<f32>(r0 + o)); store<f32>(d, load<f32>(r1 + o), 4);
-        store<f32>(d, load<f32>(r2 + o), 8); store<f32>(d, load<f32>(r3 + o), 12);
-        d += 16;
-      }
-    }
-    if (i < m) gemmPackA(a + bytes(i * ld), <usize>ld, 1, m - i, kc, dst + bytes(i * kc));
-  } else {
-    gemmPackA(a, <usize>ld, 1, m, kc, dst);
-  }
-}
-
-/**
  * Forward im2col panel: rows [k0, k0 + kc) of col (k = (c, ki, kj)) × the NR output positions
  * [j0, j0 + NR) into dst as [k][NR]. Positions past P read element 0 (their columns are dropped).
  * img is the padded image (gHp × gWp planes).
@@ -716,7 +681,7 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
     }
     for (let p0 = 0; p0 < P; p0 += KC) {
       const kc = min(KC, P - p0), acc = accumulate != 0 || img > 0 || p0 > 0;
-      packRowsA(dyn + bytes(r0 * P + p0), P, r1 - r0, kc, ap);
+      gemmPackA(dyn + bytes(r0 * P + p0), <usize>P, 1, r1 - r0, kc, ap);
       for (let kb = k0; kb < k1; kb += NR) {
         packColTPanel(src, kb, p0, kc, bp);
         gemmPacked(ap, bp, dw + bytes(r0 * K + kb), K, r1 - r0, min(NR, K - kb), kc, acc);
