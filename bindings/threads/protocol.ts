@@ -62,10 +62,12 @@ export const AWAIT_JOINS = 16;
 export const SLEEPING = 17;
 /** How long (µs) a thread spins before it blocks while no thread has seen contention lately (CALM_SPIN_MICROS by default). */
 export const CALM_SPIN_US = 18;
-/** Float64 index: clock() ms until which every thread spins only SPIN_US (a thread saw its spin descheduled: CONTENDED_GAP_MICROS). */
+/** Float64 index: clock() ms until which every thread spins only SPIN_US (a thread saw its spin descheduled twice: CONTENDED_GAP_MICROS). */
 export const CONTENDED_UNTIL_F64 = 10;
+/** Float64 index: clock() ms when a thread last saw its spin descheduled. */
+export const LAST_GAP_F64 = 11;
 /** (ptr, bytes) per thread. */
-export const WS = 22;
+export const WS = 24;
 export const MAX_THREADS = 64;
 /** Bytes per unit for each argument that is a pointer to split (0: passed unchanged). */
 export const STRIDES = WS + 2 * MAX_THREADS;
@@ -190,8 +192,8 @@ export function spinBudget(i32: Int32Array, f64: Float64Array): number {
 
 /**
  * Spins while `busy(Atomics.load(i32, at))` for at most `micros` µs; returns the last value read.
- * A spin that finds itself descheduled (CONTENDED_GAP_MICROS) stops, and marks the machine
- * contended for every thread (CONTENDED_UNTIL_F64).
+ * A spin that finds itself descheduled (CONTENDED_GAP_MICROS) stops, and the second such within
+ * CONTENDED_MS (LAST_GAP_F64) marks the machine contended for every thread (CONTENDED_UNTIL_F64).
  */
 export function spinWhile(i32: Int32Array, f64: Float64Array, at: number, busy: (v: number) => boolean, micros: number): number {
   let v = Atomics.load(i32, at);
@@ -204,7 +206,12 @@ export function spinWhile(i32: Int32Array, f64: Float64Array, at: number, busy: 
     if ((s & 255) !== 0) continue;
     const now = performance.now();
     if (now - last > CONTENDED_GAP_MICROS / 1000) {
-      f64[CONTENDED_UNTIL_F64] = clock() + CONTENDED_MS;
+      // Once is this VM's host taking the vCPU for a moment (every 1-3 s on a quiet machine);
+      // twice within CONTENDED_MS is another runnable thread (a busy process deschedules a
+      // spinning one every few ms).
+      const at = clock();
+      if (at - f64[LAST_GAP_F64] < CONTENDED_MS) f64[CONTENDED_UNTIL_F64] = at + CONTENDED_MS;
+      f64[LAST_GAP_F64] = at;
       return v;
     }
     if (now >= until) return v;
