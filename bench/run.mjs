@@ -16,33 +16,15 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { budget } from './lib.mjs';
+import { budget, withMallocSettings, MALLOC_ENV } from './lib.mjs';
 import { implementations } from './peers/index.mjs';
 import { chartSvg } from './chart.mjs';
 
-// glibc hands the top of its heap back to the OS (brk) once 128 KiB lie free there, and maps
-// 256 KiB+ blocks afresh, so each fresh result array (every timed unit copies its output into one,
-// as dataSync() does: 256 KiB for 64×1000) is paid for in page faults: ~15 µs a copy on a quiet
-// machine, 1–2.5 ms on the loaded 2-vCPU VM (measured 2026-11-30), the same for every library,
-// which squashes every small op's ratio towards 1. Browsers' allocators keep freed memory; glibc
-// does with these two settings, which it reads at start-up, hence one re-spawn (Linux only).
-// The child also gets --expose-gc: the harness collects the previous column's garbage before
-// timing the next (bench/harness.mjs).
-const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(256 << 20) };
-if (process.platform === 'linux' && !process.env.MALLOC_TRIM_THRESHOLD_) {
-  const { spawnSync } = await import('node:child_process');
-  const child = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, ...MALLOC_ENV },
-  });
-  process.exit(child.status ?? 1);
-}
-// Even so, the process's first ~100 MB of result arrays land on fresh heap pages (V8 frees dead
-// arrays only at its next GC, so the heap first grows to its working size): 62 page faults per
-// 256 KiB copy, 1–2 ms a call on this VM, for a few hundred calls. Whichever column ran first
-// paid it (relu 64×1000, the first row of the first group, read 1744 µs for a 22 µs op). Churning
-// through that many short-lived arrays first leaves the heap at its working size: the first
-// column's copies then fault about once a call, as every later column's do (measured 62 → 1.4).
-for (let i = 0; i < 1500; i++) new Float32Array(1 << 16).fill(1);
+// glibc's defaults make every timed unit's fresh result array pay for its pages again: run with
+// the settings that keep freed memory, on a heap grown to its working size (lib.mjs
+// withMallocSettings, which says why). The child also gets --expose-gc: the harness collects the
+// previous column's garbage before timing the next (bench/harness.mjs).
+await withMallocSettings(['--expose-gc']);
 
 const started = performance.now();
 const groups = ['gemm', 'elementwise', 'tensor', 'conv', 'pool', 'norm', 'train', 'infer', 'threads', 'onnx', 'size'];
