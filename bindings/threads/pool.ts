@@ -154,7 +154,7 @@ export class Pool {
    * SPLIT_MIN.calmMicros).
    */
   calm(): boolean {
-    return this.i32[CALM_SPIN_US] > this.i32[SPIN_US] && clock() >= this.f64[CONTENDED_UNTIL_F64];
+    return spinBudget(this.i32, this.f64) > this.i32[SPIN_US];
   }
 
   /** Workers that have not instantiated the module yet (Node hands the pool out before they are up); they join jobs once they are. */

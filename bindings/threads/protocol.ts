@@ -135,9 +135,9 @@ export function splitAt(units: number, align: number, part: number, parts: numbe
  * threads, 2 vCPUs; where the pool at either budget is 0.93-1.0× one thread) 1000 µs gave 0.89×
  * (MLP), 0.79× (CNN step), 0.76× (inference), 1.03× (Aᵀ·B) the speed of 30 µs; earlier, at load
  * 7-8, 2000 µs made a step 4.6× slower than 20 µs. So threads spin CALM_SPIN_MICROS only while
- * none of them has seen contention lately: a spin descheduled for a time slice
- * (CONTENDED_GAP_MICROS), or in Node a load average above the cores (pool.ts checkLoad), and
- * SPIN_MICROS for CONTENDED_MS after. Neither catches a busy process that takes the calling
+ * none of them has seen contention lately: two spins descheduled for a time slice within
+ * CONTENDED_MS (CONTENDED_GAP_MICROS), or in Node a load average above the cores (pool.ts
+ * checkLoad), and SPIN_MICROS for CONTENDED_MS after. Neither catches a busy process that takes the calling
  * thread's core while a worker spins until the load average has risen (about a minute): that
  * is the loss above.
  */
@@ -146,11 +146,11 @@ export const CALM_SPIN_MICROS = 1000;
 
 /**
  * A spinning thread that finds this many µs between two of its clock reads (256 loads apart, ~1 µs)
- * was descheduled for a scheduler time slice: the machine has more runnable threads than cores.
- * Every thread then spins only SPIN_US for the next CONTENDED_MS. (Not less: this VM's host takes
- * a vCPU away for 200 µs and more several times a second on a quiet machine, and a 200 µs
- * threshold kept the threads contended for a third of the time: the spin's gain fell from
- * 7-14% to 0-5%.)
+ * was descheduled for a scheduler time slice: when that happens twice within CONTENDED_MS the
+ * machine has more runnable threads than cores, and every thread spins only SPIN_US for the next
+ * CONTENDED_MS (spinWhile). (Not less than 1.5 ms: this VM's host takes a vCPU away for 200 µs
+ * and more several times a second on a quiet machine, and a 200 µs threshold kept the threads
+ * contended for a third of the time: the spin's gain fell from 7-14% to 0-5%.)
  */
 export const CONTENDED_GAP_MICROS = 1500;
 export const CONTENDED_MS = 500;
@@ -209,9 +209,9 @@ export function spinWhile(i32: Int32Array, f64: Float64Array, at: number, busy: 
       // Once is this VM's host taking the vCPU for a moment (every 1-3 s on a quiet machine);
       // twice within CONTENDED_MS is another runnable thread (a busy process deschedules a
       // spinning one every few ms).
-      const at = clock();
-      if (at - f64[LAST_GAP_F64] < CONTENDED_MS) f64[CONTENDED_UNTIL_F64] = at + CONTENDED_MS;
-      f64[LAST_GAP_F64] = at;
+      const gapAt = clock();
+      if (gapAt - f64[LAST_GAP_F64] < CONTENDED_MS) f64[CONTENDED_UNTIL_F64] = gapAt + CONTENDED_MS;
+      f64[LAST_GAP_F64] = gapAt;
       return v;
     }
     if (now >= until) return v;
