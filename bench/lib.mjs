@@ -148,6 +148,12 @@ export async function withMallocSettings(extraFlags = [], script = undefined) {
   process.exit(child.status ?? 1);
 }
 
+/** The middle of `values` once sorted; for an even count the upper of the two middle ones. */
+export function median(values) {
+  const s = [...values].sort((x, y) => x - y);
+  return s[s.length >> 1];
+}
+
 /** A raw instance of one build of the compute core (no tensors), for kernel benchmarks. */
 export async function rawCore(variant) {
   const bytes = await wasmBytes(variant);

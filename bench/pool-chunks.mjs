@@ -8,7 +8,7 @@
 //   node --experimental-wasm-relaxed-simd node_modules/vite-node/vite-node.mjs bench/pool-chunks.mjs [--quick] [--k 1,2,4]
 import { init, reset, runtimeInfo, seed, tensor, nn, loss, optim, tidy, noGrad } from '../bindings/index.ts';
 import { wasm, threadPool, allocBytes, freeBytes } from '../bindings/runtime.ts';
-import { threadsUp } from './lib.mjs';
+import { threadsUp, median } from './lib.mjs';
 import { sequential, cnn, initialParams, batchData } from './models.mjs';
 
 const N = Number(process.env.BENCH_THREADS ?? 2);
@@ -18,7 +18,6 @@ const REPS = Number(process.env.BENCH_REPS ?? (quick ? 30 : 120));
 const at = argv.indexOf('--k');
 const KS = at >= 0 ? argv[at + 1].split(',').map(Number) : [1, 2, 3, 4, 8];
 const variant = process.env.BENCH_VARIANT ?? 'relaxed';
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
 await init({ variant, threads: N });
 await threadsUp(runtimeInfo);

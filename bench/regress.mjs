@@ -11,6 +11,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { mlp, cnn, sequential } from './models.mjs';
+import { median } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -48,7 +49,6 @@ function unit(lib, model, kind) {
   });
 }
 
-const median = (v) => { const s = v.slice().sort((a, b) => a - b); return s[s.length >> 1]; };
 const cases = [[mlp, 'train'], [cnn, 'train'], [cnn, 'infer'], [{ ...cnn, batch: 1 }, 'infer']];
 const rows = [];
 for (const variant of ['simd', 'relaxed']) {

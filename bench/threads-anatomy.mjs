@@ -9,12 +9,11 @@
 // are the pool's own cost.
 import { init, reset, runtimeInfo } from '../bindings/index.ts';
 import { wasm, threadPool, allocBytes, freeBytes } from '../bindings/runtime.ts';
-import { threadsUp } from './lib.mjs';
+import { threadsUp, median } from './lib.mjs';
 
 const N = Number(process.env.BENCH_THREADS ?? 2);
 const quick = process.argv.includes('--quick');
 const REPS = quick ? 15 : 40, ROUNDS = quick ? 2 : 5;
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 const time = (f, reps) => { f(); const ts = []; for (let i = 0; i < reps; i++) { const t0 = performance.now(); f(); ts.push(performance.now() - t0); } return median(ts); };
 
 const rows = {

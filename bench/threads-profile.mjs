@@ -15,7 +15,7 @@
 import * as lib from '../bindings/index.ts';
 import { wasm, threadPool } from '../bindings/runtime.ts';
 import { SPLIT_MIN, NS_PER_ELEMENT } from '../bindings/threads/kernels.ts';
-import { threadsUp, withMallocSettings } from './lib.mjs';
+import { threadsUp, withMallocSettings, median } from './lib.mjs';
 import { threadUnits } from './threads-units.mjs';
 await withMallocSettings([], import.meta.url); // for the result copies' sake (lib.mjs)
 
@@ -27,7 +27,6 @@ const N = Number(process.env.BENCH_THREADS ?? 2);
 const ROUNDS = Number(opt('--rounds', quick ? 4 : 8)), REPS = Number(opt('--reps', quick ? 15 : 30));
 const variant = opt('--variant', 'relaxed');
 const only = opt('--case', null);
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
 const CASES = threadUnits(lib);
 

@@ -13,7 +13,7 @@ import * as lib from '../bindings/index.ts';
 import { threadPool } from '../bindings/runtime.ts';
 import { CONTENDED_UNTIL_F64 } from '../bindings/threads/protocol.ts';
 import { SPLIT_MIN } from '../bindings/threads/kernels.ts';
-import { threadsUp, withMallocSettings } from './lib.mjs';
+import { threadsUp, withMallocSettings, median } from './lib.mjs';
 import { threadUnits } from './threads-units.mjs';
 await withMallocSettings([], import.meta.url); // for the result copies' sake (lib.mjs)
 const { init, runtimeInfo } = lib;
@@ -28,7 +28,6 @@ const SPLITS = opt('--split', null)?.split(',').map(Number);
 const REPS = Number(opt('--reps', 4)), ROUNDS = Number(opt('--rounds', 60));
 const variant = opt('--variant', 'simd');
 const CALM_MICROS = SPLIT_MIN.calmMicros;
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 await init({ variant, threads: 2 });
 await threadsUp(runtimeInfo);
 const pool = threadPool();

@@ -7,7 +7,7 @@
 //   … --costs [--family maps]: one thread, each kernel's time alone per element (the cost model of kernels.ts)
 import { init, reset, runtimeInfo } from '../bindings/index.ts';
 import { wasm, threadPool, allocBytes, freeBytes } from '../bindings/runtime.ts';
-import { threadsUp } from './lib.mjs';
+import { threadsUp, median } from './lib.mjs';
 import { SPLIT_MIN } from '../bindings/threads/kernels.ts';
 
 const argv = process.argv.slice(2);
@@ -17,7 +17,6 @@ const N = Number(process.env.BENCH_THREADS ?? 2);
 const PAIRS = Number(opt('--pairs', quick ? 60 : 200));
 const variant = opt('--variant', 'relaxed');
 const families = opt('--family', argv.includes('--costs') ? 'maps' : 'map,sgd,pool,gemm,conv').split(',');
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 const saved = { ...SPLIT_MIN };
 
 const costs = argv.includes('--costs');
