@@ -48,6 +48,10 @@ const blockCases: ConvDims[] = [
   { ...d0, n: 3, cIn: 9, h: 8, w: 7, cOut: 10, kh: 3, kw: 3, ph: 2, pw: 0 },
   { ...d0, n: 1, cIn: 512, h: 4, w: 5, cOut: 5, kh: 3, kw: 3, ph: 1, pw: 1 },
   { ...d0, n: 1, cIn: 513, h: 4, w: 3, cOut: 2, kh: 3, kw: 3, ph: 1, pw: 1 },
+  // backward input by Winograd (3×3, stride 1, 8 ≤ cOut ≤ 512, padding ≤ 2): 'same' padding, and
+  // the largest padding it takes beside the first it leaves to im2col
+  { ...d0, n: 2, cIn: 5, h: 9, w: 10, cOut: 16, kh: 3, kw: 3, ph: 1, pw: 1 },
+  { ...d0, n: 1, cIn: 3, h: 4, w: 5, cOut: 8, kh: 3, kw: 3, ph: 2, pw: 3 },
   // the direct path (one input channel, 3×3, stride 1): rows narrower than a vector, and a last
   // vector that overlaps the one before, with padding
   { ...d0, n: 2, cIn: 1, h: 5, w: 4, cOut: 3, kh: 3, kw: 3, ph: 1, pw: 0 },
