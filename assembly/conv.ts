@@ -8,6 +8,8 @@
 //   backward weight  dW[cOut, K] (+)= Σ_images dY[cOut, P] · colᵀ[P, K]      dbias = Σ dY
 //   backward input   dcol[K, P]  = Wᵀ[K, cOut] · dY[cOut, P], then col2im scatter-adds dcol into dx
 //                    (3×3 stride 1 with 8–512 output channels: a Winograd forward of dy instead)
+// One input channel with a 3×3 stride-1 kernel (a grey image's first layer) runs forward and
+// backward weight directly on the planes, without im2col (directApplies).
 // The im2col matrix is never stored: the packers below write it straight into the GEMM's packed
 // B-panel layout ([k][NR] per NR columns), one panel at a time, which the micro-kernel then reads
 // from L1. The weights are packed once per call, not once per image.
@@ -635,6 +637,7 @@ export function conv2dBackwardWeightWorkspace(x: usize, dy: usize, dw: usize, db
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
   const kcMax = min(gOh * gOw, KC);
   const xpFloats = padH > 0 || padW > 0 ? roundUp(cIn * gHp * gWp, 4) : 0;
+  if (directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) return bytes(xpFloats + cOut * DIRECT_SUMS);
   return bytes(xpFloats + roundUp(cOut, MR) * kcMax + kcMax * NR);
 }
 
@@ -670,7 +673,8 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
   // Only the first `used` parts get tiles, each at least PART_MIN_ROW_TILES (PART_MIN_PANELS) wide; the rest are empty
   // (the dbias runs below are split over all parts). A row part im2cols the whole batch's x for
   // itself, a column part packs all of dy's rows: parts 1 / 2 / 4 / 6 / 8 of MNIST conv1's dW
-  // (8 row tiles) took 1 / 1.16 / 1.45 / 1.80 / 2.10× the whole call's time, run one after another.
+  // (8 row tiles) took 1 / 1.16 / 1.45 / 1.80 / 2.10× the whole call's time, run one after another
+  // (conv1 now takes directWeightGrad, which duplicates nothing).
   const used = min(parts, max(1, byRows ? rowTiles / PART_MIN_ROW_TILES : panels / PART_MIN_PANELS));
   let k0 = 0, k1 = K, r0 = 0, r1 = cOut;
   if (part >= used) {
@@ -699,6 +703,11 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
       store<f32>(dbias + bytes(co), s);
     }
   }
+  if (directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
+    // its own split: a run of output channels per part (the dbias run), each summed alone
+    if (co0 < co1) directWeightGrad(x, dy, dw, n, cOut, h, wIn, padH, padW, co0, co1, accumulate);
+    return;
+  }
   if (k0 >= k1 || r0 >= r1) return;
   const padded = padH > 0 || padW > 0;
   const mPad = roundUp(cOut, MR), kcMax = min(P, KC);
@@ -721,4 +730,115 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
       }
     }
   }
+}
+
+/** Floats per output channel of directWeightGrad's running sums: 9 vectors (SIMD builds), then 9 scalars. */
+const DIRECT_SUMS: i32 = 48; // 36 + 9, padded so every channel's vectors stay 16-byte aligned
+
+/**
+ * dw[co, 0, i, j] (+)= Σ_images Σ_(r, c) dy[img, co, r, c] · xpad[img, 0, r + i, c + j] for the
+ * output channels [co0, co1) of a one-input-channel 3×3 stride-1 convolution (directApplies), read
+ * in place. im2col + GEMM packed the whole batch's 9 × n·P columns and dy's rows again in every
+ * part: MNIST conv1's weight gradient (dy 2.8 MB at batch 32) was mostly that copying, and its
+ * parts duplicated it. Images outer (each padded once), channels inner, each channel's nine running
+ * sums kept in the workspace between images (vectors in the SIMD builds: vectorTaps; scalars where
+ * a row is narrower than a vector, and in the scalar build: scalarTaps). Each channel's order is
+ * fixed, so any split of the channels gives the same bits.
+ */
+function directWeightGrad(x: usize, dy: usize, dw: usize, n: i32, cOut: i32, h: i32, wIn: i32, ph: i32, pw: i32,
+                          co0: i32, co1: i32, accumulate: i32): void {
+  const oh = gOh, ow = gOw, P = oh * ow, wp = gWp;
+  const padded = ph > 0 || pw > 0, xpFloats = padded ? roundUp(gHp * wp, 4) : 0;
+  const ws = workspace(bytes(xpFloats + (co1 - co0) * DIRECT_SUMS));
+  const sums = ws + bytes(xpFloats);
+  memory.fill(sums, 0, bytes((co1 - co0) * DIRECT_SUMS));
+  for (let img = 0; img < n; img++) {
+    let src = x + bytes(img * h * wIn);
+    if (padded) {
+      padImage(src, ws, 1, h, wIn, ph, pw);
+      src = ws;
+    }
+    for (let co = co0; co < co1; co++) {
+      const d = dy + bytes((img * cOut + co) * P), acc = sums + bytes((co - co0) * DIRECT_SUMS);
+      if (ASC_FEATURE_SIMD && ow >= 4) vectorTaps(src, d, wp, oh, ow, acc);
+      else scalarTaps(src, d, wp, oh, ow, acc + bytes(36));
+    }
+  }
+  for (let co = co0; co < co1; co++) {
+    const acc = sums + bytes((co - co0) * DIRECT_SUMS), out = dw + bytes(co * 9);
+    for (let t = 0; t < 9; t++) {
+      const v = acc + bytes(4 * t);
+      const s: f32 = ((load<f32>(v) + load<f32>(v, 4)) + (load<f32>(v, 8) + load<f32>(v, 12))) + load<f32>(acc + bytes(36 + t));
+      store<f32>(out + bytes(t), accumulate != 0 ? load<f32>(out + bytes(t)) + s : s);
+    }
+  }
+}
+
+/** directWeightGrad for one image and channel, one output at a time: t[0 … 8] += the taps. */
+function scalarTaps(src: usize, d: usize, wp: i32, oh: i32, ow: i32, t: usize): void {
+  let t0 = load<f32>(t), t1 = load<f32>(t, 4), t2 = load<f32>(t, 8), t3 = load<f32>(t, 12), t4 = load<f32>(t, 16);
+  let t5 = load<f32>(t, 20), t6 = load<f32>(t, 24), t7 = load<f32>(t, 28), t8 = load<f32>(t, 32);
+  for (let r = 0; r < oh; r++) {
+    const s0 = src + bytes(r * wp), s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), d0 = d + bytes(r * ow);
+    for (let c = 0; c < ow; c++) {
+      const e = load<f32>(d0 + bytes(c)), o = bytes(c);
+      t0 += e * load<f32>(s0 + o); t1 += e * load<f32>(s0 + o, 4); t2 += e * load<f32>(s0 + o, 8);
+      t3 += e * load<f32>(s1 + o); t4 += e * load<f32>(s1 + o, 4); t5 += e * load<f32>(s1 + o, 8);
+      t6 += e * load<f32>(s2 + o); t7 += e * load<f32>(s2 + o, 4); t8 += e * load<f32>(s2 + o, 8);
+    }
+  }
+  store<f32>(t, t0); store<f32>(t, t1, 4); store<f32>(t, t2, 8); store<f32>(t, t3, 12); store<f32>(t, t4, 16);
+  store<f32>(t, t5, 20); store<f32>(t, t6, 24); store<f32>(t, t7, 28); store<f32>(t, t8, 32);
+}
+
+/**
+ * directWeightGrad for one image and channel (ow ≥ 4), 4 output columns per vector: acc[0 … 8]
+ * (v128 each) += the taps. Two output rows per step share the input rows they read. A row's last
+ * ow mod 4 columns are the last vector's (it overlaps the one before, as the direct forward's), its
+ * products masked to the new lanes: the mask is applied to the product, so no covered lane is
+ * counted twice and no 0 · ∞ appears.
+ */
+function vectorTaps(src: usize, d: usize, wp: i32, oh: i32, ow: i32, acc: usize): void {
+  const vec = ow & ~3, last = bytes(ow - 4);
+  // lanes of the last vector that the vectors before it did not cover (all lanes when ow is a multiple of 4: not used then)
+  const tail = i32x4.gt_s(i32x4(ow - 4, ow - 3, ow - 2, ow - 1), i32x4.splat(vec - 1));
+  let a0 = v128.load(acc), a1 = v128.load(acc, 16), a2 = v128.load(acc, 32), a3 = v128.load(acc, 48), a4 = v128.load(acc, 64);
+  let a5 = v128.load(acc, 80), a6 = v128.load(acc, 96), a7 = v128.load(acc, 112), a8 = v128.load(acc, 128);
+  let r = 0;
+  for (; r + 2 <= oh; r += 2) {
+    const s0 = src + bytes(r * wp), s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), s3 = s2 + bytes(wp);
+    const d0 = d + bytes(r * ow), d1 = d0 + bytes(ow);
+    for (let c = 0; c < vec; c += 4) {
+      const o = bytes(c), e0 = v128.load(d0 + o), e1 = v128.load(d1 + o);
+      let u = v128.load(s1 + o), v = v128.load(s1 + o, 4), w = v128.load(s1 + o, 8);
+      a0 = madd3(e0, v128.load(s0 + o), a0); a1 = madd3(e0, v128.load(s0 + o, 4), a1); a2 = madd3(e0, v128.load(s0 + o, 8), a2);
+      a3 = madd3(e0, u, a3); a4 = madd3(e0, v, a4); a5 = madd3(e0, w, a5);
+      a0 = madd3(e1, u, a0); a1 = madd3(e1, v, a1); a2 = madd3(e1, w, a2);
+      u = v128.load(s2 + o); v = v128.load(s2 + o, 4); w = v128.load(s2 + o, 8);
+      a6 = madd3(e0, u, a6); a7 = madd3(e0, v, a7); a8 = madd3(e0, w, a8);
+      a3 = madd3(e1, u, a3); a4 = madd3(e1, v, a4); a5 = madd3(e1, w, a5);
+      a6 = madd3(e1, v128.load(s3 + o), a6); a7 = madd3(e1, v128.load(s3 + o, 4), a7); a8 = madd3(e1, v128.load(s3 + o, 8), a8);
+    }
+  }
+  for (; r < oh; r++) {
+    const s0 = src + bytes(r * wp), s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), d0 = d + bytes(r * ow);
+    for (let c = 0; c < vec; c += 4) {
+      const o = bytes(c), e0 = v128.load(d0 + o);
+      a0 = madd3(e0, v128.load(s0 + o), a0); a1 = madd3(e0, v128.load(s0 + o, 4), a1); a2 = madd3(e0, v128.load(s0 + o, 8), a2);
+      a3 = madd3(e0, v128.load(s1 + o), a3); a4 = madd3(e0, v128.load(s1 + o, 4), a4); a5 = madd3(e0, v128.load(s1 + o, 8), a5);
+      a6 = madd3(e0, v128.load(s2 + o), a6); a7 = madd3(e0, v128.load(s2 + o, 4), a7); a8 = madd3(e0, v128.load(s2 + o, 8), a8);
+    }
+  }
+  if (vec < ow) {
+    for (r = 0; r < oh; r++) {
+      const s0 = src + bytes(r * wp) + last, s1 = s0 + bytes(wp), s2 = s1 + bytes(wp), e = v128.load(d + bytes(r * ow) + last);
+      a0 = f32x4.add(a0, v128.and(f32x4.mul(e, v128.load(s0)), tail)); a1 = f32x4.add(a1, v128.and(f32x4.mul(e, v128.load(s0, 4)), tail));
+      a2 = f32x4.add(a2, v128.and(f32x4.mul(e, v128.load(s0, 8)), tail)); a3 = f32x4.add(a3, v128.and(f32x4.mul(e, v128.load(s1)), tail));
+      a4 = f32x4.add(a4, v128.and(f32x4.mul(e, v128.load(s1, 4)), tail)); a5 = f32x4.add(a5, v128.and(f32x4.mul(e, v128.load(s1, 8)), tail));
+      a6 = f32x4.add(a6, v128.and(f32x4.mul(e, v128.load(s2)), tail)); a7 = f32x4.add(a7, v128.and(f32x4.mul(e, v128.load(s2, 4)), tail));
+      a8 = f32x4.add(a8, v128.and(f32x4.mul(e, v128.load(s2, 8)), tail));
+    }
+  }
+  v128.store(acc, a0); v128.store(acc, a1, 16); v128.store(acc, a2, 32); v128.store(acc, a3, 48); v128.store(acc, a4, 64);
+  v128.store(acc, a5, 80); v128.store(acc, a6, 96); v128.store(acc, a7, 112); v128.store(acc, a8, 128);
 }
