@@ -4,6 +4,7 @@
 //     [--quick] [--rounds R] [--reps N] [--case atb,abt,ab,mlp,cnn,infer] [--variant simd] [--spin µs] [--jobs]
 //     [--compare-thresholds]: at N threads only, each unit alternating between the split thresholds
 //     of before 2026-11-30 (every map at 2^18 elements, unweighted) and today's (kernels.ts)
+//     [--compare-ns name=ns,…]: the same, "before" being today's NS_PER_ELEMENT with those entries changed
 // (BENCH_THREADS = N, 2 by default; on Linux it re-runs itself with glibc's malloc settings, lib.mjs MALLOC_ENV.)
 // Rounds alternate 1 thread and N threads (init() each time); in each, every case runs warm
 // untimed, then timed (whole units, the threads group's work: the result read out), then 5 more
@@ -57,10 +58,14 @@ function instrument() {
   return { stats, restore() { for (const [n, f] of saved) K[n] = f; } };
 }
 
-if (argv.includes('--compare-thresholds')) {
-  // before: every kernel split by elements at 2^18 of them, whatever it costs per element
+if (argv.includes('--compare-thresholds') || argv.includes('--compare-ns')) {
+  // --compare-thresholds: "before" splits every kernel by elements at 2^18 of them, whatever it
+  // costs per element; --compare-ns name=ns,…: "before" is today's cost model with those entries
+  // changed (e.g. sgdStep=0.05: the update no longer splits below 400K elements while calm)
   const now = { ...NS_PER_ELEMENT }, flat = (SPLIT_MIN.micros * 1000) / (1 << 18);
-  const set = (before) => { for (const k of Object.keys(now)) NS_PER_ELEMENT[k] = before ? flat : now[k]; };
+  const changed = Object.fromEntries((opt('--compare-ns', '') || '').split(',').filter(Boolean).map((kv) => { const [k, v] = kv.split('='); return [k, Number(v)]; }));
+  const before = argv.includes('--compare-thresholds') ? Object.fromEntries(Object.keys(now).map((k) => [k, flat])) : { ...now, ...changed };
+  const set = (b) => { for (const k of Object.keys(before)) NS_PER_ELEMENT[k] = b ? before[k] : now[k]; };
   await init({ variant, threads: N });
   await threadsUp(runtimeInfo);
   for (const name of Object.keys(CASES).filter((c) => !only || only.split(',').includes(c))) {
