@@ -246,20 +246,34 @@ export function gemmActWorkspace(a: usize, b: usize, c: usize, m: i32, n: i32, k
   return gemmWorkspace(a, b, c, m, n, k, transA, transB, false, bias);
 }
 
+/** Whether a split of an m×n product into `parts` cuts columns (NR panels) rather than rows (MR tiles). */
+@inline function splitsColumns(m: i32, n: i32, parts: i32): bool {
+  const tm = (m + MR - 1) / MR, tn = (n + NR - 1) / NR;
+  return (n >= m && tn >= parts) || tm < parts;
+}
+
+/**
+ * How many of `parts` parts of an m×n product (gemmPart, gemmActPart) get tiles: each takes at
+ * least PART_MIN columns (rows), the rest are empty. Every part packs its own copy of the operand it
+ * does not split (all of A for a column part), so narrow parts multiply that work: with packA's
+ * scalar copy, parts 1 / 2 / 4 / 6 / 8 of the Dense forward 32×1600·128×1600ᵀ took 1 / 1.18 / 1.29
+ * / 1.39 / 1.52× the whole call's time, run one after another. Its SIMD copy brought 6 parts of
+ * the bench's GEMMs to 1.00–1.04× the whole call (Aᵀ·B the most). The pool cuts a job into no more
+ * chunks than this (bindings/threads/kernels.ts), so the threads' home runs share the tiles evenly.
+ */
+export function gemmParts(m: i32, n: i32, parts: i32): i32 {
+  if (parts <= 1) return 1;
+  return min(parts, max(1, (splitsColumns(m, n, parts) ? n : m) / PART_MIN));
+}
+
 function gemmRange(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool,
                    accumulate: bool, bias: usize, part: i32, parts: i32, act: i32, alpha: f32): void {
   if (m <= 0 || n <= 0) return;
   let i0 = 0, i1 = m, j0 = 0, j1 = n;
   if (parts > 1) {
     const tm = (m + MR - 1) / MR, tn = (n + NR - 1) / NR;
-    const byCols = (n >= m && tn >= parts) || tm < parts;
-    // Only the first `used` parts get tiles, each at least PART_MIN columns (rows) wide; the rest
-    // are empty. Every part packs its own copy of the operand it does not split (all of A for a
-    // column part), so narrow parts multiply that work: with packA's scalar copy, parts 1 / 2 / 4 /
-    // 6 / 8 of the Dense forward 32×1600·128×1600ᵀ took 1 / 1.18 / 1.29 / 1.39 / 1.52× the whole
-    // call's time, run one after another. Its SIMD copy brought 6 parts of the bench's GEMMs to
-    // 1.00–1.04× the whole call (Aᵀ·B the most).
-    const used = min(parts, max(1, (byCols ? n : m) / PART_MIN));
+    const byCols = splitsColumns(m, n, parts);
+    const used = gemmParts(m, n, parts); // the first `used` parts get tiles; the rest are empty
     if (part >= used) return;
     if (byCols) {
       j0 = min(n, <i32>(<i64>tn * part / used) * NR);

@@ -8,7 +8,7 @@
 // worker before dispatch (workers never allocate).
 export { alloc, free } from './memory';
 export { workspace, workspaceBytes, assignWorkspace } from './workspace';
-export { gemm, gemmPart, gemmWorkspace, gemmAct, gemmActPart, gemmActWorkspace } from './gemm';
+export { gemm, gemmPart, gemmWorkspace, gemmAct, gemmActPart, gemmActWorkspace, gemmParts } from './gemm';
 export {
   add, sub, mul, scale, addScalar, axpy, signAxpy, fill, exp,
   relu, reluBackward, leakyRelu, leakyReluBackward, elu, eluBackward,

@@ -72,16 +72,19 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // A copy: the exports object's properties are read-only.
   const out: Record<string, any> = { ...raw };
   const micros = () => (pool.calm() ? SPLIT_MIN.calmMicros : SPLIT_MIN.micros);
-  const parts = (name: KernelName, macs: (a: number[]) => number) => {
+  const parts = (name: KernelName, macs: (a: number[]) => number, useful?: (a: number[], chunks: number) => number) => {
     out[name] = (...args: number[]) => {
       if (!(macs(args) >= SPLIT_MIN.macs)) return raw[name](...args);
       const what = op();
       pool.workspaces(what, raw[`${name}Workspace`](...args));
-      pool.runParts(what, name, args);
+      pool.runParts(what, name, args, useful && ((chunks) => useful(args, chunks)));
     };
   };
-  parts('gemm', (a) => a[3] * a[4] * a[5]);
-  parts('gemmAct', (a) => a[3] * a[4] * a[5]); // the inference path's GEMM + activation (Dense)
+  // A GEMM's parts are at least 64 columns (rows) wide: a Dense(1600, 128) forward has 2, the MLP's
+  // 64×784·784×256 4 (gemmParts), so its job is cut into those and each thread's home run gets half.
+  const gemmParts = (a: number[], chunks: number) => raw.gemmParts(a[3], a[4], chunks);
+  parts('gemm', (a) => a[3] * a[4] * a[5], gemmParts);
+  parts('gemmAct', (a) => a[3] * a[4] * a[5], gemmParts); // the inference path's GEMM + activation (Dense)
   // n · P · cOut · K, with P from the output size formula of assembly/conv.ts; the geometry
   // (n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw) starts at argument `at` of the kernel.
   const convMacs = (at: number) => (a: number[]) => {

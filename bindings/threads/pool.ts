@@ -59,8 +59,8 @@ const START_TIMEOUT_MS = 20_000;
  * / 1.73 and 1.49 / 1.82 / 1.95 / 1.89; MNIST-CNN inference 1.54 / 1.66 / 1.70 / 1.66 and 1.53 /
  * 1.54 / 1.54 / 1.53; its training step 1.57 / 1.59 / 1.58 / 1.51 and 1.44 / 1.45 / 1.44 / 1.39.
  * 8 per thread lost on every case (GEMM 512³ 1.57, 64×784·784×256 1.30). (Measured before the
- * kernels' grain, gemm.ts PART_MIN: a narrow GEMM now leaves the chunks beyond its 64-column parts
- * empty, so 64×784·784×256 runs 4 chunks, not 6.)
+ * kernels' grain, gemm.ts PART_MIN: a narrow GEMM has fewer parts with tiles, gemmParts, and its job
+ * is cut into only those, so 64×784·784×256 runs 4 chunks, not 6.)
  */
 export const CHUNKS_PER_THREAD = 3;
 
@@ -279,10 +279,16 @@ export class Pool {
     }
   }
 
-  /** fooPart(args, chunk, chunks) for every chunk, on all threads; the workspaces must be grown first (workspaces()). */
-  runParts(op: string, name: KernelName, args: readonly number[]): void {
+  /**
+   * fooPart(args, chunk, chunks) for every chunk, on all threads; the workspaces must be grown first
+   * (workspaces()). `useful(chunks)`: how many of that many parts would get work (gemmParts), when
+   * fewer may: the job is then cut into only those, so the home runs deal them out evenly instead
+   * of the first thread's run holding them all.
+   */
+  runParts(op: string, name: KernelName, args: readonly number[], useful?: (chunks: number) => number): void {
     if (this.perThread === 0) return void this.core[`${name}Part`](...args, 0, 1);
-    this.publish(name, MODE_PART, args, this.threads * this.perThread);
+    const chunks = this.threads * this.perThread;
+    this.publish(name, MODE_PART, args, useful ? Math.max(1, Math.min(chunks, useful(chunks))) : chunks);
     this.finish(op, name, this.work(args));
   }
 

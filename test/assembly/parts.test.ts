@@ -141,6 +141,23 @@ describe.each(variants)('split kernels (%s build)', (variant) => {
       for (const parts of PARTS) sameBits(run(core, c, parts), whole, `${variant} ${c.label} parts=${parts}`);
     }
   });
+
+  it('gemmParts counts the parts of a GEMM that get tiles (the pool cuts a job into no more chunks)', () => {
+    const random = rng(21);
+    for (const [m, n] of [[1, 1], [32, 128], [64, 256], [256, 64], [512, 512], [40, 140], [200, 9], [5, 1030]]) {
+      const k = 3, a = core.put(randomArray(m * k, random)), b = core.put(randomArray(k * n, random)), c = core.zeros(m * n);
+      for (const parts of PARTS) {
+        let withTiles = 0;
+        for (let p = 0; p < parts; p++) {
+          core.exports.fill(c, 0, m * n);
+          core.exports.gemmPart(a, b, c, m, n, k, 0, 0, 0, 0, p, parts);
+          if (core.get(c, m * n).some((v) => v !== 0)) withTiles++;
+        }
+        expect(core.exports.gemmParts(m, n, parts), `${m}×${n}, ${parts} parts`).toBe(withTiles);
+      }
+      [a, b, c].forEach((p) => core.exports.free(p));
+    }
+  });
 });
 
 describe.each(threadVariants)('threads build (%s)', (variant) => {
