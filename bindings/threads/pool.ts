@@ -281,14 +281,14 @@ export class Pool {
 
   /**
    * fooPart(args, chunk, chunks) for every chunk, on all threads; the workspaces must be grown first
-   * (workspaces()). `useful(chunks)`: how many of that many parts would get work (gemmParts), when
-   * fewer may: the job is then cut into only those, so the home runs deal them out evenly instead
-   * of the first thread's run holding them all.
+   * (workspaces()). `chunking(chunks)`: the kernel's own count instead of the pool's threads ×
+   * CHUNKS_PER_THREAD (kernels.ts: a GEMM cut into no more than its parts that get tiles, a
+   * convolution into twice as many).
    */
-  runParts(op: string, name: KernelName, args: readonly number[], useful?: (chunks: number) => number): void {
+  runParts(op: string, name: KernelName, args: readonly number[], chunking?: (chunks: number) => number): void {
     if (this.perThread === 0) return void this.core[`${name}Part`](...args, 0, 1);
     const chunks = this.threads * this.perThread;
-    this.publish(name, MODE_PART, args, useful ? Math.max(1, Math.min(chunks, useful(chunks))) : chunks);
+    this.publish(name, MODE_PART, args, chunking ? Math.max(1, chunking(chunks)) : chunks);
     this.finish(op, name, this.work(args));
   }
 
