@@ -16,7 +16,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { budget, withMallocSettings, MALLOC_ENV } from './lib.mjs';
+import { budget } from './lib.mjs';
+import { withMallocSettings, MALLOC_ENV } from './malloc.mjs';
 import { implementations } from './peers/index.mjs';
 import { chartSvg } from './chart.mjs';
 

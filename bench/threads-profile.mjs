@@ -5,7 +5,7 @@
 //     [--compare-thresholds]: at N threads only, each unit alternating between the split thresholds
 //     of before 2026-11-30 (every map at 2^18 elements, unweighted) and today's (kernels.ts)
 //     [--compare-ns name=ns,…]: the same, "before" being today's NS_PER_ELEMENT with those entries changed
-// (BENCH_THREADS = N, 2 by default; on Linux it re-runs itself with glibc's malloc settings, lib.mjs MALLOC_ENV.)
+// (BENCH_THREADS = N, 2 by default; on Linux it re-runs itself with glibc's malloc settings, malloc.mjs MALLOC_ENV.)
 // Rounds alternate 1 thread and N threads (init() each time); in each, every case runs warm
 // untimed, then timed (whole units, the threads group's work: the result read out), then 5 more
 // with every kernel call timed and counted (split: a job the workers ran a part of; its timeline
@@ -16,9 +16,10 @@
 import * as lib from '../bindings/index.ts';
 import { wasm, threadPool } from '../bindings/runtime.ts';
 import { SPLIT_MIN, NS_PER_ELEMENT } from '../bindings/threads/kernels.ts';
-import { threadsUp, withMallocSettings, median } from './lib.mjs';
+import { threadsUp, median } from './lib.mjs';
+import { withMallocSettings } from './malloc.mjs';
 import { threadUnits } from './threads-units.mjs';
-await withMallocSettings([], import.meta.url); // for the result copies' sake (lib.mjs)
+await withMallocSettings([], import.meta.url); // for the result copies' sake (malloc.mjs)
 
 const { init, reset, runtimeInfo } = lib;
 const argv = process.argv.slice(2);

@@ -7,15 +7,16 @@
 // of each case per pair, plus the same build whole on the calling thread (Pool.chunksPerThread(0)).
 // Prints each case's median ms per pair and its speed relative to the first pair, and how often a
 // thread marked the machine contended (protocol.ts CONTENDED_UNTIL_F64). On Linux it re-runs
-// itself with glibc's malloc settings (lib.mjs MALLOC_ENV). To see the cost on a busy machine,
+// itself with glibc's malloc settings (malloc.mjs MALLOC_ENV). To see the cost on a busy machine,
 // start busy processes beside it (node -e 'for(;;){}').
 import * as lib from '../bindings/index.ts';
 import { threadPool } from '../bindings/runtime.ts';
 import { CONTENDED_UNTIL_F64 } from '../bindings/threads/protocol.ts';
 import { SPLIT_MIN } from '../bindings/threads/kernels.ts';
-import { threadsUp, withMallocSettings, median } from './lib.mjs';
+import { threadsUp, median } from './lib.mjs';
+import { withMallocSettings } from './malloc.mjs';
 import { threadUnits } from './threads-units.mjs';
-await withMallocSettings([], import.meta.url); // for the result copies' sake (lib.mjs)
+await withMallocSettings([], import.meta.url); // for the result copies' sake (malloc.mjs)
 const { init, runtimeInfo } = lib;
 const argv = process.argv.slice(2);
 const opt = (n, d) => { const i = argv.indexOf(n); return i >= 0 ? argv[i + 1] : d; };

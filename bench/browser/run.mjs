@@ -16,7 +16,8 @@ import { root, packageVersion } from '../platform.mjs';
 const here = path.join(root, 'bench', 'browser');
 const out = path.join(root, 'node_modules', '.cache', 'simdnet-bench', 'browser');
 
-async function bundle() {
+/** Builds the page (bench.js and index.html under node_modules/.cache/simdnet-bench/browser); test/bench-bundle.test.ts runs it. */
+export async function bundle() {
   const { build } = await import('esbuild');
   const swap = {
     name: 'browser-platform',
