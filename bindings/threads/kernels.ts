@@ -72,12 +72,12 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // A copy: the exports object's properties are read-only.
   const out: Record<string, any> = { ...raw };
   const micros = () => (pool.calm() ? SPLIT_MIN.calmMicros : SPLIT_MIN.micros);
-  const parts = (name: KernelName, macs: (a: number[]) => number, chunking: (a: number[], chunks: number) => number) => {
+  const parts = (name: KernelName, macs: (a: number[]) => number, chunking?: (a: number[], chunks: number) => number) => {
     out[name] = (...args: number[]) => {
       if (!(macs(args) >= SPLIT_MIN.macs)) return raw[name](...args);
       const what = op();
       pool.workspaces(what, raw[`${name}Workspace`](...args));
-      pool.runParts(what, name, args, (chunks) => chunking(args, chunks));
+      pool.runParts(what, name, args, chunking && ((chunks) => chunking(args, chunks)));
     };
   };
   // A GEMM's parts are at least 64 columns (rows) wide: a Dense(1600, 128) forward has 2, the MLP's
@@ -85,14 +85,17 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   const gemmParts = (a: number[], chunks: number) => raw.gemmParts(a[3], a[4], chunks);
   parts('gemm', (a) => a[3] * a[4] * a[5], gemmParts);
   parts('gemmAct', (a) => a[3] * a[4] * a[5], gemmParts); // the inference path's GEMM + activation (Dense)
-  // A convolution in twice the pool's chunks (6 per thread): finer chunks even out the two vCPUs'
-  // unequal speeds, and its parts cost little more than their share (what each part repeats: the
-  // packed weights, in training the Winograd weight transform, dW's packed dy rows). Against 3 per thread, alternating in one
-  // process (threads-profile.mjs, 240 pairs, relaxed): MNIST-CNN inference 1.09×, its training step
-  // 1.05× faster; bench/pool-chunks.mjs at 6 per thread for every kernel: inference 1.72 → 1.91×,
-  // 1.76 → 1.86×, 1.82 → 2.03× (SIMD), the step 1.72 → 1.71×, 1.68 → 1.69×, 1.77 → 1.91× (SIMD).
-  // GEMMs keep 3: at 6 the MLP step read 0.97× (threads-spin.mjs --chunks 3,6) and A·Bᵀ lost in one of
-  // three runs. The weight gradient alone back at 3: the step 0.98-0.99×.
+  // The inference path's convolutions (conv2dForwardAct, conv2dForwardPrepared) in twice the pool's
+  // chunks (6 per thread): finer chunks even out the two vCPUs' unequal speeds, and their parts repeat
+  // little (the packed weights; the Winograd weights come prepared). Against 3 per thread,
+  // alternating in one process (threads-profile.mjs, 240 pairs, relaxed): MNIST-CNN inference 1.09×
+  // faster; bench/pool-chunks.mjs at 6 per thread for every kernel: inference 1.72 → 1.91×, 1.76 →
+  // 1.86×, 1.82 → 2.03× (SIMD) of one thread. The training kernels keep 3: each part repeats more (the
+  // Winograd weight transform, backward input's flipped weights, dW's packed dy rows); alone ÷ split
+  // for MNIST conv2 at 6 per thread against 3: forward 1.58 / 1.69, backward input 1.63 / 1.76, weight
+  // 1.67 / 1.79 (threads-thresholds.mjs --family mnist), and the CNN step 1.00 / 1.03× faster with the
+  // training kernels back at 3 (relaxed / SIMD, 240 pairs). GEMMs keep 3 too: at 6 the MLP step read
+  // 0.97× (threads-spin.mjs --chunks 3,6) and A·Bᵀ lost in one of three runs.
   const convChunks = (_a: number[], chunks: number) => 2 * chunks;
   // n · P · cOut · K, with P from the output size formula of assembly/conv.ts; the geometry
   // (n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw) starts at argument `at` of the kernel.
@@ -102,11 +105,11 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
     const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
     return n * Math.max(0, oh) * Math.max(0, ow) * cOut * cIn * kh * kw;
   };
-  parts('conv2dForward', convMacs(4), convChunks);
+  parts('conv2dForward', convMacs(4));
   parts('conv2dForwardAct', convMacs(4), convChunks);
   parts('conv2dForwardPrepared', convMacs(4), convChunks);
-  parts('conv2dBackwardInput', convMacs(3), convChunks);
-  parts('conv2dBackwardWeight', convMacs(4), convChunks);
+  parts('conv2dBackwardInput', convMacs(3));
+  parts('conv2dBackwardWeight', convMacs(4));
 
   for (const [name, spec] of Object.entries(MAPS) as Array<[KernelName, { ptrs: number[]; count: number }]>) {
     const strides: number[] = [];

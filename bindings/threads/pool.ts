@@ -282,8 +282,8 @@ export class Pool {
   /**
    * fooPart(args, chunk, chunks) for every chunk, on all threads; the workspaces must be grown first
    * (workspaces()). `chunking(chunks)`: the kernel's own count instead of the pool's threads ×
-   * CHUNKS_PER_THREAD (kernels.ts: a GEMM cut into no more than its parts that get tiles, a
-   * convolution into twice as many).
+   * CHUNKS_PER_THREAD (kernels.ts: a GEMM cut into no more than its parts that get tiles, an
+   * inference convolution into twice as many).
    */
   runParts(op: string, name: KernelName, args: readonly number[], chunking?: (chunks: number) => number): void {
     if (this.perThread === 0) return void this.core[`${name}Part`](...args, 0, 1);
