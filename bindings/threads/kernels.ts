@@ -72,17 +72,17 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // A copy: the exports object's properties are read-only.
   const out: Record<string, any> = { ...raw };
   const micros = () => (pool.calm() ? SPLIT_MIN.calmMicros : SPLIT_MIN.micros);
-  const parts = (name: KernelName, macs: (a: number[]) => number, chunking?: (a: number[], chunks: number) => number) => {
+  const parts = (name: KernelName, macs: (a: number[]) => number, chunking?: (chunks: number, a: readonly number[]) => number) => {
     out[name] = (...args: number[]) => {
       if (!(macs(args) >= SPLIT_MIN.macs)) return raw[name](...args);
       const what = op();
       pool.workspaces(what, raw[`${name}Workspace`](...args));
-      pool.runParts(what, name, args, chunking && ((chunks) => chunking(args, chunks)));
+      pool.runParts(what, name, args, chunking);
     };
   };
   // A GEMM's parts are at least 64 columns (rows) wide: a Dense(1600, 128) forward has 2, the MLP's
   // 64×784·784×256 4 (gemmParts), so its job is cut into those and each thread's home run gets half.
-  const gemmParts = (a: number[], chunks: number) => raw.gemmParts(a[3], a[4], chunks);
+  const gemmParts = (chunks: number, a: readonly number[]) => raw.gemmParts(a[3], a[4], chunks);
   parts('gemm', (a) => a[3] * a[4] * a[5], gemmParts);
   parts('gemmAct', (a) => a[3] * a[4] * a[5], gemmParts); // the inference path's GEMM + activation (Dense)
   // The inference path's convolutions (conv2dForwardAct, conv2dForwardPrepared) in twice the pool's
@@ -96,7 +96,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // 1.67 / 1.79 (threads-thresholds.mjs --family mnist), and the CNN step 1.00 / 1.03× faster with the
   // training kernels back at 3 (relaxed / SIMD, 240 pairs). GEMMs keep 3 too: at 6 the MLP step read
   // 0.97× (threads-spin.mjs --chunks 3,6) and A·Bᵀ lost in one of three runs.
-  const convChunks = (_a: number[], chunks: number) => 2 * chunks;
+  const convChunks = (chunks: number) => 2 * chunks;
   // n · P · cOut · K, with P from the output size formula of assembly/conv.ts; the geometry
   // (n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw) starts at argument `at` of the kernel.
   const convMacs = (at: number) => (a: number[]) => {

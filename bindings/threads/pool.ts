@@ -281,14 +281,14 @@ export class Pool {
 
   /**
    * fooPart(args, chunk, chunks) for every chunk, on all threads; the workspaces must be grown first
-   * (workspaces()). `chunking(chunks)`: the kernel's own count instead of the pool's threads ×
+   * (workspaces()). `chunking(chunks, args)`: the kernel's own count instead of the pool's threads ×
    * CHUNKS_PER_THREAD (kernels.ts: a GEMM cut into no more than its parts that get tiles, an
    * inference convolution into twice as many).
    */
-  runParts(op: string, name: KernelName, args: readonly number[], chunking?: (chunks: number) => number): void {
+  runParts(op: string, name: KernelName, args: readonly number[], chunking?: (chunks: number, args: readonly number[]) => number): void {
     if (this.perThread === 0) return void this.core[`${name}Part`](...args, 0, 1);
     const chunks = this.threads * this.perThread;
-    this.publish(name, MODE_PART, args, chunking ? Math.max(1, chunking(chunks)) : chunks);
+    this.publish(name, MODE_PART, args, chunking ? Math.max(1, chunking(chunks, args)) : chunks);
     this.finish(op, name, this.work(args));
   }
 
