@@ -81,6 +81,10 @@ export function maxPool2dForward(x: usize, y: usize, argmax: usize, n: i32, c: i
       maxPool2x2s2(x, y, planes, h, w, oh, ow);
       return;
     }
+    if (argmax != 0 && kh == 2 && kw == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0 && dilH == 1 && dilW == 1 && min(ow, w >> 1) >= 4) {
+      maxPool2x2s2Argmax(x, y, argmax, planes, h, w, oh, ow);
+      return;
+    }
     if (argmax == 0 && kh == 3 && kw == 3 && strideH == 2 && strideW == 2 && padH <= 1 && padW <= 1 && dilH == 1 && dilW == 1) {
       maxPool3x3s2(x, y, planes, h, w, oh, ow, padH, padW);
       return;
@@ -231,6 +235,50 @@ function pool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow:
   const rows = f32x4.pmax(even, odd);
   v128.store64_lane(yRow + bytes(ox), f32x4.pmax(rows, v128.shuffle<f32>(rows, rows, 2, 3, 2, 3)), 0);
   return f32x4.add(p, q);
+}
+
+/**
+ * Training 2×2 stride 2, no padding or dilation, planes at least four outputs wide. The value is
+ * maxPool2x2s2Four's left-biased maximum (the scan's, ±0 ties included), and the argmax is the cell
+ * it picked, read off the same three comparisons pmax makes (a < b): the bottom row's when
+ * top < bottom, then that row's right column when its left cell < its right. No compare-and-select
+ * per cell. pmax drops a NaN, so each plane also sums the cells the groups read, and a plane whose
+ * sum is NaN is redone cell by cell (as are ceil mode's last row and column). Each row runs whole
+ * groups of four outputs, the last one stepped back to end at the last full window (recomputing a
+ * few outputs, same bits). MNIST's pools at batch 32, one thread, in cache (SIMD build): 32×26²
+ * planes 277 → 136 µs, 64×11² 125 → 66 µs against the general path's groups.
+ */
+function maxPool2x2s2Argmax(x: usize, y: usize, argmax: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
+  const rowsIn = min(oh, h >> 1), full = min(ow, w >> 1); // full ≥ 4
+  const below = i32x4.splat(w), even = i32x4(0, 2, 4, 6);
+  for (let pl = 0; pl < planes; pl++) {
+    const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow), ap = argmax + bytes(pl * oh * ow);
+    let sum = f32x4.splat(0);
+    for (let oy = 0; oy < rowsIn; oy++) {
+      const row = 2 * oy * w, r0 = xp + bytes(row), r1 = r0 + bytes(w), o = oy * ow;
+      for (let ox = 0; ; ox += 4) {
+        if (ox + 4 > full) {
+          if (ox >= full) break;
+          ox = full - 4;
+        }
+        const at = bytes(2 * ox);
+        const a0 = v128.load(r0 + at), a1 = v128.load(r0 + at, 16), b0 = v128.load(r1 + at), b1 = v128.load(r1 + at, 16);
+        const c00 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), c01 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        const c10 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), c11 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        const top = f32x4.pmax(c00, c01), bottom = f32x4.pmax(c10, c11);
+        const lower = f32x4.lt(top, bottom); // pmax's own test: the bottom row's cell wins
+        const odd = v128.bitselect(f32x4.lt(c10, c11), f32x4.lt(c00, c01), lower); // the right column's
+        v128.store(yp + bytes(o + ox), f32x4.pmax(top, bottom));
+        v128.store(ap + bytes(o + ox), i32x4.sub(i32x4.add(i32x4.splat(row + 2 * ox), i32x4.add(even, v128.and(lower, below))), odd));
+        sum = f32x4.add(sum, f32x4.add(f32x4.add(a0, a1), f32x4.add(b0, b1)));
+      }
+    }
+    const redo = hasNaN(sum); // a NaN cell (or ∞ − ∞: then the plane is redone for nothing, same bits)
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * 2, kiLo = tapLo(y0, 1), kiHi = tapHi(y0, 2, 1, h), yRow = yp + bytes(oy * ow), aRow = ap + bytes(oy * ow);
+      for (let ox = redo || oy >= rowsIn ? 0 : full; ox < ow; ox++) maxPoolCell(xp, yRow, aRow, ox, y0, kiLo, kiHi, 2, 2, 0, 1, 1, w);
+    }
+  }
 }
 
 /** Whether any of the n floats at p is NaN. */

@@ -41,7 +41,9 @@ export const NS_PER_ELEMENT: Partial<Record<KernelName, number>> & { default: nu
   relu: 0.09, fill: 0.054, scale: 0.12, addScalar: 0.12,
   exp: 0.71, sigmoid: 0.87, tanh: 1.07, elu: 1.16, eluBackward: 1.19, sigmoidBackward: 0.23, tanhBackward: 0.23,
   sgdStep: 0.2, adamStep: 0.73, softmaxCrossEntropyBackward: 0.31,
-  maxPool2dForward: 0.67, maxPool2dInference: 0.15, // with an argmax to write (training), and without
+  // with an argmax to write (training), and without; the training figure from 0.264 ns on a quiet
+  // machine (2026-12-01, where inference read 0.083) scaled to this table's load: 0.264 × 0.15 / 0.083
+  maxPool2dForward: 0.48, maxPool2dInference: 0.15,
   maxPool2dBackward: 0.29, avgPool2dForward: 0.31, avgPool2dBackward: 1.04,
 };
 

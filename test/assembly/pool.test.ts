@@ -55,7 +55,8 @@ function makeInput(d: PoolDims, seed: number, coarse: boolean): Float32Array {
 }
 
 /**
- * Max pooling with argmax equals the reference to the bit (Object.is: ±0 and NaN too), and without
+ * Max pooling with argmax equals the reference to the bit (Object.is: ±0 and NaN too), the argmax
+ * included (the training fast path: 2×2 stride 2 unpadded, four outputs wide or more), and without
  * argmax (inference) gives the same bits, NaN payloads included, writing nothing past its output.
  */
 function expectInferenceBits(core: RawCore, x: Float32Array, d: PoolDims, what: string): void {
@@ -64,8 +65,9 @@ function expectInferenceBits(core: RawCore, x: Float32Array, d: PoolDims, what: 
   const px = core.put(x), py = buffer(core, ny), pa = buffer(core, ny), py0 = buffer(core, ny);
   maxPool2dForward(px, py, pa, ...dims(d));
   maxPool2dForward(px, py0, 0, ...dims(d));
-  const ref = maxPool2dRef(x, d).y, y = core.get(py, ny);
-  for (let o = 0; o < ny; o++) expect(Object.is(y[o], Math.fround(ref[o])), `${what} output ${o}`).toBe(true);
+  const ref = maxPool2dRef(x, d), y = core.get(py, ny);
+  for (let o = 0; o < ny; o++) expect(Object.is(y[o], Math.fround(ref.y[o])), `${what} output ${o}`).toBe(true);
+  expect(Array.from(core.getI32(pa, ny)), `${what} argmax`).toEqual(Array.from(ref.argmax));
   expect(new Uint32Array(core.get(py0, ny).buffer), what).toEqual(new Uint32Array(y.buffer));
   guardsIntact(core, py0, ny, what);
   for (const p of [px, py, pa, py0]) free(p);
