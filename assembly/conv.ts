@@ -216,15 +216,28 @@ function packColTPanel(img: usize, k0: i32, p0: i32, kc: i32, dst: usize): void 
     const o2 = <usize>load<i32>(laneOff, 8) << 2, o3 = <usize>load<i32>(laneOff, 12) << 2;
     const o4 = <usize>load<i32>(laneOff, 16) << 2, o5 = <usize>load<i32>(laneOff, 20) << 2;
     const o6 = <usize>load<i32>(laneOff, 24) << 2, o7 = <usize>load<i32>(laneOff, 28) << 2;
-    for (let p = 0; p < kc; p++) {
+    for (let p = 0; p < kc;) {
       const s = img + bytes(pos);
-      store<f32>(dst, load<f32>(s + o0)); store<f32>(dst, load<f32>(s + o1), 4);
-      store<f32>(dst, load<f32>(s + o2), 8); store<f32>(dst, load<f32>(s + o3), 12);
-      store<f32>(dst, load<f32>(s + o4), 16); store<f32>(dst, load<f32>(s + o5), 20);
-      store<f32>(dst, load<f32>(s + o6), 24); store<f32>(dst, load<f32>(s + o7), 28);
-      dst += 32;
-      pos += sw;
-      if (++ox == ow) { ox = 0; oy++; pos = oy * rowStride; }
+      if (sw == 1 && ox + 4 <= ow && p + 4 <= kc) {
+        // four positions of one output row: each column's four values are adjacent in x, so
+        // one load per column and two 4×4 transposes
+        transposeStore(v128.load(s + o0), v128.load(s + o1), v128.load(s + o2), v128.load(s + o3), dst);
+        transposeStore(v128.load(s + o4), v128.load(s + o5), v128.load(s + o6), v128.load(s + o7), dst + 16);
+        dst += 128;
+        p += 4;
+        pos += 4;
+        ox += 4;
+      } else {
+        store<f32>(dst, load<f32>(s + o0)); store<f32>(dst, load<f32>(s + o1), 4);
+        store<f32>(dst, load<f32>(s + o2), 8); store<f32>(dst, load<f32>(s + o3), 12);
+        store<f32>(dst, load<f32>(s + o4), 16); store<f32>(dst, load<f32>(s + o5), 20);
+        store<f32>(dst, load<f32>(s + o6), 24); store<f32>(dst, load<f32>(s + o7), 28);
+        dst += 32;
+        p++;
+        pos += sw;
+        ox++;
+      }
+      if (ox == ow) { ox = 0; oy++; pos = oy * rowStride; }
     }
   } else {
     for (let p = 0; p < kc; p++) {
@@ -237,6 +250,19 @@ function packColTPanel(img: usize, k0: i32, p0: i32, kc: i32, dst: usize): void 
       if (++ox == ow) { ox = 0; oy++; pos = oy * rowStride; }
     }
   }
+}
+
+/**
+ * Columns a, b, c, d (four positions each) as four rows of a [position][NR] panel: row i gets
+ * (a[i], b[i], c[i], d[i]) at dst + i·NR floats.
+ */
+@inline function transposeStore(a: v128, b: v128, c: v128, d: v128, dst: usize): void {
+  const abLo = v128.shuffle<f32>(a, b, 0, 4, 1, 5), cdLo = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+  const abHi = v128.shuffle<f32>(a, b, 2, 6, 3, 7), cdHi = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(abLo, cdLo, 0, 1, 4, 5));
+  v128.store(dst, v128.shuffle<f32>(abLo, cdLo, 2, 3, 6, 7), 32);
+  v128.store(dst, v128.shuffle<f32>(abHi, cdHi, 0, 1, 4, 5), 64);
+  v128.store(dst, v128.shuffle<f32>(abHi, cdHi, 2, 3, 6, 7), 96);
 }
 
 /**

@@ -69,6 +69,9 @@ function convCases(): Case[] {
     // Winograd forward: panels of tiles across images (9 tiles each; 2 tiles each)
     [3, 9, 7, 6, 13, 3, 3, 1, 1, 1, 1, 1, 1],
     [6, 8, 4, 5, 5, 3, 3, 1, 1, 0, 0, 1, 1],
+    // 33×17 outputs, 561 positions: backward weight's first depth block (conv.ts KC = 512) ends inside
+    // a group of four positions its im2col packs at once (row 30 starts at position 510)
+    [2, 3, 35, 19, 5, 3, 3, 1, 1, 0, 0, 1, 1],
   ];
   for (const g of geos) {
     const [n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw] = g;
@@ -168,6 +171,27 @@ describe.each(threadVariants)('threads build (%s)', (variant) => {
       const whole = run(single, c, 0);
       sameBits(run(shared, c, 0), whole, `${variant}-threads ${c.label}`);
       sameBits(run(shared, c, 3), whole, `${variant}-threads ${c.label} parts=3`);
+    }
+  });
+
+  it('every part writes only inside the workspace its kernel asks for (fooWorkspace)', () => {
+    const main = loadCore(variant, true);
+    const module = new WebAssembly.Module(readFileSync(new URL(`../../dist/simdnet-${variant}-threads.wasm`, import.meta.url)));
+    const worker = new WebAssembly.Instance(module, { env: { memory: main.exports.memory, abort: () => { throw new Error('abort'); } } });
+    const w = worker.exports as Record<string, any>;
+    const GUARD = 64;
+    for (const c of cases) {
+      const ptrs = [...c.inputs, ...c.outputs].map((a) => main.put(a));
+      const args = c.args(ptrs);
+      // what the pool hands a worker: the part's bytes behind the 256-byte header (workspace.ts)
+      const need = Number(main.exports[`${c.kernel}Workspace`](...args)) + 256;
+      const ws = main.exports.alloc(need + GUARD);
+      new Uint8Array(main.exports.memory.buffer, ws + need, GUARD).fill(0xa5);
+      w.assignWorkspace(ws, need);
+      for (const parts of [1, 3]) for (let p = 0; p < parts; p++) w[`${c.kernel}Part`](...args, p, parts);
+      const guard = Array.from(new Uint8Array(main.exports.memory.buffer, ws + need, GUARD));
+      expect(guard.every((b) => b === 0xa5), `${variant}-threads ${c.label} wrote past its workspace`).toBe(true);
+      [...ptrs, ws].forEach((q) => main.exports.free(q));
     }
   });
 
