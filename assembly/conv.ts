@@ -161,10 +161,7 @@ function packColPanel(img: usize, j0: i32, k0: i32, kc: i32, dst: usize): void {
         // elements 8..11 and 11..14: the last load ends on the last lane, never past it
         v128.store(dst, v128.shuffle<f32>(v128.load(q, 32), v128.load(q, 44), 0, 2, 5, 7), 16);
       } else {
-        store<f32>(dst, load<f32>(s + o0)); store<f32>(dst, load<f32>(s + o1), 4);
-        store<f32>(dst, load<f32>(s + o2), 8); store<f32>(dst, load<f32>(s + o3), 12);
-        store<f32>(dst, load<f32>(s + o4), 16); store<f32>(dst, load<f32>(s + o5), 20);
-        store<f32>(dst, load<f32>(s + o6), 24); store<f32>(dst, load<f32>(s + o7), 28);
+        copyLanes(s, o0, o1, o2, o3, o4, o5, o6, o7, dst);
       }
       dst += 32;
       if (++kj < kw) base += dw;
@@ -189,6 +186,14 @@ function packColPanel(img: usize, j0: i32, k0: i32, kc: i32, dst: usize): void {
       }
     }
   }
+}
+
+/** One [NR] row of an im2col panel in the SIMD builds: the floats at s + o0 … s + o7 (byte offsets) to dst. */
+@inline function copyLanes(s: usize, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, o5: usize, o6: usize, o7: usize, dst: usize): void {
+  store<f32>(dst, load<f32>(s + o0)); store<f32>(dst, load<f32>(s + o1), 4);
+  store<f32>(dst, load<f32>(s + o2), 8); store<f32>(dst, load<f32>(s + o3), 12);
+  store<f32>(dst, load<f32>(s + o4), 16); store<f32>(dst, load<f32>(s + o5), 20);
+  store<f32>(dst, load<f32>(s + o6), 24); store<f32>(dst, load<f32>(s + o7), 28);
 }
 
 /**
@@ -228,10 +233,7 @@ function packColTPanel(img: usize, k0: i32, p0: i32, kc: i32, dst: usize): void 
         pos += 4;
         ox += 4;
       } else {
-        store<f32>(dst, load<f32>(s + o0)); store<f32>(dst, load<f32>(s + o1), 4);
-        store<f32>(dst, load<f32>(s + o2), 8); store<f32>(dst, load<f32>(s + o3), 12);
-        store<f32>(dst, load<f32>(s + o4), 16); store<f32>(dst, load<f32>(s + o5), 20);
-        store<f32>(dst, load<f32>(s + o6), 24); store<f32>(dst, load<f32>(s + o7), 28);
+        copyLanes(s, o0, o1, o2, o3, o4, o5, o6, o7, dst);
         dst += 32;
         p++;
         pos += sw;
