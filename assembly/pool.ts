@@ -152,7 +152,7 @@ function maxPool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
     for (let pl = 0; pl < planes; pl++) {
       const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
       const redo = full < 2 || nan && planeHasNaN(xp, h * w);
-      if (redo || full < ow || rowsIn < oh) maxPoolCells(xp, yp, redo ? 0 : rowsIn, redo ? 0 : full, h, w, oh, ow, 2, 2, 0, 0);
+      if (redo || full < ow || rowsIn < oh) maxPoolCells(xp, yp, 0, redo ? 0 : rowsIn, redo ? 0 : full, h, w, oh, ow, 2, 2, 0, 0);
     }
   }
 }
@@ -246,7 +246,8 @@ function pool2x2s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, ow:
  * sum is NaN is redone cell by cell (as are ceil mode's last row and column). Each row runs whole
  * groups of four outputs, the last one stepped back to end at the last full window (recomputing a
  * few outputs, same bits). MNIST's pools at batch 32, one thread, in cache (SIMD build): 32×26²
- * planes 277 → 136 µs, 64×11² 125 → 66 µs against the general path's groups.
+ * planes 277 → 136 µs, 64×11² 125 → 66 µs against the general path's groups; 110–118 / 49–53 µs
+ * once maxPoolCells runs only for a plane with cells left (a loop over every row did nothing).
  */
 function maxPool2x2s2Argmax(x: usize, y: usize, argmax: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32): void {
   const rowsIn = min(oh, h >> 1), full = min(ow, w >> 1); // full ≥ 4
@@ -274,10 +275,7 @@ function maxPool2x2s2Argmax(x: usize, y: usize, argmax: usize, planes: i32, h: i
       }
     }
     const redo = hasNaN(sum); // a NaN cell (or ∞ − ∞: then the plane is redone for nothing, same bits)
-    for (let oy = 0; oy < oh; oy++) {
-      const y0 = oy * 2, kiLo = tapLo(y0, 1), kiHi = tapHi(y0, 2, 1, h), yRow = yp + bytes(oy * ow), aRow = ap + bytes(oy * ow);
-      for (let ox = redo || oy >= rowsIn ? 0 : full; ox < ow; ox++) maxPoolCell(xp, yRow, aRow, ox, y0, kiLo, kiHi, 2, 2, 0, 1, 1, w);
-    }
+    if (redo || full < ow || rowsIn < oh) maxPoolCells(xp, yp, ap, redo ? 0 : rowsIn, redo ? 0 : full, h, w, oh, ow, 2, 2, 0, 0);
   }
 }
 
@@ -306,14 +304,16 @@ function planeHasNaN(p: usize, n: i32): bool {
 }
 
 /**
- * Without argmax, dilation 1, stride 2 both ways: every output of a plane's rows 0 … oh − 1 cell by
- * cell, except the columns below colsFrom of the rows below rowsFrom (done already).
+ * Dilation 1, stride 2 both ways: every output of a plane's rows 0 … oh − 1 cell by cell, except
+ * the columns below colsFrom of the rows below rowsFrom (done already); with the plane's argmax at
+ * ap (0: none, inference).
  */
-function maxPoolCells(xp: usize, yp: usize, rowsFrom: i32, colsFrom: i32, h: i32, w: i32, oh: i32, ow: i32,
+function maxPoolCells(xp: usize, yp: usize, ap: usize, rowsFrom: i32, colsFrom: i32, h: i32, w: i32, oh: i32, ow: i32,
                       kh: i32, kw: i32, padH: i32, padW: i32): void {
   for (let oy = 0; oy < oh; oy++) {
     const y0 = oy * 2 - padH, kiLo = tapLo(y0, 1), kiHi = tapHi(y0, kh, 1, h), yRow = yp + bytes(oy * ow);
-    for (let ox = oy < rowsFrom ? colsFrom : 0; ox < ow; ox++) maxPoolCell(xp, yRow, 0, ox, y0, kiLo, kiHi, kw, 2, padW, 1, 1, w);
+    const aRow = ap == 0 ? 0 : ap + bytes(oy * ow);
+    for (let ox = oy < rowsFrom ? colsFrom : 0; ox < ow; ox++) maxPoolCell(xp, yRow, aRow, ox, y0, kiLo, kiHi, kw, 2, padW, 1, 1, w);
   }
 }
 
@@ -339,7 +339,7 @@ function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
   for (let pl = 0; pl < planes; pl++) {
     const xp = x + bytes(pl * h * w), yp = y + bytes(pl * oh * ow);
     if (last < 0) {
-      maxPoolCells(xp, yp, 0, 0, h, w, oh, ow, 3, 3, padH, padW);
+      maxPoolCells(xp, yp, 0, 0, 0, h, w, oh, ow, 3, 3, padH, padW);
       continue;
     }
     let sum = f32x4.splat(0);
@@ -354,8 +354,8 @@ function maxPool3x3s2(x: usize, y: usize, planes: i32, h: i32, w: i32, oh: i32, 
     }
     let extra: f32 = 0;
     for (let iy = 0; iy <= lastRow; iy++) extra += load<f32>(xp + bytes(iy * w + lastCol));
-    if (hasNaN(f32x4.add(sum, f32x4.splat(extra)))) maxPoolCells(xp, yp, 0, 0, h, w, oh, ow, 3, 3, padH, padW);
-    else if (hi < ow) maxPoolCells(xp, yp, oh, hi, h, w, oh, ow, 3, 3, padH, padW);
+    if (hasNaN(f32x4.add(sum, f32x4.splat(extra)))) maxPoolCells(xp, yp, 0, 0, 0, h, w, oh, ow, 3, 3, padH, padW);
+    else if (hi < ow) maxPoolCells(xp, yp, 0, oh, hi, h, w, oh, ow, 3, 3, padH, padW);
   }
 }
 
