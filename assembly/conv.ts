@@ -25,8 +25,7 @@ const MR: i32 = GEMM_MR;
 const NR: i32 = GEMM_NR;
 // Depth block: one packed B panel (KC × NR floats, 16 KiB in the SIMD builds) stays in L1.
 const KC: i32 = 512;
-/** Fewest dW row tiles and panels a part of conv2dBackwardWeightPart takes (the duplicated packing is per row part the bigger). */
-const PART_MIN_ROW_TILES: i32 = 4;
+/** Fewest dW panels a column group of conv2dBackwardWeightPart takes (each group packs its image block's dy rows again). */
 const PART_MIN_PANELS: i32 = 2;
 // Bound on the dcol block of backward input (floats): K × (columns per block).
 const DCOL_FLOATS: i32 = 1 << 17;
@@ -663,6 +662,38 @@ export function conv2dBackwardInputPart(dy: usize, w: usize, dx: usize, n: i32, 
 }
 
 /** Bytes of workspace one part of conv2dBackwardWeightPart needs: a padded image, packed dy rows, one B panel. */
+/**
+ * The weight gradient is a sum over the batch. It is summed in up to WEIGHT_BLOCKS blocks of
+ * consecutive images, fixed by the shape alone: block 0 is summed straight into dw (added to what
+ * is there when accumulating), every later block on its own, and those are then added to dw in
+ * block order. So its parts can split the batch (each reading only its own images' x and dy, which
+ * the threads' earlier parts of the step wrote: the forward, the pools and the maps split the batch
+ * too) and still give the same bits for any count of parts. Blocks 1… need a partial sum each
+ * (`conv2dBackwardWeightPartials`), bounded by WEIGHT_BLOCK_FLOATS in all; a layer whose dw is
+ * larger than that gets one block and splits only its columns, as before.
+ * Split over columns alone, MNIST conv2's weight gradient (batch 32) packed all of dy once per
+ * part: 6 parts run one after another took 1.06× the whole call.
+ */
+const WEIGHT_BLOCKS: i32 = 8;
+const WEIGHT_BLOCK_FLOATS: i32 = 1 << 20;
+
+/** Floats of one block's partial sum: dw's cOut·K, then dbias's cOut, each rounded up to 4. */
+@inline function weightBlockFloats(cOut: i32, K: i32): i32 {
+  return roundUp(cOut * K, 4) + roundUp(cOut, 4);
+}
+
+/** Image blocks of the weight gradient's sum (see WEIGHT_BLOCKS): a function of the shape only. */
+function weightBlocks(n: i32, cOut: i32, K: i32): i32 {
+  if (n <= 1 || cOut <= 0 || K <= 0) return 1;
+  return min(min(n, WEIGHT_BLOCKS), 1 + WEIGHT_BLOCK_FLOATS / weightBlockFloats(cOut, K));
+}
+
+/** Column groups per image block for `parts` parts: dw's NR-column panels, or the direct path's output channels. */
+function weightGroups(blocks: i32, parts: i32, cOut: i32, K: i32, direct: bool): i32 {
+  const most = direct ? cOut : max(1, (K + NR - 1) / NR / PART_MIN_PANELS);
+  return max(1, min(most, (parts + blocks - 1) / blocks));
+}
+
 export function conv2dBackwardWeightWorkspace(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                               cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                               padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32): usize {
@@ -674,53 +705,116 @@ export function conv2dBackwardWeightWorkspace(x: usize, dy: usize, dw: usize, db
   return bytes(xpFloats + roundUp(cOut, MR) * kcMax + kcMax * NR);
 }
 
+/** Bytes of the partial sums conv2dBackwardWeightPart writes (its `partials`; 0: none, one image block). */
+export function conv2dBackwardWeightPartials(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                             cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                             padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32): usize {
+  const K = max(0, cIn) * max(0, kh) * max(0, kw);
+  return bytes((weightBlocks(n, cOut, K) - 1) * weightBlockFloats(cOut, K));
+}
+
+/**
+ * How many parts conv2dBackwardWeightPart has work for when the pool would cut it into `chunks`:
+ * every image block, times the column groups that bring the count up to `chunks`.
+ */
+export function conv2dBackwardWeightUnits(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                          cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                          padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32, chunks: i32): i32 {
+  const K = max(0, cIn) * max(0, kh) * max(0, kw), blocks = weightBlocks(n, cOut, K);
+  return blocks * weightGroups(blocks, chunks, cOut, K, directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW));
+}
+
 /**
  * dw[cOut, cIn, kh, kw] and dbias[cOut] (dbias = 0: none) = gradients of conv2dForward given x and dy,
  * summed over the batch; added to the existing values when accumulate != 0, else overwritten.
+ * The image blocks one after another (WEIGHT_BLOCKS), each later one summed in the workspace and
+ * added to dw at once: the bits of conv2dBackwardWeightPart + conv2dBackwardWeightSum.
  */
 export function conv2dBackwardWeight(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                      cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                      padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32): void {
-  conv2dBackwardWeightPart(x, dy, dw, dbias, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, accumulate, 0, 1);
+  if (cOut <= 0) return;
+  const K = max(0, cIn) * max(0, kh) * max(0, kw), blocks = weightBlocks(n, cOut, K);
+  // a later block's sum goes right after the scratch weightUnit asks for (the same size again)
+  const unit = (conv2dBackwardWeightWorkspace(x, dy, dw, dbias, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW,
+    padH, padW, dilH, dilW, accumulate) + 15) & ~(<usize>15);
+  const partial = blocks > 1 ? workspace(unit + bytes(weightBlockFloats(cOut, K))) + unit : 0;
+  for (let b = 0; b < blocks; b++) {
+    const into = b == 0 ? dw : partial, intoBias = b == 0 || dbias == 0 ? dbias : partial + bytes(roundUp(cOut * K, 4));
+    weightUnit(x, dy, into, intoBias, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW,
+      b == 0 ? accumulate : 0, b, blocks, 0, 1);
+    if (b > 0) addBlocks(partial, dw, dbias, cOut, K, 1);
+  }
 }
 
 /**
- * Part `part` of `parts` of conv2dBackwardWeight. The weight gradient is a sum over the batch, so
- * the batch is never split: a part owns a run of NR-column panels of dw, or of MR-row tiles when
- * there are few panels (and a run of dbias entries), and sums every image into them in the same
- * order as one thread would, so the results are bit-identical for any `parts`.
+ * Part `part` of `parts` of conv2dBackwardWeight, for the pool: the units are (image block, column
+ * group), blocks outer (conv2dBackwardWeightUnits), in contiguous runs per part. Block 0 goes into
+ * dw and dbias, block b ≥ 1 into its partial sum at `partials` (conv2dBackwardWeightPartials bytes);
+ * conv2dBackwardWeightSum then adds those to dw in block order. Bit-identical for any `parts`.
  */
 export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                          cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
-                                         padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32,
+                                         padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32, partials: usize,
                                          part: i32, parts: i32): void {
   if (cOut <= 0) return;
-  const K = max(0, cIn) * max(0, kh) * max(0, kw);
-  const panels = (K + NR - 1) / NR, rowTiles = (cOut + MR - 1) / MR;
-  // Columns of dW (NR-panels) when there are enough of them; else rows (MR-tiles of output
-  // channels): a first layer has K = cIn·kh·kw of 9 or 25, two or four panels, too few to share.
-  // Whichever side has more tiles then: the pool cuts a job into 3 chunks per thread, and 6 chunks
-  // of MNIST conv1's 2 panels (8 and 1 columns) left one chunk 8/9 of the work, where its 8 row
-  // tiles share out evenly.
-  const byRows = parts > 1 && panels < 2 * parts && rowTiles > panels;
-  // Only the first `used` parts get tiles, each at least PART_MIN_ROW_TILES (PART_MIN_PANELS) wide; the rest are empty
-  // (the dbias runs below are split over all parts). A row part im2cols the whole batch's x for
-  // itself, a column part packs all of dy's rows: parts 1 / 2 / 4 / 6 / 8 of MNIST conv1's dW
-  // (8 row tiles) took 1 / 1.16 / 1.45 / 1.80 / 2.10× the whole call's time, run one after another
-  // (conv1 now takes directWeightGrad, which duplicates nothing).
-  const used = min(parts, max(1, byRows ? rowTiles / PART_MIN_ROW_TILES : panels / PART_MIN_PANELS));
-  let k0 = 0, k1 = K, r0 = 0, r1 = cOut;
-  if (part >= used) {
-    k1 = 0; // no dW tiles for this part
-  } else if (byRows) {
-    r0 = min(cOut, splitAt(rowTiles, part, used) * MR);
-    r1 = min(cOut, splitAt(rowTiles, part + 1, used) * MR);
-  } else {
-    k0 = splitAt(panels, part, used) * NR;
-    k1 = min(K, splitAt(panels, part + 1, used) * NR);
+  const K = max(0, cIn) * max(0, kh) * max(0, kw), blocks = weightBlocks(n, cOut, K);
+  const groups = weightGroups(blocks, parts, cOut, K, directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW));
+  const units = blocks * groups, u0 = splitAt(units, part, parts), u1 = splitAt(units, part + 1, parts);
+  const stride = bytes(weightBlockFloats(cOut, K));
+  for (let u = u0; u < u1; u++) {
+    const b = u / groups;
+    const into = b == 0 ? dw : partials + <usize>(b - 1) * stride;
+    const intoBias = b == 0 || dbias == 0 ? dbias : into + bytes(roundUp(cOut * K, 4));
+    weightUnit(x, dy, into, intoBias, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW,
+      b == 0 ? accumulate : 0, b, blocks, u % groups, groups);
   }
-  const co0 = splitAt(cOut, part, parts), co1 = splitAt(cOut, part + 1, parts);
-  const live = n > 0 && setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
+}
+
+/** After every part of conv2dBackwardWeightPart: dw and dbias += the partial sums of blocks 1…, in block order. */
+export function conv2dBackwardWeightSum(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                        cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                        padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32, partials: usize): void {
+  if (cOut <= 0) return;
+  const K = max(0, cIn) * max(0, kh) * max(0, kw);
+  addBlocks(partials, dw, dbias, cOut, K, weightBlocks(n, cOut, K) - 1);
+}
+
+/** dw (and dbias, unless 0) += `count` partial sums laid out weightBlockFloats apart from `src`, in order. */
+function addBlocks(src: usize, dw: usize, dbias: usize, cOut: i32, K: i32, count: i32): void {
+  const stride = bytes(weightBlockFloats(cOut, K)), biasAt = bytes(roundUp(cOut * K, 4));
+  for (let b = 0; b < count; b++) {
+    addInto(dw, src + <usize>b * stride, cOut * K);
+    if (dbias != 0) addInto(dbias, src + <usize>b * stride + biasAt, cOut);
+  }
+}
+
+/** dst[i] += src[i] for i < count (elementwise, so the bits do not depend on the vector width). */
+function addInto(dst: usize, src: usize, count: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= count; i += 4) v128.store(dst + bytes(i), f32x4.add(v128.load(dst + bytes(i)), v128.load(src + bytes(i))));
+  }
+  for (; i < count; i++) store<f32>(dst + bytes(i), load<f32>(dst + bytes(i)) + load<f32>(src + bytes(i)));
+}
+
+/**
+ * Image block `block` of `blocks` summed into dw / dbias (row stride K, as dw), restricted to column
+ * group `group` of `groups`: a run of dw's NR-column panels and of dbias's entries, or on the direct
+ * path a run of output channels. accumulate: add to what is there, else overwrite.
+ */
+function weightUnit(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                    cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                    padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32,
+                    block: i32, blocks: i32, group: i32, groups: i32): void {
+  const K = max(0, cIn) * max(0, kh) * max(0, kw);
+  const img0 = splitAt(n, block, blocks), img1 = splitAt(n, block + 1, blocks);
+  const direct = directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW);
+  const co0 = splitAt(cOut, group, groups), co1 = splitAt(cOut, group + 1, groups);
+  const panels = (K + NR - 1) / NR;
+  const k0 = direct ? 0 : splitAt(panels, group, groups) * NR, k1 = direct ? K : min(K, splitAt(panels, group + 1, groups) * NR);
+  const r0 = direct ? co0 : 0, r1 = direct ? co1 : cOut; // dw rows this unit writes
+  const live = img0 < img1 && setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
   if (!live) {
     if (accumulate == 0) {
       for (let co = r0; co < r1 && k0 < k1; co++) memory.fill(dw + bytes(co * K + k0), 0, bytes(k1 - k0));
@@ -732,22 +826,21 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
   if (dbias != 0) {
     for (let co = co0; co < co1; co++) {
       let s: f32 = accumulate != 0 ? load<f32>(dbias + bytes(co)) : 0;
-      for (let img = 0; img < n; img++) s += sum(dy + bytes((img * cOut + co) * P), P);
+      for (let img = img0; img < img1; img++) s += sum(dy + bytes((img * cOut + co) * P), P);
       store<f32>(dbias + bytes(co), s);
     }
   }
-  if (directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
-    // its own split: a run of output channels per part (the dbias run), each summed alone
-    if (co0 < co1) directWeightGrad(x, dy, dw, n, cOut, h, wIn, padH, padW, co0, co1, accumulate);
+  if (direct) {
+    if (co0 < co1) directWeightGrad(x, dy, dw, img0, img1, cOut, h, wIn, padH, padW, co0, co1, accumulate);
     return;
   }
-  if (k0 >= k1 || r0 >= r1) return;
+  if (k0 >= k1) return;
   const padded = padH > 0 || padW > 0;
   const mPad = roundUp(cOut, MR), kcMax = min(P, KC);
   const xpFloats = padded ? roundUp(cIn * gHp * gWp, 4) : 0;
   const ws = workspace(bytes(xpFloats + mPad * kcMax + kcMax * NR));
   const xp = ws, ap = xp + bytes(xpFloats), bp = ap + bytes(mPad * kcMax);
-  for (let img = 0; img < n; img++) {
+  for (let img = img0; img < img1; img++) {
     let src = x + bytes(img * cIn * h * wIn);
     const dyn = dy + bytes(img * cOut * P);
     if (padded) {
@@ -755,11 +848,11 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
       src = xp;
     }
     for (let p0 = 0; p0 < P; p0 += KC) {
-      const kc = min(KC, P - p0), acc = accumulate != 0 || img > 0 || p0 > 0;
-      gemmPackA(dyn + bytes(r0 * P + p0), <usize>P, 1, r1 - r0, kc, ap);
+      const kc = min(KC, P - p0), acc = accumulate != 0 || img > img0 || p0 > 0;
+      gemmPackA(dyn + bytes(p0), <usize>P, 1, cOut, kc, ap);
       for (let kb = k0; kb < k1; kb += NR) {
         packColTPanel(src, kb, p0, kc, bp);
-        gemmPacked(ap, bp, dw + bytes(r0 * K + kb), K, r1 - r0, min(NR, K - kb), kc, acc);
+        gemmPacked(ap, bp, dw + bytes(kb), K, cOut, min(NR, K - kb), kc, acc);
       }
     }
   }
@@ -779,14 +872,14 @@ const DIRECT_SCALARS: i32 = 36;
  * a row is narrower than a vector, and in the scalar build: scalarTaps). Each channel's order is
  * fixed, so any split of the channels gives the same bits.
  */
-function directWeightGrad(x: usize, dy: usize, dw: usize, n: i32, cOut: i32, h: i32, wIn: i32, ph: i32, pw: i32,
+function directWeightGrad(x: usize, dy: usize, dw: usize, img0: i32, img1: i32, cOut: i32, h: i32, wIn: i32, ph: i32, pw: i32,
                           co0: i32, co1: i32, accumulate: i32): void {
   const oh = gOh, ow = gOw, P = oh * ow, wp = gWp;
   const padded = ph > 0 || pw > 0, xpFloats = padded ? roundUp(gHp * wp, 4) : 0;
   const ws = workspace(bytes(xpFloats + (co1 - co0) * DIRECT_SUMS));
   const sums = ws + bytes(xpFloats);
   memory.fill(sums, 0, bytes((co1 - co0) * DIRECT_SUMS));
-  for (let img = 0; img < n; img++) {
+  for (let img = img0; img < img1; img++) {
     let src = x + bytes(img * h * wIn);
     if (padded) {
       padImage(src, ws, 1, h, wIn, ph, pw);

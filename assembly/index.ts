@@ -25,6 +25,7 @@ export {
   conv2dForwardPrepared, conv2dForwardPreparedPart, conv2dForwardPreparedWorkspace,
   conv2dBackwardInput, conv2dBackwardInputPart, conv2dBackwardInputWorkspace,
   conv2dBackwardWeight, conv2dBackwardWeightPart, conv2dBackwardWeightWorkspace,
+  conv2dBackwardWeightPartials, conv2dBackwardWeightUnits, conv2dBackwardWeightSum,
 } from './conv';
 export { winogradWeightsBytes, winogradRefresh } from './winograd';
 export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, avgPool2dBackwardWorkspace } from './pool';

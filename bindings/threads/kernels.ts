@@ -2,7 +2,8 @@
 // splits (bindings/threads/protocol.ts KERNELS) replaced by a function that runs it on all
 // threads when the call is big enough to gain from it, and on the calling thread alone below
 // that. The ops do not change: they call K.gemm(...) either way, and get the same bits (every
-// split partitions outputs; reductions are never split).
+// split partitions outputs; the one reduction split, conv's weight gradient over image blocks,
+// adds its blocks in a fixed order that the thread count does not change).
 import type { Pool } from './pool.js';
 import type { KernelName } from './protocol.js';
 
@@ -111,7 +112,18 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   parts('conv2dForwardAct', convMacs(4), convChunks);
   parts('conv2dForwardPrepared', convMacs(4), convChunks);
   parts('conv2dBackwardInput', convMacs(3));
-  parts('conv2dBackwardWeight', convMacs(4));
+  // The weight gradient: one part per (image block, column group) (assembly/conv.ts WEIGHT_BLOCKS),
+  // the blocks after the first summed into a buffer all threads share, then added to dw here, in
+  // block order, on the calling thread (MNIST conv2 at batch 32: 7 × 18.5K floats).
+  out.conv2dBackwardWeight = (...args: number[]) => {
+    if (!(convMacs(4)(args) >= SPLIT_MIN.macs)) return raw.conv2dBackwardWeight(...args);
+    const what = op();
+    pool.workspaces(what, raw.conv2dBackwardWeightWorkspace(...args));
+    const bytes = Number(raw.conv2dBackwardWeightPartials(...args));
+    const partials = bytes > 0 ? pool.shared(what, bytes) : 0;
+    pool.runParts(what, 'conv2dBackwardWeight', [...args, partials], (chunks) => raw.conv2dBackwardWeightUnits(...args, chunks));
+    if (partials) raw.conv2dBackwardWeightSum(...args, partials);
+  };
 
   for (const [name, spec] of Object.entries(MAPS) as Array<[KernelName, { ptrs: number[]; count: number }]>) {
     const strides: number[] = [];

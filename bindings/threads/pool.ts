@@ -95,6 +95,8 @@ export class Pool {
   private closed = false;
   private doneAt = 0;
   private loadCheckAt = 0;
+  private sharedPtr = 0;
+  private sharedBytes = 0;
 
   /** Settles when every worker is up (resolved already unless Launch.start handed the pool out early); never rejects. */
   readonly ready: Promise<void>;
@@ -146,6 +148,7 @@ export class Pool {
     Atomics.notify(this.i32, SEQ);
     for (const w of this.workers) w.terminate();
     for (let t = 1; t < this.threads; t++) if (this.wsPtr[t]) this.core.free(this.wsPtr[t]);
+    if (this.sharedPtr) this.core.free(this.sharedPtr);
   }
 
   /**
@@ -162,9 +165,9 @@ export class Pool {
     return this.closed ? 0 : this.workers.length - this.up();
   }
 
-  /** Bytes the workers' workspaces hold (the calling thread's is the core's own). */
+  /** Bytes the workers' workspaces and the shared partial sums hold (the calling thread's workspace is the core's own). */
   workspaceBytes(): number {
-    return this.wsBytes.reduce((s, b) => s + b, 0);
+    return this.wsBytes.reduce((s, b) => s + b, this.sharedBytes);
   }
 
   /** Jobs each worker (index 1..threads−1; 0 is unused) has joined, whether or not a chunk was left for it. */
@@ -277,6 +280,30 @@ export class Pool {
     } catch (err) {
       throw new Error(`${op}: out of memory: cannot allocate ${bytes} bytes of scratch for each of ${this.threads} threads (${(err as Error).message})`);
     }
+  }
+
+  /**
+   * A buffer that every thread of the next job writes its own part of (conv2dBackwardWeight's
+   * partial sums per image block), at least `bytes` long. Grown on this thread, never shrunk, freed
+   * with the pool; like workspaces(), the named out-of-memory Error before any job runs.
+   */
+  shared(op: string, bytes: number): number {
+    if (bytes > this.sharedBytes) {
+      if (this.sharedPtr) this.core.free(this.sharedPtr);
+      this.sharedPtr = 0;
+      this.sharedBytes = 0;
+      const size = Math.ceil(bytes / 65536) * 65536;
+      let ptr = 0;
+      try {
+        ptr = this.core.alloc(size);
+      } catch (err) {
+        throw new Error(`${op}: out of memory: cannot allocate ${bytes} bytes of partial sums shared by ${this.threads} threads (${(err as Error).message})`);
+      }
+      if (!ptr) throw new Error(`${op}: out of memory: cannot allocate ${bytes} bytes of partial sums shared by ${this.threads} threads (the allocator returned 0)`);
+      this.sharedPtr = ptr;
+      this.sharedBytes = size;
+    }
+    return this.sharedPtr;
   }
 
   /**

@@ -62,8 +62,14 @@ function convCases(): Case[] {
     [1, 4, 12, 12, 6, 3, 3, 1, 1, 0, 0, 2, 2],
     [2, 2, 7, 5, 3, 2, 3, 1, 2, 0, 1, 1, 1],
     [4, 8, 6, 6, 16, 1, 1, 1, 1, 0, 0, 1, 1],
-    // A first layer: K = 9, two panels, so backward weight splits output channels instead.
+    // A first layer (one input channel, 3×3 stride 1): backward weight's direct path, its parts
+    // split by image blocks and output channels.
     [3, 1, 12, 12, 37, 3, 3, 1, 1, 0, 0, 1, 1],
+    // 11 images: backward weight sums 8 image blocks of 1 or 2 (conv.ts WEIGHT_BLOCKS)
+    [11, 3, 6, 7, 10, 3, 3, 1, 1, 1, 1, 1, 1],
+    [11, 1, 9, 6, 5, 3, 3, 1, 1, 1, 0, 1, 1],
+    // dw of 1.08M floats, over conv.ts WEIGHT_BLOCK_FLOATS: one image block, split by columns only
+    [2, 1000, 3, 3, 120, 3, 3, 1, 1, 0, 0, 1, 1],
     // 3×3 stride 1 with 8 and more input channels: the forward runs by Winograd (winograd.ts).
     [3, 9, 9, 10, 13, 3, 3, 1, 1, 1, 1, 1, 1],
     // Winograd forward: panels of tiles across images (9 tiles each; 2 tiles each)
@@ -121,11 +127,25 @@ function run(core: RawCore, c: Case, parts: number): Float32Array[] {
   } else {
     // The workspace the runtime would hand each worker: what the kernel says one part needs.
     expect(core.exports[`${c.kernel}Workspace`](...args)).toBeGreaterThanOrEqual(0);
-    for (let p = parts - 1; p >= 0; p--) core.exports[`${c.kernel}Part`](...args, p, parts);
+    // conv2dBackwardWeight: the parts write partial sums per image block, which fooSum then adds
+    const shared = partialSums(core, c.kernel, args);
+    for (let p = parts - 1; p >= 0; p--) core.exports[`${c.kernel}Part`](...args, ...shared, p, parts);
+    if (shared.length) {
+      core.exports[`${c.kernel}Sum`](...args, ...shared);
+      if (shared[0]) core.exports.free(shared[0]);
+    }
   }
   const outs = c.outputs.map((o, i) => core.get(ptrs[c.inputs.length + i], o.length));
   ptrs.forEach((p) => core.exports.free(p));
   return outs;
+}
+
+/** The partial-sum buffer argument fooPart takes when the kernel has one (fooPartials: its bytes), else none. */
+function partialSums(core: RawCore, kernel: string, args: number[]): number[] {
+  const bytes = core.exports[`${kernel}Partials`];
+  if (!bytes) return [];
+  const n = Number(bytes(...args));
+  return [n > 0 ? core.exports.alloc(n) : 0];
 }
 
 function sameBits(a: Float32Array[], b: Float32Array[], label: string): void {
@@ -188,7 +208,9 @@ describe.each(threadVariants)('threads build (%s)', (variant) => {
       const ws = main.exports.alloc(need + GUARD);
       new Uint8Array(main.exports.memory.buffer, ws + need, GUARD).fill(0xa5);
       w.assignWorkspace(ws, need);
-      for (const parts of [1, 3]) for (let p = 0; p < parts; p++) w[`${c.kernel}Part`](...args, p, parts);
+      const shared = partialSums(main, c.kernel, args);
+      for (const parts of [1, 3]) for (let p = 0; p < parts; p++) w[`${c.kernel}Part`](...args, ...shared, p, parts);
+      if (shared[0]) main.exports.free(shared[0]);
       const guard = Array.from(new Uint8Array(main.exports.memory.buffer, ws + need, GUARD));
       expect(guard.every((b) => b === 0xa5), `${variant}-threads ${c.label} wrote past its workspace`).toBe(true);
       [...ptrs, ws].forEach((q) => main.exports.free(q));
