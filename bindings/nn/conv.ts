@@ -9,7 +9,7 @@ import { Tensor } from '../tensor.js';
 import { Module, type ModuleJSON } from './module.js';
 import { initParameter, zeroParameter, type Init } from './init.js';
 import { conv2d, conv2dFused, checkGroups } from '../ops/conv2d.js';
-import type { FusedActivation } from '../ops/fused.js';
+import { fusesUnderTape, type FusedActivation } from '../ops/fused.js';
 import { needsGrad } from '../autograd.js';
 import { globalAvgPool2d } from '../ops/globalAvgPool2d.js';
 import { maxPool2d } from '../ops/maxPool2d.js';
@@ -87,7 +87,8 @@ export class Conv2d extends Module {
 
   override forwardFused(x: Tensor, act: FusedActivation): Tensor | null {
     // anything but a tensor goes to forward(), which names the problem
-    if (!(x instanceof Tensor) || needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
+    if (!(x instanceof Tensor)) return null;
+    if (!fusesUnderTape(act) && (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias)))) return null;
     return conv2dFused(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, act);
   }
 

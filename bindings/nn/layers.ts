@@ -4,7 +4,7 @@ import { Tensor } from '../tensor.js';
 import { Module, type ModuleJSON } from './module.js';
 import { initParameter, zeroParameter, type Init } from './init.js';
 import { linear, linearFused } from '../ops/matmul.js';
-import { ACT, type FusedActivation } from '../ops/fused.js';
+import { ACT, fusesUnderTape, type FusedActivation } from '../ops/fused.js';
 import { needsGrad } from '../autograd.js';
 import { relu } from '../ops/relu.js';
 import { leakyRelu } from '../ops/leakyRelu.js';
@@ -57,7 +57,8 @@ export class Dense extends Module {
 
   override forwardFused(x: Tensor, act: FusedActivation): Tensor | null {
     // anything but a tensor goes to forward(), which names the problem
-    if (!(x instanceof Tensor) || needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
+    if (!(x instanceof Tensor)) return null;
+    if (!fusesUnderTape(act) && (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias)))) return null;
     return linearFused(x, this.weight, this.bias, act);
   }
 
@@ -165,7 +166,7 @@ export class Sequential extends Module {
     let h = x;
     const layers = this.layers;
     for (let i = 0; i < layers.length; i++) {
-      // Dense/Conv2d + activation with no gradient needed (noGrad, predict): one fused kernel
+      // Dense/Conv2d + activation: one fused kernel (forwardFused says when it can)
       const act = i + 1 < layers.length ? fusable(layers[i + 1]) : null;
       const fused = act ? layers[i].forwardFused(h, act) : null;
       if (fused) {

@@ -45,8 +45,9 @@ export abstract class Module {
   abstract forward(x: Tensor): Tensor;
 
   /**
-   * forward followed by `act`, fused into one kernel when this layer can (Dense, Conv2d) and no
-   * gradient is needed; null otherwise (the caller then runs the two layers). Used by Sequential.
+   * forward followed by `act`, fused into one kernel when this layer can (Dense, Conv2d): always
+   * when no gradient is needed, and under a tape for ReLU, Sigmoid and Tanh (ops/fused.ts
+   * fusesUnderTape); null otherwise (the caller then runs the two layers). Used by Sequential.
    */
   forwardFused(_x: Tensor, _act: FusedActivation): Tensor | null {
     return null;

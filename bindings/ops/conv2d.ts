@@ -14,7 +14,7 @@
 // trailing side, as PyTorch; for an odd total it convolves with the trailing padding on both
 // sides and drops the first output row/column (cropLeading).
 
-import { activateInPlace, type FusedActivation } from './fused.js';
+import { activateInPlace, fusesUnderTape, activationBackward, type FusedActivation } from './fused.js';
 import { Tensor, output, empty, assertLive, shapeError, derivedMemory, type Shape } from '../tensor.js';
 import { needsGrad, record, addGrad, setGrad } from '../autograd.js';
 import { wasm, heapF32, type Kernels } from '../runtime.js';
@@ -104,9 +104,10 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
 }
 
 /**
- * conv2d with `act` (inference only: no input may need a gradient): with groups = 1 and no 'same'
- * crop the activation is fused into the GEMM's tile store (conv2dForwardAct); otherwise it runs in
- * place on the output. Bit for bit the two ops one after the other either way.
+ * conv2d with `act`: with groups = 1 and no 'same' crop the activation is fused into the GEMM's
+ * tile store (conv2dForwardAct); otherwise it runs in place on the output. Bit for bit the two ops
+ * one after the other either way, gradients included: with a gradient to record only ReLU, Sigmoid
+ * and Tanh fuse (fused.ts fusesUnderTape), their backward taken from the output.
  */
 export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions, act: FusedActivation | null): Tensor {
   const op = 'conv2d';
@@ -139,7 +140,7 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   const [oh, ow] = windowOutput(op, h, wIn, [kh, kw], s, p, d, ...shapes);
 
   const grad = needsGrad(x, w) || (b !== null && needsGrad(b));
-  if (act && grad) throw new Error(`${op}: a fused activation is for inference only (no input may need a gradient)`);
+  if (act && grad && !fusesUnderTape(act)) throw new Error(`${op}: with a gradient to record, only ReLU, Sigmoid and Tanh fuse (their backward reads the output)`);
   const K = wasm(op);
   const geo = [n, cIn, h, wIn, cOut, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1]] as const;
   const kern = convKernels(K, geo, groups, oh, ow);
@@ -154,9 +155,7 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   }
   if (act && groups === 1 && !cropped) {
     K.conv2dForwardAct(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo, act.code, act.alpha);
-    return y;
-  }
-  if (cropped) {
+  } else if (cropped) {
     // padding 'same' with an odd total: the full output once, then the rows and columns kept.
     const full = empty([n, cOut, oh, ow], op, false);
     try {
@@ -168,24 +167,23 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   } else {
     kern.forward(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr);
   }
-  if (act) {
-    activateInPlace(y, act);
-    return y;
-  }
+  if (act && (groups !== 1 || cropped)) activateInPlace(y, act);
   const bias = b;
   if (grad) {
     record(y, op, bias ? [x, w, bias] : [x, w], (dy) => {
-      let g = dy;
-      if (cropped) {
-        g = empty([n, cOut, oh, ow], 'backward', false);
-        K.fill(g.ptr, 0, g.size);
-        moveCrop(g.ptr, dy.ptr, n * cOut, oh, ow, crop, false);
-      }
+      const pre = act ? activationBackward(y, dy, act) : dy; // the gradient before the fused activation
+      let g = pre;
       try {
+        if (cropped) {
+          g = empty([n, cOut, oh, ow], 'backward', false);
+          K.fill(g.ptr, 0, g.size);
+          moveCrop(g.ptr, pre.ptr, n * cOut, oh, ow, crop, false);
+        }
         setGrad(x, (dx) => kern.backwardInput(g.ptr, w.ptr, dx));
         weightGrads(kern, x, w, bias, g, n, cOut);
       } finally {
-        if (g !== dy) g.dispose();
+        if (g !== pre) g.dispose();
+        if (pre !== dy) pre.dispose();
       }
     });
   }

@@ -3,7 +3,7 @@
 // W [out, in]. Their backward passes use the other GEMM shapes (A·Bᵀ and Aᵀ·B, and Aᵀ·Bᵀ for a
 // transposed matmul), so every product runs in the same kernel.
 
-import type { FusedActivation } from './fused.js';
+import { fusesUnderTape, activationBackward, type FusedActivation } from './fused.js';
 import { Tensor, output, assertLive, shapeError } from '../tensor.js';
 import { needsGrad, record, addGrad } from '../autograd.js';
 import { wasm } from '../runtime.js';
@@ -68,8 +68,9 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null): Tensor {
 }
 
 /**
- * linear with `act` (inference only: no input may need a gradient) fused into the GEMM's tile
- * store: act(x·Wᵀ + b), bit for bit the two ops one after the other.
+ * linear with `act` fused into the GEMM's tile store: act(x·Wᵀ + b), bit for bit the two ops one
+ * after the other, gradients included (with a gradient to record: ReLU, Sigmoid and Tanh only,
+ * fused.ts fusesUnderTape).
  */
 export function linearFused(x: Tensor, w: Tensor, b: Tensor | null, act: FusedActivation | null): Tensor {
   const op = 'linear';
@@ -81,16 +82,21 @@ export function linearFused(x: Tensor, w: Tensor, b: Tensor | null, act: FusedAc
   if (w._shape[1] !== inF) throw shapeError(op, `input has ${inF} features but the weight expects ${w._shape[1]}`, ...shapes);
   if (b && (b.rank !== 1 || b._shape[0] !== outF)) throw shapeError(op, `bias must be [${outF}]`, ...shapes);
   const grad = needsGrad(x, w) || (b !== null && needsGrad(b));
-  if (act && grad) throw new Error(`${op}: a fused activation is for inference only (no input may need a gradient)`);
+  if (act && grad && !fusesUnderTape(act)) throw new Error(`${op}: with a gradient to record, only ReLU, Sigmoid and Tanh fuse (their backward reads the output)`);
   const y = output([rows, outF], op);
   const K = wasm(op);
   if (act) K.gemmAct(x.ptr, w.ptr, y.ptr, rows, outF, inF, 0, 1, b ? b.ptr : 0, act.code, act.alpha);
   else K.gemm(x.ptr, w.ptr, y.ptr, rows, outF, inF, 0, 1, 0, b ? b.ptr : 0);
   if (grad) {
     record(y, op, b ? [x, w, b] : [x, w], (dy) => {
-      addGrad(x, (dx, acc) => K.gemm(dy.ptr, w.ptr, dx, rows, inF, outF, 0, 0, acc, 0)); // dy[rows,out]·W[out,in]
-      addGrad(w, (dw, acc) => K.gemm(dy.ptr, x.ptr, dw, outF, inF, rows, 1, 0, acc, 0)); // dy[rows,out]ᵀ·x[rows,in]
-      if (b) addGrad(b, (db, acc) => K.sumRows(dy.ptr, db, rows, outF, acc));
+      const g = act ? activationBackward(y, dy, act) : dy;
+      try {
+        addGrad(x, (dx, acc) => K.gemm(g.ptr, w.ptr, dx, rows, inF, outF, 0, 0, acc, 0)); // g[rows,out]·W[out,in]
+        addGrad(w, (dw, acc) => K.gemm(g.ptr, x.ptr, dw, outF, inF, rows, 1, 0, acc, 0)); // g[rows,out]ᵀ·x[rows,in]
+        if (b) addGrad(b, (db, acc) => K.sumRows(g.ptr, db, rows, outF, acc));
+      } finally {
+        if (g !== dy) g.dispose();
+      }
     });
   }
   return y;

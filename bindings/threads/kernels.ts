@@ -100,6 +100,10 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // training kernels back at 3 (relaxed / SIMD, 240 pairs). GEMMs keep 3 too: at 6 the MLP step read
   // 0.97× (threads-spin.mjs --chunks 3,6) and A·Bᵀ lost in one of three runs.
   const convChunks = (chunks: number) => 2 * chunks;
+  // conv2dForwardAct also runs training's Conv2d + ReLU (ops/fused.ts) and then a Winograd shape
+  // transforms its weights in every part (only conv2dForwardPrepared has them ready): those keep 3.
+  const actChunks = (chunks: number, a: readonly number[]) =>
+    (raw.winogradWeightsBytes(a[5], a[8], a[9], a[10], a[11], a[12], a[15], a[16]) > 0 ? chunks : 2 * chunks);
   // n · P · cOut · K, with P from the output size formula of assembly/conv.ts; the geometry
   // (n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw, dh, dw) starts at argument `at` of the kernel.
   const convMacs = (at: number) => (a: number[]) => {
@@ -109,7 +113,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
     return n * Math.max(0, oh) * Math.max(0, ow) * cOut * cIn * kh * kw;
   };
   parts('conv2dForward', convMacs(4));
-  parts('conv2dForwardAct', convMacs(4), convChunks);
+  parts('conv2dForwardAct', convMacs(4), actChunks);
   parts('conv2dForwardPrepared', convMacs(4), convChunks);
   parts('conv2dBackwardInput', convMacs(3));
   // The weight gradient: one part per (image block, column group) (assembly/conv.ts WEIGHT_BLOCKS),

@@ -1,9 +1,10 @@
-// The inference path (issue 11): with no gradient needed, Sequential runs Dense or Conv2d and the
-// activation after it as one kernel (the activation applied to each GEMM tile as it is stored).
-// It must give the unfused path's bits on every build, keep no intermediate tensor, and leave
-// training (gradients needed) on the unfused, recorded path.
+// Fusion (issues 10 and 11): Sequential runs Dense or Conv2d and the activation after it as one
+// kernel (the activation applied to each GEMM tile as it is stored). With no gradient needed it
+// must give the unfused path's bits on every build and keep no intermediate tensor; in training,
+// ReLU, Sigmoid and Tanh stay fused (their backward reads the output) and must give the unfused
+// path's outputs and gradients to the bit, while Leaky ReLU and ELU run unfused.
 import { describe, it, expect } from 'vitest';
-import { init, seed, nn, noGrad, tidy, memory, predict, type Tensor, type Variant } from '../../bindings/index';
+import { init, seed, nn, ops, noGrad, tidy, memory, predict, type Tensor, type Variant } from '../../bindings/index';
 import { uniformTensor } from './helpers';
 import { variants } from '../helpers/wasm';
 
@@ -46,6 +47,40 @@ describe.each(variants)('fused inference path (%s build)', (variant: Variant) =>
         const recorded = tidy(() => bits(model.forward(x)));
         expect(recorded).toEqual(unfused);
         model.train();
+        x.dispose();
+        model.dispose();
+      }
+    }
+  });
+
+  it('training: Dense/Conv2d + ReLU, Sigmoid or Tanh fused under the tape, outputs and gradients the unfused bits', async () => {
+    await init({ variant });
+    seed(7);
+    for (const [name, makeLayer, shape] of layers()) {
+      for (const [actName, makeAct] of activations()) {
+        const layer = makeLayer(), act = makeAct();
+        const model = new nn.Sequential(layer, act);
+        const x = uniformTensor(shape, 9, 6);
+        x.requiresGrad = true;
+        const run = (forward: () => Tensor) => tidy(() => {
+          const before = memory().tensors;
+          const y = forward();
+          const kept = memory().tensors - before;
+          const w = uniformTensor(y.shape, 11, 1); // weights of both signs: every branch of the backward runs
+          ops.mul(y, w).sum().backward();
+          w.dispose();
+          const grads = [x, ...model.parameters()].map((p) => bits(p.grad!));
+          for (const p of [x, ...model.parameters()]) p.zeroGrad();
+          return { y: bits(y), grads, kept };
+        });
+        const unfused = run(() => act.forward(layer.forward(x)));
+        const fused = run(() => model.forward(x));
+        const label = `${variant} ${name} + ${actName}`;
+        expect(fused.y, label).toEqual(unfused.y);
+        expect(fused.grads, label).toEqual(unfused.grads);
+        // fused: one tensor where the unfused path keeps the pre-activation too
+        const fuses = ['ReLU', 'Sigmoid', 'Tanh'].includes(actName);
+        expect(fused.kept, `${label}: tensors the forward keeps`).toBe(fuses ? unfused.kept - 1 : unfused.kept);
         x.dispose();
         model.dispose();
       }
