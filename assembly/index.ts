@@ -23,6 +23,7 @@ export {
 export {
   conv2dForward, conv2dForwardPart, conv2dForwardWorkspace, conv2dForwardAct, conv2dForwardActPart, conv2dForwardActWorkspace,
   conv2dForwardPrepared, conv2dForwardPreparedPart, conv2dForwardPreparedWorkspace,
+  conv2dForwardActPool, conv2dForwardActPoolPart, conv2dForwardActPoolWorkspace, conv2dPoolFuses,
   conv2dBackwardInput, conv2dBackwardInputPart, conv2dBackwardInputWorkspace,
   conv2dBackwardWeight, conv2dBackwardWeightPart, conv2dBackwardWeightWorkspace,
   conv2dBackwardWeightPartials, conv2dBackwardWeightUnits, conv2dBackwardWeightSum,

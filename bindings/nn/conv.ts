@@ -85,6 +85,16 @@ export class Conv2d extends Module {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 
+  override forwardFusedPool(x: Tensor, act: FusedActivation, pool: Module): Tensor | null {
+    // a MaxPool2d of its exact class with kernel 2, stride 2, no padding or dilation, floor mode
+    if (!(x instanceof Tensor) || !(pool instanceof MaxPool2d) || pool.constructor !== MaxPool2d) return null;
+    const mp = pool as MaxPool2d;
+    const is = (v: readonly number[], a: number) => v[0] === a && v[1] === a;
+    if (!is(mp.kernelSize, 2) || !is(mp.stride, 2) || !is(mp.padding, 0) || !is(mp.dilation, 1) || mp.ceilMode) return null;
+    if (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
+    return conv2dFused(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, act, true);
+  }
+
   override forwardFused(x: Tensor, act: FusedActivation): Tensor | null {
     // anything but a tensor goes to forward(), which names the problem
     if (!(x instanceof Tensor)) return null;

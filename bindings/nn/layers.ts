@@ -166,8 +166,15 @@ export class Sequential extends Module {
     let h = x;
     const layers = this.layers;
     for (let i = 0; i < layers.length; i++) {
-      // Dense/Conv2d + activation: one fused kernel (forwardFused says when it can)
+      // Dense/Conv2d + activation: one fused kernel (forwardFused says when it can); Conv2d +
+      // activation + MaxPool2d(2) with no gradient needed: one op (forwardFusedPool)
       const act = i + 1 < layers.length ? fusable(layers[i + 1]) : null;
+      const pooled = act && i + 2 < layers.length ? layers[i].forwardFusedPool(h, act, layers[i + 2]) : null;
+      if (pooled) {
+        h = pooled;
+        i += 2;
+        continue;
+      }
       const fused = act ? layers[i].forwardFused(h, act) : null;
       if (fused) {
         h = fused;

@@ -54,6 +54,14 @@ export abstract class Module {
   }
 
   /**
+   * forward, then `act`, then the layer `pool` (a MaxPool2d), as one op when this layer can
+   * (Conv2d, with no gradient needed and a 2×2 stride-2 pool); null otherwise. Used by Sequential.
+   */
+  forwardFusedPool(_x: Tensor, _act: FusedActivation, _pool: Module): Tensor | null {
+    return null;
+  }
+
+  /**
    * The architecture as plain JSON (layer types and their options, not the weights), which
    * nn.fromJSON() turns back into a model. Built-in layers describe themselves; a custom Module
    * class cannot (its forward() is code), so this throws for it.

@@ -63,10 +63,12 @@ function summary(model: Module, inputShape: number[]): string {
   const rows: Row[] = [];
   const own = (m: Module) => m.namedOwnParameters().reduce((s, [, p]) => s + p.size, 0);
   // Record each layer's output as forward() reaches it (PyTorch's forward hooks), with
-  // Sequential's fused layer+activation path off so that every layer runs on its own.
+  // Sequential's fused paths (layer + activation, and + pool) off so that every layer runs on its own.
   for (const [name, m] of modules) {
-    if (typeof (m as unknown as { forwardFused?: unknown }).forwardFused === 'function') {
-      Object.defineProperty(m, 'forwardFused', { configurable: true, writable: true, enumerable: false, value: () => null });
+    for (const fused of ['forwardFused', 'forwardFusedPool']) {
+      if (typeof (m as unknown as Record<string, unknown>)[fused] === 'function') {
+        Object.defineProperty(m, fused, { configurable: true, writable: true, enumerable: false, value: () => null });
+      }
     }
     const forward = m.forward;
     Object.defineProperty(m, 'forward', {
@@ -87,6 +89,7 @@ function summary(model: Module, inputShape: number[]): string {
     for (const [, m] of modules) {
       delete (m as unknown as Record<string, unknown>).forward;
       delete (m as unknown as Record<string, unknown>).forwardFused;
+      delete (m as unknown as Record<string, unknown>).forwardFusedPool;
     }
     for (const [m, mode] of modes) m.training = mode;
   }

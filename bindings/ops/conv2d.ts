@@ -20,6 +20,7 @@ import { needsGrad, record, addGrad, setGrad } from '../autograd.js';
 import { wasm, heapF32, type Kernels } from '../runtime.js';
 import { pair, checkNCHW, windowOutput, type Size2 } from './window.js';
 import { options as checkOptions } from '../options.js';
+import { maxPool2d } from './maxPool2d.js';
 
 export interface Conv2dOptions {
   /** Step between windows (default 1). */
@@ -108,8 +109,12 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
  * tile store (conv2dForwardAct); otherwise it runs in place on the output. Bit for bit the two ops
  * one after the other either way, gradients included: with a gradient to record only ReLU, Sigmoid
  * and Tanh fuse (fused.ts fusesUnderTape), their backward taken from the output.
+ * `pool` (inference only): then a 2×2 stride-2 max pool (floor), in the same kernel where
+ * conv2dForwardActPool takes the geometry (one input channel, 3×3 stride 1), else as maxPool2d
+ * after it; bit for bit the three ops.
  */
-export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions, act: FusedActivation | null): Tensor {
+export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions, act: FusedActivation | null,
+                            pool = false): Tensor {
   const op = 'conv2d';
   assertLive(x, op); assertLive(w, op);
   if (b !== null && b !== undefined) assertLive(b, op);
@@ -143,8 +148,22 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   if (act && grad && !fusesUnderTape(act)) throw new Error(`${op}: with a gradient to record, only ReLU, Sigmoid and Tanh fuse (their backward reads the output)`);
   const K = wasm(op);
   const geo = [n, cIn, h, wIn, cOut, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1]] as const;
-  const kern = convKernels(K, geo, groups, oh, ow);
   const cropped = crop[0] > 0 || crop[1] > 0;
+  if (pool) {
+    if (grad) throw new Error(`${op}: a fused max pool is for inference only (no input may need a gradient)`);
+    if (groups === 1 && !cropped && oh >= 2 && ow >= 2 && K.conv2dPoolFuses(cIn, kh, kw, s[0], s[1], d[0], d[1])) {
+      const pooled = output([n, cOut, oh >> 1, ow >> 1], op);
+      K.conv2dForwardActPool(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, act ? act.code : 0, act ? act.alpha : 0);
+      return pooled;
+    }
+    const full = conv2dFused(x, w, b, options, act);
+    try {
+      return maxPool2d(full, { kernelSize: 2 });
+    } finally {
+      full.dispose();
+    }
+  }
+  const kern = convKernels(K, geo, groups, oh, ow);
   const y = output([n, cOut, oh - crop[0], ow - crop[1]], op);
   if (!grad && groups === 1 && !cropped) {
     const u = preparedWeights(K, w, geo);

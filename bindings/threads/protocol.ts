@@ -108,7 +108,7 @@ export const KERNELS = [
   'sigmoid', 'sigmoidBackward', 'tanh', 'tanhBackward',
   'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward',
   'sgdStep', 'adamStep', 'softmaxCrossEntropyBackward', 'mseBackward',
-  'conv2dForwardPrepared',
+  'conv2dForwardPrepared', 'conv2dForwardActPool',
 ] as const;
 export type KernelName = typeof KERNELS[number];
 

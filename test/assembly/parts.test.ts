@@ -98,6 +98,16 @@ function convCases(): Case[] {
         args: ([x, wt, b, y]) => [x, wt, act === 3 ? b : 0, y, ...g, act, alpha],
       });
     }
+    if (cIn === 1 && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
+      // the inference path's direct conv + activation + 2×2 max pool (conv.ts conv2dPoolFuses)
+      const pN = n * cOut * (oh >> 1) * (ow >> 1);
+      out.push({
+        label: `conv2dForwardActPool ${label}`, kernel: 'conv2dForwardActPool',
+        inputs: [randomArray(xN, random), randomArray(wN, random), randomArray(cOut, random)],
+        outputs: [randomArray(pN, random)],
+        args: ([x, wt, b, y]) => [x, wt, b, y, ...g, 3, 0],
+      });
+    }
     out.push({
       label: `conv2dBackwardInput ${label}`, kernel: 'conv2dBackwardInput',
       inputs: [randomArray(yN, random), randomArray(wN, random)],

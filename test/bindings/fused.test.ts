@@ -7,6 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { init, seed, nn, ops, noGrad, tidy, memory, predict, type Tensor, type Variant } from '../../bindings/index';
 import { uniformTensor } from './helpers';
 import { variants } from '../helpers/wasm';
+import { heapF32 } from '../../bindings/runtime';
 
 const activations = (): Array<[string, () => nn.Module]> => [
   ['ReLU', () => new nn.ReLU()], ['LeakyReLU', () => new nn.LeakyReLU(0.07)], ['ELU', () => new nn.ELU(0.8)],
@@ -83,6 +84,58 @@ describe.each(variants)('fused inference path (%s build)', (variant: Variant) =>
         expect(fused.kept, `${label}: tensors the forward keeps`).toBe(fuses ? unfused.kept - 1 : unfused.kept);
         x.dispose();
         model.dispose();
+      }
+    }
+  });
+
+  it('Conv2d + activation + MaxPool2d(2) with no gradient: one op, the three layers\' bits', async () => {
+    await init({ variant });
+    seed(8);
+    const pools: Array<[string, () => nn.Module, boolean]> = [
+      ['MaxPool2d(2)', () => new nn.MaxPool2d(2), true],
+      ['MaxPool2d(2, ceil mode): not fused', () => new nn.MaxPool2d(2, { ceilMode: true }), false],
+      ['MaxPool2d(3, stride 2): not fused', () => new nn.MaxPool2d(3, { stride: 2 }), false],
+    ];
+    const convs: Array<[string, () => nn.Conv2d, number[]]> = [
+      ['Conv2d 1→7 3×3 (the fused kernel)', () => new nn.Conv2d(1, 7, 3), [2, 1, 28, 28]],
+      ['Conv2d 1→5 3×3 pad 1, odd output', () => new nn.Conv2d(1, 5, 3, { padding: 1 }), [3, 1, 9, 7]],
+      ['Conv2d 1→4 3×3, 4×4 → 2×2 → 1×1', () => new nn.Conv2d(1, 4, 3), [1, 1, 4, 4]],
+      ['Conv2d 3→6 3×3 (conv then pool)', () => new nn.Conv2d(3, 6, 3, { padding: 1 }), [2, 3, 10, 11]],
+    ];
+    for (const [convName, makeConv, shape] of convs) {
+      for (const [poolName, makePool, fuses] of pools) {
+        for (const [actName, makeAct] of activations()) {
+          const conv = makeConv(), act = makeAct(), pool = makePool();
+          const model = new nn.Sequential(conv, act, pool);
+          const x = uniformTensor(shape, 9, 6);
+          // a NaN, a −0 and both infinities in the first image, so the pool's NaN and tie rules run
+          const heap = heapF32(), at = x.ptr >>> 2;
+          heap[at + 3] = NaN; heap[at + 13] = -0; heap[at + 7] = Infinity; heap[at + 11] = -Infinity; // all inside 16 floats
+          let unfused: number[] = [], refused = '';
+          try {
+            unfused = noGrad(() => tidy(() => bits(pool.forward(act.forward(conv.forward(x))))));
+          } catch (err) {
+            refused = (err as Error).message; // a pool larger than the conv's output: the fused path names the same problem
+          }
+          if (refused) {
+            expect(() => noGrad(() => tidy(() => model.forward(x)))).toThrow(refused);
+            x.dispose();
+            model.dispose();
+            continue;
+          }
+          const before = memory().tensors;
+          const y = noGrad(() => tidy(() => model.forward(x)));
+          const label = `${variant} ${convName} + ${actName} + ${poolName}`;
+          expect(memory().tensors, `${label}: the output is all that is left`).toBe(before + 1);
+          expect(bits(y), label).toEqual(unfused);
+          y.dispose();
+          // the layer says whether it fused: only Conv2d with a 2×2 stride-2 floor pool, no gradient needed
+          const direct = noGrad(() => conv.forwardFusedPool(x, { code: 3, alpha: 0 }, pool));
+          expect(direct !== null, `${label}: fused`).toBe(fuses);
+          direct?.dispose();
+          x.dispose();
+          model.dispose();
+        }
       }
     }
   });

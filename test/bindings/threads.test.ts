@@ -119,6 +119,9 @@ function everySplitKernel(): Uint32Array[] {
       new nn.Flatten(), new nn.Dense(16 * 28 * 28, 96), new nn.ReLU(), new nn.Dense(96, 2560), new nn.LeakyReLU(0.1),
     );
     keep(noGrad(() => infer.forward(img)));
+    // A grey first layer + ReLU + 2×2 max pool, inference: one op (conv.ts conv2dForwardActPool), 16·28²·32·9 = 3.6M multiply-adds
+    const grey = new nn.Sequential(new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2));
+    keep(noGrad(() => grey.forward(randn([16, 1, 28, 28]))));
     // Elementwise maps (forward and backward) long enough for each to split (relu, the cheapest, needs the most), with a length that is no multiple of 16.
     const n = splitElements('relu') + 7;
     const e = randn([n]).requireGrad(), f = randn([n]).requireGrad();
@@ -151,7 +154,7 @@ function everySplitKernel(): Uint32Array[] {
 }
 
 /** Every kernel the pool splits (bindings/threads/kernels.ts), and so everySplitKernel() must reach. */
-const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
+const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dForwardActPool', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
   'sigmoidBackward', 'tanh', 'tanhBackward', 'elu', 'eluBackward', 'leakyRelu', 'leakyReluBackward', 'add', 'sub', 'mul',
   'scale', 'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward', 'softmaxCrossEntropyBackward',
   'mseBackward', 'sgdStep', 'adamStep'];
