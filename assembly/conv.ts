@@ -354,9 +354,10 @@ export function conv2dForwardPart(x: usize, w: usize, bias: usize, y: usize, n: 
 }
 
 /**
- * y = act(conv2dForward(...)) for inference: the activation (elementwise.ts's ACT_ codes, alpha the
- * leaky slope or ELU α) fused into the GEMM's store of each output tile of the last depth block.
- * Bit for bit conv2dForward followed by the activation kernel.
+ * y = act(conv2dForward(...)): the activation (elementwise.ts's ACT_ codes, alpha the leaky slope
+ * or ELU α) fused into the GEMM's store of each output tile of the last depth block. Bit for bit
+ * conv2dForward followed by the activation kernel. Inference runs it, and so does training for the
+ * activations whose backward reads the output (bindings/ops/fused.ts fusesUnderTape).
  */
 export function conv2dForwardAct(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                  cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
