@@ -20,7 +20,7 @@
 // before the job is published (workspaces()), where running out is the named out-of-memory Error
 // and no kernel has run yet.
 import {
-  SEQ, JOIN, JOIN_OPEN, JOIN_INSIDE, JOINED, AWAIT_JOINS, STALL, STALL_MS, joinTag, KERNEL, MODE, CHUNKS, HOMES, NEXTS, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, CALM_SPIN_US, CALM_SPIN_MICROS, SLEEPING, CONTENDED_UNTIL_F64, CONTENDED_MS, spinBudget, spinWhile, WS, STRIDES,
+  SEQ, JOIN, JOIN_OPEN, JOIN_INSIDE, JOINED, AWAIT_JOINS, STALL, STALL_MS, joinTag, KERNEL, MODE, CHUNKS, HOMES, NEXTS, NARGS, ERR, FAULT, COUNT_ARG, UNITS, ALIGN, SPIN_US, SPIN_MICROS, CALM_SPIN_US, CALM_SPIN_MICROS, SLEEPING, PAGES, CONTENDED_UNTIL_F64, CONTENDED_MS, spinBudget, spinWhile, WS, STRIDES,
   ARGS_F64, MSG, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD, CTRL_INTS, MAX_ARGS, MAX_THREADS, MODE_PART, MODE_RANGE, MODE_STOP,
   KERNELS, clock, kernelsOf, runChunks, type Kernels, type KernelName,
 } from './protocol.js';
@@ -364,6 +364,7 @@ export class Pool {
       i32[WS + 2 * t] = this.wsPtr[t] | 0;
       i32[WS + 2 * t + 1] = this.wsBytes[t] | 0;
     }
+    i32[PAGES] = this.core.memory.buffer.byteLength >>> 16; // this thread's growth keeps its own view current
     i32[ERR] = 0;
     i32[FAULT] = this.fault > 1 ? this.fault : 0;
     i32[AWAIT_JOINS] = this.fault !== 0 || this.waitAll ? 1 : 0;

@@ -62,6 +62,17 @@ export const AWAIT_JOINS = 16;
 export const SLEEPING = 17;
 /** How long (µs) a thread spins before it blocks while no thread has seen contention lately (CALM_SPIN_MICROS by default). */
 export const CALM_SPIN_US = 18;
+/**
+ * The memory's size in 64 KiB pages when the job was published (the calling thread's view, which
+ * its own growth keeps current). A worker whose view of the memory is smaller refreshes it before
+ * it runs a chunk (worker.ts): V8 updates another thread's view of a grown shared memory lazily, on
+ * an interrupt, and a worker whose memory arrived between a growth and its registration for those
+ * interrupts keeps the old size until the next growth. Its bulk memory operations (memory.fill,
+ * memory.copy) check that size, so they trapped with "memory access out of bounds" on the newer
+ * pages: once, in the 20-step MNIST-CNN threads test on a clean clone (2026-12-01, one run in about
+ * ten of the whole suite that day).
+ */
+export const PAGES = 19;
 /** Float64 index: clock() ms until which every thread spins only SPIN_US (a thread saw its spin descheduled twice: CONTENDED_GAP_MICROS). */
 export const CONTENDED_UNTIL_F64 = 10;
 /** Float64 index: clock() ms when a thread last saw its spin descheduled. */

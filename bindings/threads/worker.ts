@@ -7,7 +7,7 @@
 // for jobs and takes their chunks (protocol.ts). It never allocates: the calling thread hands it
 // its workspace with each job.
 import {
-  SEQ, MODE, STALL, STALL_MS, NARGS, ERR, FAULT, WS, ARGS_F64, MSG, MSG_CHARS, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD,
+  SEQ, MODE, STALL, STALL_MS, NARGS, ERR, FAULT, WS, PAGES, ARGS_F64, MSG, MSG_CHARS, DONE, JOBS, TIMING, TIMES_F64, TIMES_PER_THREAD,
   MODE_STOP, awaitJob, clock, kernelsOf, runChunks, join, leave,
 } from './protocol.js';
 
@@ -46,6 +46,15 @@ function serve({ module, memory, ctrl, index }: Start, port: Port): void {
       try {
         // before taking chunks: the injected fault fails this thread whether or not a chunk is left for it
         if (i32[FAULT] === index + 1) throw new Error(`fault injected into worker ${index}`);
+        // a view of the memory older than the job's (protocol.ts PAGES): growing it by a page makes
+        // V8 refresh this thread's view (and every other's) before any kernel touches the newer pages
+        if (memory.buffer.byteLength >>> 16 < i32[PAGES]) {
+          try {
+            memory.grow(1);
+          } catch {
+            // at its maximum: a kernel that reaches the newer pages traps, and the job names it
+          }
+        }
         exports.assignWorkspace(i32[WS + 2 * index] >>> 0, i32[WS + 2 * index + 1] >>> 0);
         const n = i32[NARGS];
         const args: number[] = new Array(n);
