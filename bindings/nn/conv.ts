@@ -8,7 +8,7 @@
 import { Tensor } from '../tensor.js';
 import { Module, type ModuleJSON } from './module.js';
 import { initParameter, zeroParameter, type Init } from './init.js';
-import { conv2d, conv2dFused, checkGroups } from '../ops/conv2d.js';
+import { conv2d, conv2dFused, checkGroups, type Conv2dOptions } from '../ops/conv2d.js';
 import { fusesUnderTape, type FusedActivation } from '../ops/fused.js';
 import { needsGrad } from '../autograd.js';
 import { globalAvgPool2d } from '../ops/globalAvgPool2d.js';
@@ -47,6 +47,16 @@ const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'init'];
  * the last window does not reach are dropped, as PyTorch). Parameters `weight`
  * [outChannels, inChannels/groups, kh, kw] and `bias` [outChannels]: PyTorch's state_dict layout.
  */
+/** A Conv2d's options, as conv2d takes them. */
+function convOptions(c: Conv2d): Conv2dOptions {
+  return { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups };
+}
+
+/** Whether x or a Conv2d's parameters need a gradient (then only some fusions apply). */
+function layerNeedsGrad(c: Conv2d, x: Tensor): boolean {
+  return needsGrad(x, c.weight) || (c.bias !== null && needsGrad(c.bias));
+}
+
 export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
@@ -82,7 +92,7 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return conv2d(x, this.weight, this.bias, convOptions(this));
   }
 
   override forwardFusedPool(x: Tensor, act: FusedActivation, pool: Module): Tensor | null {
@@ -91,15 +101,15 @@ export class Conv2d extends Module {
     const mp = pool as MaxPool2d;
     const is = (v: readonly number[], a: number) => v[0] === a && v[1] === a;
     if (!is(mp.kernelSize, 2) || !is(mp.stride, 2) || !is(mp.padding, 0) || !is(mp.dilation, 1) || mp.ceilMode) return null;
-    if (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias))) return null;
-    return conv2dFused(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, act, true);
+    if (layerNeedsGrad(this, x)) return null;
+    return conv2dFused(x, this.weight, this.bias, convOptions(this), act, true);
   }
 
   override forwardFused(x: Tensor, act: FusedActivation): Tensor | null {
     // anything but a tensor goes to forward(), which names the problem
     if (!(x instanceof Tensor)) return null;
-    if (!fusesUnderTape(act) && (needsGrad(x, this.weight) || (this.bias !== null && needsGrad(this.bias)))) return null;
-    return conv2dFused(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, act);
+    if (!fusesUnderTape(act) && layerNeedsGrad(this, x)) return null;
+    return conv2dFused(x, this.weight, this.bias, convOptions(this), act);
   }
 
   override toJSON(): ModuleJSON {
