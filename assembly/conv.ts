@@ -379,28 +379,32 @@ export function conv2dForwardActPart(x: usize, w: usize, bias: usize, y: usize, 
 /**
  * conv2dForwardAct (act 0: none) with the Winograd path's transformed weights u kept by the caller
  * (winogradRefresh of these weights; winogradWeightsBytes > 0 for this geometry): the same bits,
- * without transforming the weights on every call.
+ * without transforming the weights on every call. `pool` ≠ 0 (inference): y is then
+ * [n, cOut, ⌊outH/2⌋, ⌊outW/2⌋], the 2×2 stride-2 max pool (floor) of that output, with
+ * maxPool2dForward's bits: F(2×2, 3×3)'s output tiles are the pool's windows, so each tile is
+ * pooled where it is computed and the full-size output is never written (MNIST conv2 at batch 32:
+ * 991 KB).
  */
 export function conv2dForwardPrepared(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                       cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
-                                      padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize): void {
-  conv2dForwardPreparedPart(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, act, alpha, u, 0, 1);
+                                      padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize, pool: i32): void {
+  conv2dForwardPreparedPart(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, act, alpha, u, pool, 0, 1);
 }
 
 /** Part `part` of `parts` of conv2dForwardPrepared (conv2dForwardPart's split: bit-identical for any `parts`). */
 export function conv2dForwardPreparedPart(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                           cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
-                                          padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize,
+                                          padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize, pool: i32,
                                           part: i32, parts: i32): void {
   if (n <= 0 || cOut <= 0 || winogradWeightsBytes(cIn, cOut, kh, kw, strideH, strideW, dilH, dilW) == 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
-  winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, u);
+  winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, u, pool != 0);
 }
 
 /** Bytes of workspace conv2dForwardPrepared needs (same arguments). */
 export function conv2dForwardPreparedWorkspace(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                                cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
-                                               padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize): usize {
+                                               padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize, pool: i32): usize {
   return conv2dForwardWorkspace(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
 }
 
@@ -457,7 +461,7 @@ function convForwardRange(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn
   if (n <= 0 || cOut <= 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
   if (winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
-    winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, 0);
+    winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, 0, false);
     return;
   }
   if (directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
@@ -674,7 +678,7 @@ export function conv2dBackwardInputPart(dy: usize, w: usize, dx: usize, n: i32, 
     const wsBytes = winogradBackwardBytes(n, cIn, cOut, padH, padW);
     const flipped = workspace(wsBytes + bytes(cIn * cOut * 9)) + wsBytes;
     flipTransposed(w, cIn, cOut, flipped);
-    winogradForward(dy, flipped, 0, dx, n, cOut, gOh, gOw, cIn, 2 - padH, 2 - padW, part, parts, 0, 0, 0);
+    winogradForward(dy, flipped, 0, dx, n, cOut, gOh, gOw, cIn, 2 - padH, 2 - padW, part, parts, 0, 0, 0, false);
     return;
   }
   const img0 = splitAt(n, part, parts), img1 = splitAt(n, part + 1, parts);

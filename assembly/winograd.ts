@@ -273,8 +273,10 @@ function inputTileScalar(p: usize, wqB: usize, dst: usize, ptStride: usize): voi
  * row-major), split into contiguous runs. act 0: none.
  */
 export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32, cOut: i32,
-                                ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32, prepared: usize): void {
+                                ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32, prepared: usize, pool: bool): void {
   const oh = h + 2 * ph - 2, ow = wIn + 2 * pw - 2, P = oh * ow;
+  // pooled (a 2×2 stride-2 floor max pool after the activation): each whole tile is one window
+  const qw = ow >> 1, Q = (oh >> 1) * qw;
   const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, T = th * tw;
   const hq = 2 * th + 2, wq = 2 * tw + 2, plane = hq * wq, total = n * T;
   const panels = (total + NR - 1) / NR;
@@ -297,7 +299,7 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
     for (let l = 0; l < NR; l++) {
       const gl = g + (l < cols ? l : 0), img = gl / T, t = gl - img * T, ty = t / tw, tx = t - ty * tw;
       store<i32>(info + bytes(l), bytes((img % slots) * cIn * plane + 2 * ty * wq + 2 * tx));
-      store<i32>(info + bytes(NR + l), img * cOut * P + 2 * ty * ow + 2 * tx);
+      store<i32>(info + bytes(NR + l), pool ? img * cOut * Q + ty * qw + tx : img * cOut * P + 2 * ty * ow + 2 * tx);
       store<i32>(info + bytes(2 * NR + l), (2 * tx + 1 < ow ? 1 : 0) | (2 * ty + 1 < oh ? 2 : 0));
     }
     // input transform: V_ξ's panel [cIn][NR]
@@ -361,6 +363,10 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
       }
     }
     if (act != 0) activateRows(stage, bytes(NR), 4 * cOut, cols, act, alpha);
+    if (pool) {
+      poolTiles(stage, info, y, cOut, Q, cols);
+      continue;
+    }
     // stores: 4 neighbouring whole tiles of one tile row as two runs of 8 floats (SIMD builds), else one by one
     for (let l = 0; l < cols; l += 4) {
       let whole = ASC_FEATURE_SIMD && l + 4 <= cols;
@@ -388,6 +394,52 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
             if (f & 1) store<f32>(d + bytes(ow), load<f32>(s + bytes(3 * NR)), 4);
           }
         }
+      }
+    }
+  }
+}
+
+/**
+ * The pooled stores: per whole tile (edge flags 3), the max of its four outputs in
+ * maxPool2dForward's cell order (0,0), (0,1), (1,0), (1,1), keeping the first of equal values and
+ * the last NaN (pool.ts maxPoolCell), so the bits are the pool's; a tile the output's last odd row
+ * or column cuts is in no window. The maxima are taken four lanes at a time and without branches
+ * (with a compare-and-branch per value the random signs cost 0.4 ms of MNIST conv2's 2.2 ms); four
+ * neighbouring whole tiles of one row go as one store, others lane by lane from the stage.
+ */
+function poolTiles(stage: usize, info: usize, y: usize, cOut: i32, Q: i32, cols: i32): void {
+  for (let l = 0; l < cols; l += 4) {
+    const lanes = min(4, cols - l), y0 = load<i32>(info + bytes(NR + l));
+    let whole = ASC_FEATURE_SIMD && lanes == 4;
+    for (let i = 0; i < lanes; i++) {
+      whole = whole && load<i32>(info + bytes(NR + l + i)) == y0 + i && load<i32>(info + bytes(2 * NR + l + i)) == 3;
+    }
+    for (let o = 0; o < cOut; o++) {
+      const yo = y + bytes(o * Q), s = stage + bytes(o * 4 * NR + l);
+      if (ASC_FEATURE_SIMD) {
+        let best = v128.load(s);
+        for (let r = 1; r < 4; r++) {
+          const v = v128.load(s + bytes(r * NR));
+          best = v128.bitselect(v, best, v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+        }
+        if (whole) {
+          v128.store(yo + bytes(y0), best);
+          continue;
+        }
+        v128.store(s, best); // the stage row is spent: its lanes now hold the maxima
+      } else {
+        for (let i = 0; i < lanes; i++) {
+          const c = s + bytes(i);
+          let best = load<f32>(c);
+          for (let r = 1; r < 4; r++) {
+            const v = load<f32>(c + bytes(r * NR));
+            best = select<f32>(v, best, v > best || v != v);
+          }
+          store<f32>(c, best);
+        }
+      }
+      for (let i = 0; i < lanes; i++) {
+        if (load<i32>(info + bytes(2 * NR + l + i)) == 3) store<f32>(yo + bytes(load<i32>(info + bytes(NR + l + i))), load<f32>(s + bytes(i)));
       }
     }
   }

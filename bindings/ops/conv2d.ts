@@ -109,9 +109,9 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
  * tile store (conv2dForwardAct); otherwise it runs in place on the output. Bit for bit the two ops
  * one after the other either way, gradients included: with a gradient to record only ReLU, Sigmoid
  * and Tanh fuse (fused.ts fusesUnderTape), their backward taken from the output.
- * `pool` (inference only): then a 2×2 stride-2 max pool (floor), in the same kernel where
- * conv2dForwardActPool takes the geometry (one input channel, 3×3 stride 1), else as maxPool2d
- * after it; bit for bit the three ops.
+ * `pool` (inference only): then a 2×2 stride-2 max pool (floor), in the same kernel where one
+ * takes the geometry (conv2dForwardActPool: one input channel, 3×3 stride 1; conv2dForwardPrepared:
+ * the Winograd path), else as maxPool2d after it; bit for bit the three ops.
  */
 export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions, act: FusedActivation | null,
                             pool = false): Tensor {
@@ -151,10 +151,16 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   const cropped = crop[0] > 0 || crop[1] > 0;
   if (pool) {
     if (grad) throw new Error(`${op}: a fused max pool is for inference only (no input may need a gradient)`);
-    if (groups === 1 && !cropped && oh >= 2 && ow >= 2 && K.conv2dPoolFuses(cIn, kh, kw, s[0], s[1], d[0], d[1])) {
-      const pooled = output([n, cOut, oh >> 1, ow >> 1], op);
-      K.conv2dForwardActPool(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, act ? act.code : 0, act ? act.alpha : 0);
-      return pooled;
+    if (groups === 1 && !cropped && oh >= 2 && ow >= 2) {
+      const direct = K.conv2dPoolFuses(cIn, kh, kw, s[0], s[1], d[0], d[1]);
+      const u = direct ? 0 : preparedWeights(K, w, geo);
+      if (direct || u !== 0) {
+        const pooled = output([n, cOut, oh >> 1, ow >> 1], op);
+        const code = act ? act.code : 0, alpha = act ? act.alpha : 0;
+        if (direct) K.conv2dForwardActPool(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha);
+        else K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha, u, 1);
+        return pooled;
+      }
     }
     const full = conv2dFused(x, w, b, options, act);
     try {
@@ -168,7 +174,7 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   if (!grad && groups === 1 && !cropped) {
     const u = preparedWeights(K, w, geo);
     if (u !== 0) {
-      K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo, act ? act.code : 0, act ? act.alpha : 0, u);
+      K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo, act ? act.code : 0, act ? act.alpha : 0, u, 0);
       return y;
     }
   }

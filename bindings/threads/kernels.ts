@@ -114,7 +114,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   };
   parts('conv2dForward', convMacs(4));
   parts('conv2dForwardAct', convMacs(4), actChunks);
-  parts('conv2dForwardPrepared', convMacs(4), convChunks);
+  parts('conv2dForwardPrepared', convMacs(4), convChunks); // also pooled: conv + activation + 2×2 max pool on the Winograd path
   parts('conv2dForwardActPool', convMacs(4), convChunks); // the inference path's direct conv + activation + 2×2 max pool
   parts('conv2dBackwardInput', convMacs(3));
   // The weight gradient: one part per (image block, column group) (assembly/conv.ts WEIGHT_BLOCKS),

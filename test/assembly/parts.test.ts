@@ -17,6 +17,8 @@ interface Case {
   outputs: Float32Array[];
   /** The argument list, given the pointers of inputs then outputs. */
   args(ptrs: number[]): number[];
+  /** Run on the inputs before the kernel (conv2dForwardPrepared's transformed weights). */
+  prepare?(exports: Record<string, any>, ptrs: number[]): void;
 }
 
 function gemmCases(): Case[] {
@@ -108,6 +110,19 @@ function convCases(): Case[] {
         args: ([x, wt, b, y]) => [x, wt, b, y, ...g, 3, 0],
       });
     }
+    if (cIn >= 8 && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
+      // the Winograd path with the weights transformed beforehand (inference), full size and pooled
+      const uN = 16 * (cOut + 8) * cIn; // ≥ winogradWeightsBytes / 4
+      for (const pool of [0, 1]) {
+        out.push({
+          label: `conv2dForwardPrepared ${label} pool=${pool}`, kernel: 'conv2dForwardPrepared',
+          inputs: [randomArray(xN, random), randomArray(wN, random), randomArray(cOut, random), new Float32Array(wN), new Float32Array(uN)],
+          outputs: [randomArray(pool ? n * cOut * (oh >> 1) * (ow >> 1) : yN, random)],
+          args: ([x, wt, b, , u, y]) => [x, wt, b, y, ...g, 3, 0, u, pool],
+          prepare: (e, [, wt, , copy, u]) => { e.winogradRefresh(wt, cIn, cOut, copy, u, 0); },
+        });
+      }
+    }
     out.push({
       label: `conv2dBackwardInput ${label}`, kernel: 'conv2dBackwardInput',
       inputs: [randomArray(yN, random), randomArray(wN, random)],
@@ -132,6 +147,7 @@ const cases = [...gemmCases(), ...convCases()];
 function run(core: RawCore, c: Case, parts: number): Float32Array[] {
   const ptrs = [...c.inputs, ...c.outputs].map((a) => core.put(a));
   const args = c.args(ptrs);
+  c.prepare?.(core.exports, ptrs);
   if (parts === 0) {
     core.exports[c.kernel](...args);
   } else {
@@ -213,6 +229,7 @@ describe.each(threadVariants)('threads build (%s)', (variant) => {
     for (const c of cases) {
       const ptrs = [...c.inputs, ...c.outputs].map((a) => main.put(a));
       const args = c.args(ptrs);
+      c.prepare?.(main.exports, ptrs);
       // what the pool hands a worker: the part's bytes behind the 256-byte header (workspace.ts)
       const need = Number(main.exports[`${c.kernel}Workspace`](...args)) + 256;
       const ws = main.exports.alloc(need + GUARD);

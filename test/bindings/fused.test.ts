@@ -101,6 +101,10 @@ describe.each(variants)('fused inference path (%s build)', (variant: Variant) =>
       ['Conv2d 1→5 3×3 pad 1, odd output', () => new nn.Conv2d(1, 5, 3, { padding: 1 }), [3, 1, 9, 7]],
       ['Conv2d 1→4 3×3, 4×4 → 2×2 → 1×1', () => new nn.Conv2d(1, 4, 3), [1, 1, 4, 4]],
       ['Conv2d 3→6 3×3 (conv then pool)', () => new nn.Conv2d(3, 6, 3, { padding: 1 }), [2, 3, 10, 11]],
+      // the Winograd path (8 and more input channels): its 2×2 output tiles pooled where computed
+      ['Conv2d 8→5 3×3 pad 1, odd output (Winograd)', () => new nn.Conv2d(8, 5, 3, { padding: 1 }), [3, 8, 9, 7]],
+      ['Conv2d 9→12 3×3, 12×14 → 10×12 (Winograd)', () => new nn.Conv2d(9, 12, 3), [2, 9, 12, 14]],
+      ['Conv2d 8→4 3×3, 4×4 → 2×2 → 1×1 (Winograd)', () => new nn.Conv2d(8, 4, 3), [3, 8, 4, 4]],
     ];
     for (const [convName, makeConv, shape] of convs) {
       for (const [poolName, makePool, fuses] of pools) {

@@ -122,6 +122,9 @@ function everySplitKernel(): Uint32Array[] {
     // A grey first layer + ReLU + 2×2 max pool, inference: one op (conv.ts conv2dForwardActPool), 16·28²·32·9 = 3.6M multiply-adds
     const grey = new nn.Sequential(new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2));
     keep(noGrad(() => grey.forward(randn([16, 1, 28, 28]))));
+    // The same on the Winograd path (conv2dForwardPrepared, pooled tiles; its odd 11×11 output drops a row and a column), 8·11²·24·32·9 = 6.7M
+    const wino = new nn.Sequential(new nn.Conv2d(32, 24, 3), new nn.ReLU(), new nn.MaxPool2d(2));
+    keep(noGrad(() => wino.forward(randn([8, 32, 13, 13]))));
     // Elementwise maps (forward and backward) long enough for each to split (relu, the cheapest, needs the most), with a length that is no multiple of 16.
     const n = splitElements('relu') + 7;
     const e = randn([n]).requireGrad(), f = randn([n]).requireGrad();
@@ -154,7 +157,7 @@ function everySplitKernel(): Uint32Array[] {
 }
 
 /** Every kernel the pool splits (bindings/threads/kernels.ts), and so everySplitKernel() must reach. */
-const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dForwardActPool', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
+const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dForwardActPool', 'conv2dForwardPrepared', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
   'sigmoidBackward', 'tanh', 'tanhBackward', 'elu', 'eluBackward', 'leakyRelu', 'leakyReluBackward', 'add', 'sub', 'mul',
   'scale', 'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward', 'softmaxCrossEntropyBackward',
   'mseBackward', 'sgdStep', 'adamStep'];
