@@ -379,32 +379,32 @@ export function conv2dForwardActPart(x: usize, w: usize, bias: usize, y: usize, 
 /**
  * conv2dForwardAct (act 0: none) with the Winograd path's transformed weights u kept by the caller
  * (winogradRefresh of these weights; winogradWeightsBytes > 0 for this geometry): the same bits,
- * without transforming the weights on every call. `pool` ≠ 0 (inference): y is then
- * [n, cOut, ⌊outH/2⌋, ⌊outW/2⌋], the 2×2 stride-2 max pool (floor) of that output, with
- * maxPool2dForward's bits: F(2×2, 3×3)'s output tiles are the pool's windows, so each tile is
- * pooled where it is computed and the full-size output is never written (MNIST conv2 at batch 32:
- * 991 KB).
+ * without transforming the weights on every call. `pool` ≠ 0: y is then [n, cOut, ⌊outH/2⌋,
+ * ⌊outW/2⌋], the 2×2 stride-2 max pool (floor) of that output, with maxPool2dForward's bits (and
+ * with `argmax` ≠ 0 its winners): F(2×2, 3×3)'s output tiles are the pool's windows, so each tile
+ * is pooled where it is computed and the full-size output is never written (MNIST conv2 at batch
+ * 32: 991 KB).
  */
 export function conv2dForwardPrepared(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                       cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
-                                      padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize, pool: i32): void {
-  conv2dForwardPreparedPart(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, act, alpha, u, pool, 0, 1);
+                                      padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize, pool: i32, argmax: usize): void {
+  conv2dForwardPreparedPart(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, act, alpha, u, pool, argmax, 0, 1);
 }
 
 /** Part `part` of `parts` of conv2dForwardPrepared (conv2dForwardPart's split: bit-identical for any `parts`). */
 export function conv2dForwardPreparedPart(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                           cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                           padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize, pool: i32,
-                                          part: i32, parts: i32): void {
+                                          argmax: usize, part: i32, parts: i32): void {
   if (n <= 0 || cOut <= 0 || winogradWeightsBytes(cIn, cOut, kh, kw, strideH, strideW, dilH, dilW) == 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
-  winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, u, pool != 0);
+  winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, u, pool != 0, argmax);
 }
 
 /** Bytes of workspace conv2dForwardPrepared needs (same arguments). */
 export function conv2dForwardPreparedWorkspace(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                                cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
-                                               padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize, pool: i32): usize {
+                                               padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, u: usize, pool: i32, argmax: usize): usize {
   return conv2dForwardWorkspace(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
 }
 
@@ -424,32 +424,33 @@ export function conv2dPoolFuses(cIn: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh
 }
 
 /**
- * Inference: y[n, cOut, ⌊outH/2⌋, ⌊outW/2⌋] = maxPool2d(act(conv2dForward(...)), 2) (kernel 2,
- * stride 2, floor) for a geometry conv2dPoolFuses takes (others: nothing is written). Each output
- * plane is computed into this thread's workspace, goes through the activation and then through
+ * y[n, cOut, ⌊outH/2⌋, ⌊outW/2⌋] = maxPool2d(act(conv2dForward(...)), 2) (kernel 2, stride 2,
+ * floor) for a geometry conv2dPoolFuses takes (others: nothing is written), and with `argmax` ≠ 0
+ * (training) the pool's int32 winners as maxPool2dForward writes them. Each output plane is
+ * computed into this thread's workspace, goes through the activation and then through
  * maxPool2dForward itself into y, so the bits are the three ops' and the full-size output never
  * leaves L1 (MNIST conv1 at batch 32: 2.8 MB neither written nor read back).
  */
 export function conv2dForwardActPool(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                      cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
-                                     padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32): void {
-  conv2dForwardActPoolPart(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, act, alpha, 0, 1);
+                                     padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, argmax: usize): void {
+  conv2dForwardActPoolPart(x, w, bias, y, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, act, alpha, argmax, 0, 1);
 }
 
 /** Part `part` of `parts` of conv2dForwardActPool: the direct forward's (image, output channel) planes. */
 export function conv2dForwardActPoolPart(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                          cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                          padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32,
-                                         part: i32, parts: i32): void {
+                                         argmax: usize, part: i32, parts: i32): void {
   if (n <= 0 || cOut <= 0 || !directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
-  directForward(x, w, bias, y, n, h, wIn, cOut, padH, padW, part, parts, act, alpha, true);
+  directForward(x, w, bias, y, n, h, wIn, cOut, padH, padW, part, parts, act, alpha, true, argmax);
 }
 
 /** Bytes of workspace conv2dForwardActPool (and one part of it) needs: a padded image and one output plane. */
 export function conv2dForwardActPoolWorkspace(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                               cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
-                                              padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32): usize {
+                                              padH: i32, padW: i32, dilH: i32, dilW: i32, act: i32, alpha: f32, argmax: usize): usize {
   if (n <= 0 || cOut <= 0 || !directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) return 0;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
   return bytes(directPadFloats(h, wIn, padH, padW) + roundUp(gOh * gOw, 4));
@@ -461,11 +462,11 @@ function convForwardRange(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn
   if (n <= 0 || cOut <= 0) return;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return;
   if (winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
-    winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, 0, false);
+    winogradForward(x, w, bias, y, n, cIn, h, wIn, cOut, padH, padW, part, parts, act, alpha, 0, false, 0);
     return;
   }
   if (directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
-    directForward(x, w, bias, y, n, h, wIn, cOut, padH, padW, part, parts, act, alpha, false);
+    directForward(x, w, bias, y, n, h, wIn, cOut, padH, padW, part, parts, act, alpha, false, 0);
     return;
   }
   const P = gOh * gOw, K = cIn * kh * kw;
@@ -528,7 +529,7 @@ function convForwardRange(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn
  * 9 taps; the plane then goes through the activation while it is in L1.
  */
 function directForward(x: usize, w: usize, bias: usize, y: usize, n: i32, h: i32, wIn: i32, cOut: i32,
-                       ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32, pool: bool): void {
+                       ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32, pool: bool, argmax: usize): void {
   const oh = h + 2 * ph - 2, ow = wIn + 2 * pw - 2, P = oh * ow, wp = wIn + 2 * pw;
   const u0 = splitAt(n * cOut, part, parts), u1 = splitAt(n * cOut, part + 1, parts);
   if (u0 >= u1) return;
@@ -601,7 +602,10 @@ function directForward(x: usize, w: usize, bias: usize, y: usize, n: i32, h: i32
       }
     }
     if (act != 0) activateRows(out, 0, 1, P, act, alpha);
-    if (pool) maxPool2dForward(out, y + bytes((img * cOut + o) * poh * pow), 0, 1, 1, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, poh, pow);
+    if (pool) {
+      const at = bytes((img * cOut + o) * poh * pow);
+      maxPool2dForward(out, y + at, argmax != 0 ? argmax + at : 0, 1, 1, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, poh, pow);
+    }
   }
 }
 
@@ -678,7 +682,7 @@ export function conv2dBackwardInputPart(dy: usize, w: usize, dx: usize, n: i32, 
     const wsBytes = winogradBackwardBytes(n, cIn, cOut, padH, padW);
     const flipped = workspace(wsBytes + bytes(cIn * cOut * 9)) + wsBytes;
     flipTransposed(w, cIn, cOut, flipped);
-    winogradForward(dy, flipped, 0, dx, n, cOut, gOh, gOw, cIn, 2 - padH, 2 - padW, part, parts, 0, 0, 0, false);
+    winogradForward(dy, flipped, 0, dx, n, cOut, gOh, gOw, cIn, 2 - padH, 2 - padW, part, parts, 0, 0, 0, false, 0);
     return;
   }
   const img0 = splitAt(n, part, parts), img1 = splitAt(n, part + 1, parts);

@@ -90,7 +90,7 @@ export function winogradWorkspace(n: i32, cIn: i32, h: i32, w: i32, cOut: i32, p
   const th = (oh + 1) >> 1, tw = (ow + 1) >> 1;
   const plane = (2 * th + 2) * (2 * tw + 2);
   return bytes(PTS * roundUp(cOut, MR) * cIn + roundUp(slotCount(n, th * tw) * cIn * plane, 4)
-    + PTS * cIn * NR + PTS * cOut * NR + 4 * NR * cOut + 3 * NR);
+    + PTS * cIn * NR + PTS * cOut * NR + 4 * NR * cOut + 4 * NR);
 }
 
 /**
@@ -273,7 +273,7 @@ function inputTileScalar(p: usize, wqB: usize, dst: usize, ptStride: usize): voi
  * row-major), split into contiguous runs. act 0: none.
  */
 export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32, cOut: i32,
-                                ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32, prepared: usize, pool: bool): void {
+                                ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32, prepared: usize, pool: bool, argmax: usize): void {
   const oh = h + 2 * ph - 2, ow = wIn + 2 * pw - 2, P = oh * ow;
   // pooled (a 2×2 stride-2 floor max pool after the activation): each whole tile is one window
   const qw = ow >> 1, Q = (oh >> 1) * qw;
@@ -301,6 +301,7 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
       store<i32>(info + bytes(l), bytes((img % slots) * cIn * plane + 2 * ty * wq + 2 * tx));
       store<i32>(info + bytes(NR + l), pool ? img * cOut * Q + ty * qw + tx : img * cOut * P + 2 * ty * ow + 2 * tx);
       store<i32>(info + bytes(2 * NR + l), (2 * tx + 1 < ow ? 1 : 0) | (2 * ty + 1 < oh ? 2 : 0));
+      store<i32>(info + bytes(3 * NR + l), 2 * ty * ow + 2 * tx); // the tile's first cell in its output plane (the pool's argmax)
     }
     // input transform: V_ξ's panel [cIn][NR]
     for (let c = 0; c < cIn; c++) {
@@ -364,7 +365,7 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
     }
     if (act != 0) activateRows(stage, bytes(NR), 4 * cOut, cols, act, alpha);
     if (pool) {
-      poolTiles(stage, info, y, cOut, Q, cols);
+      poolTiles(stage, info, y, argmax, cOut, Q, ow, cols);
       continue;
     }
     // stores: 4 neighbouring whole tiles of one tile row as two runs of 8 floats (SIMD builds), else one by one
@@ -402,12 +403,14 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
 /**
  * The pooled stores: per whole tile (edge flags 3), the max of its four outputs in
  * maxPool2dForward's cell order (0,0), (0,1), (1,0), (1,1), keeping the first of equal values and
- * the last NaN (pool.ts maxPoolCell), so the bits are the pool's; a tile the output's last odd row
- * or column cuts is in no window. The maxima are taken four lanes at a time and without branches
- * (with a compare-and-branch per value the random signs cost 0.4 ms of MNIST conv2's 2.2 ms); four
- * neighbouring whole tiles of one row go as one store, others lane by lane from the stage.
+ * the last NaN (pool.ts maxPoolCell), so the bits are the pool's; with `argmax` (training) also the
+ * winner's index in the full-size output plane, as maxPool2dForward writes it. A tile the output's
+ * last odd row or column cuts is in no window. The maxima are taken four lanes at a time and
+ * without branches (with a compare-and-branch per value the random signs cost 0.4 ms of MNIST
+ * conv2's 2.2 ms); four neighbouring whole tiles of one row go as one store, others lane by lane
+ * from the stage.
  */
-function poolTiles(stage: usize, info: usize, y: usize, cOut: i32, Q: i32, cols: i32): void {
+function poolTiles(stage: usize, info: usize, y: usize, argmax: usize, cOut: i32, Q: i32, ow: i32, cols: i32): void {
   for (let l = 0; l < cols; l += 4) {
     const lanes = min(4, cols - l), y0 = load<i32>(info + bytes(NR + l));
     let whole = ASC_FEATURE_SIMD && lanes == 4;
@@ -415,31 +418,43 @@ function poolTiles(stage: usize, info: usize, y: usize, cOut: i32, Q: i32, cols:
       whole = whole && load<i32>(info + bytes(NR + l + i)) == y0 + i && load<i32>(info + bytes(2 * NR + l + i)) == 3;
     }
     for (let o = 0; o < cOut; o++) {
-      const yo = y + bytes(o * Q), s = stage + bytes(o * 4 * NR + l);
+      const yo = y + bytes(o * Q), ao = argmax + bytes(o * Q), s = stage + bytes(o * 4 * NR + l);
       if (ASC_FEATURE_SIMD) {
-        let best = v128.load(s);
+        const first = v128.load(info + bytes(3 * NR + l));
+        let best = v128.load(s), idx = first;
         for (let r = 1; r < 4; r++) {
           const v = v128.load(s + bytes(r * NR));
-          best = v128.bitselect(v, best, v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+          const m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+          best = v128.bitselect(v, best, m);
+          if (argmax != 0) idx = v128.bitselect(i32x4.add(first, i32x4.splat((r >> 1) * ow + (r & 1))), idx, m);
         }
         if (whole) {
           v128.store(yo + bytes(y0), best);
+          if (argmax != 0) v128.store(ao + bytes(y0), idx);
           continue;
         }
-        v128.store(s, best); // the stage row is spent: its lanes now hold the maxima
+        // the stage's rows are spent: rows 0 and 1 now hold the maxima and their indices
+        v128.store(s, best);
+        v128.store(s + bytes(NR), idx);
       } else {
         for (let i = 0; i < lanes; i++) {
-          const c = s + bytes(i);
-          let best = load<f32>(c);
+          const c = s + bytes(i), first = load<i32>(info + bytes(3 * NR + l + i));
+          let best = load<f32>(c), idx = first;
           for (let r = 1; r < 4; r++) {
             const v = load<f32>(c + bytes(r * NR));
-            best = select<f32>(v, best, v > best || v != v);
+            const win = v > best || v != v;
+            best = select<f32>(v, best, win);
+            idx = select<i32>(first + (r >> 1) * ow + (r & 1), idx, win);
           }
           store<f32>(c, best);
+          store<i32>(c + bytes(NR), idx);
         }
       }
       for (let i = 0; i < lanes; i++) {
-        if (load<i32>(info + bytes(2 * NR + l + i)) == 3) store<f32>(yo + bytes(load<i32>(info + bytes(NR + l + i))), load<f32>(s + bytes(i)));
+        if (load<i32>(info + bytes(2 * NR + l + i)) != 3) continue;
+        const at = bytes(load<i32>(info + bytes(NR + l + i)));
+        store<f32>(yo + at, load<f32>(s + bytes(i)));
+        if (argmax != 0) store<i32>(ao + at, load<i32>(s + bytes(NR + i)));
       }
     }
   }

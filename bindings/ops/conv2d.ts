@@ -14,7 +14,7 @@
 // trailing side, as PyTorch; for an odd total it convolves with the trailing padding on both
 // sides and drops the first output row/column (cropLeading).
 
-import { activateInPlace, fusesUnderTape, activationBackward, type FusedActivation } from './fused.js';
+import { ACT, activateInPlace, fusesUnderTape, activationBackward, type FusedActivation } from './fused.js';
 import { Tensor, output, empty, assertLive, shapeError, derivedMemory, type Shape } from '../tensor.js';
 import { needsGrad, record, addGrad, setGrad } from '../autograd.js';
 import { wasm, heapF32, type Kernels } from '../runtime.js';
@@ -109,9 +109,10 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, options: C
  * tile store (conv2dForwardAct); otherwise it runs in place on the output. Bit for bit the two ops
  * one after the other either way, gradients included: with a gradient to record only ReLU, Sigmoid
  * and Tanh fuse (fused.ts fusesUnderTape), their backward taken from the output.
- * `pool` (inference only): then a 2×2 stride-2 max pool (floor), in the same kernel where one
- * takes the geometry (conv2dForwardActPool: one input channel, 3×3 stride 1; conv2dForwardPrepared:
- * the Winograd path), else as maxPool2d after it; bit for bit the three ops.
+ * `pool`: then a 2×2 stride-2 max pool (floor), in the same kernel where one takes the geometry
+ * (conv2dForwardActPool: one input channel, 3×3 stride 1; conv2dForwardPrepared: the Winograd
+ * path) and, with a gradient to record, the activation is ReLU; else as maxPool2d after it. Bit
+ * for bit the three ops, gradients included.
  */
 export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions, act: FusedActivation | null,
                             pool = false): Tensor {
@@ -150,19 +151,15 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   const geo = [n, cIn, h, wIn, cOut, kh, kw, s[0], s[1], p[0], p[1], d[0], d[1]] as const;
   const cropped = crop[0] > 0 || crop[1] > 0;
   if (pool) {
-    if (grad) throw new Error(`${op}: a fused max pool is for inference only (no input may need a gradient)`);
-    if (groups === 1 && !cropped && oh >= 2 && ow >= 2) {
-      const direct = K.conv2dPoolFuses(cIn, kh, kw, s[0], s[1], d[0], d[1]);
-      const u = direct ? 0 : preparedWeights(K, w, geo);
-      if (direct || u !== 0) {
-        const pooled = output([n, cOut, oh >> 1, ow >> 1], op);
-        const code = act ? act.code : 0, alpha = act ? act.alpha : 0;
-        if (direct) K.conv2dForwardActPool(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha);
-        else K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha, u, 1);
-        return pooled;
-      }
-    }
+    // In one kernel where one takes the geometry; with a gradient to record only after ReLU, whose
+    // backward at the pool's winners reads the pooled output (y > 0 there is the same), so the
+    // full-size output is not needed (conv2dActPool).
+    const oneKernel = groups === 1 && !cropped && oh >= 2 && ow >= 2 && (!grad || act?.code === ACT.relu);
+    const direct = oneKernel && K.conv2dPoolFuses(cIn, kh, kw, s[0], s[1], d[0], d[1]);
+    const u = oneKernel && !direct ? preparedWeights(K, w, geo) : 0;
+    if (direct || u !== 0) return conv2dActPool(K, x, w, b, geo, act, u, grad, oh, ow);
     const full = conv2dFused(x, w, b, options, act);
+    if (grad) return maxPool2d(full, { kernelSize: 2 }); // the tape keeps `full`, as with the layers one by one
     try {
       return maxPool2d(full, { kernelSize: 2 });
     } finally {
@@ -174,7 +171,7 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
   if (!grad && groups === 1 && !cropped) {
     const u = preparedWeights(K, w, geo);
     if (u !== 0) {
-      K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo, act ? act.code : 0, act ? act.alpha : 0, u, 0);
+      K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, ...geo, act ? act.code : 0, act ? act.alpha : 0, u, 0, 0);
       return y;
     }
   }
@@ -213,6 +210,50 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
     });
   }
   return y;
+}
+
+/**
+ * conv2dFused's one-kernel pool: conv2dForwardActPool (direct path, u = 0) or the Winograd path's
+ * conv2dForwardPrepared with its transformed weights u, pooled. With `grad` (act is ReLU) the
+ * kernel also writes the pool's winners, and the recorded backward is ReLU's at the pooled size,
+ * the pool's scatter to the winners, then the convolution's: the bits of the three layers' own
+ * backward (ReLU's mask and gradient are the same at each winner, and 0 off them either way), with
+ * the full-size output neither written nor kept (MNIST conv1 at batch 32: 2.8 MB).
+ */
+function conv2dActPool(K: Kernels, x: Tensor, w: Tensor, b: Tensor | null, geo: Geometry, act: FusedActivation | null,
+                       u: number, grad: boolean, oh: number, ow: number): Tensor {
+  const op = 'conv2d', n = geo[0], cOut = geo[4], shape = [n, cOut, oh >> 1, ow >> 1];
+  const pooled = output(shape, op);
+  let argmax: Tensor | null = null;
+  if (grad) {
+    try {
+      argmax = empty(shape, op, false); // int32 winners, as maxPool2d keeps them
+    } catch (err) {
+      pooled.dispose();
+      throw err;
+    }
+  }
+  const code = act ? act.code : 0, alpha = act ? act.alpha : 0, winners = argmax ? argmax.ptr : 0;
+  if (u === 0) K.conv2dForwardActPool(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha, winners);
+  else K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha, u, 1, winners);
+  if (argmax && act) {
+    const a = argmax, relu = act, kern = convKernels(K, geo, 1, oh, ow);
+    record(pooled, op, b ? [x, w, b] : [x, w], (dy) => {
+      const pre = activationBackward(pooled, dy, relu);
+      let g: Tensor | null = null;
+      try {
+        g = empty([n, cOut, oh, ow], 'backward', false);
+        const full = g;
+        K.maxPool2dBackward(pre.ptr, a.ptr, full.ptr, n, cOut, oh, ow, oh >> 1, ow >> 1);
+        setGrad(x, (dx) => kern.backwardInput(full.ptr, w.ptr, dx));
+        weightGrads(kern, x, w, b, full, n, cOut);
+      } finally {
+        g?.dispose();
+        pre.dispose();
+      }
+    }, [a]);
+  }
+  return pooled;
 }
 
 /**

@@ -103,22 +103,25 @@ function convCases(): Case[] {
     if (cIn === 1 && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
       // the inference path's direct conv + activation + 2×2 max pool (conv.ts conv2dPoolFuses)
       const pN = n * cOut * (oh >> 1) * (ow >> 1);
-      out.push({
-        label: `conv2dForwardActPool ${label}`, kernel: 'conv2dForwardActPool',
-        inputs: [randomArray(xN, random), randomArray(wN, random), randomArray(cOut, random)],
-        outputs: [randomArray(pN, random)],
-        args: ([x, wt, b, y]) => [x, wt, b, y, ...g, 3, 0],
-      });
+      for (const winners of [0, 1]) { // with the pool's argmax (training) or without
+        out.push({
+          label: `conv2dForwardActPool ${label} argmax=${winners}`, kernel: 'conv2dForwardActPool',
+          inputs: [randomArray(xN, random), randomArray(wN, random), randomArray(cOut, random)],
+          outputs: [randomArray(pN, random), randomArray(pN, random)],
+          args: ([x, wt, b, y, a]) => [x, wt, b, y, ...g, 3, 0, winners ? a : 0],
+        });
+      }
     }
     if (cIn >= 8 && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
       // the Winograd path with the weights transformed beforehand (inference), full size and pooled
       const uN = 16 * (cOut + 8) * cIn; // ≥ winogradWeightsBytes / 4
-      for (const pool of [0, 1]) {
+      const pN = n * cOut * (oh >> 1) * (ow >> 1);
+      for (const [pool, winners] of [[0, 0], [1, 0], [1, 1]]) {
         out.push({
-          label: `conv2dForwardPrepared ${label} pool=${pool}`, kernel: 'conv2dForwardPrepared',
+          label: `conv2dForwardPrepared ${label} pool=${pool} argmax=${winners}`, kernel: 'conv2dForwardPrepared',
           inputs: [randomArray(xN, random), randomArray(wN, random), randomArray(cOut, random), new Float32Array(wN), new Float32Array(uN)],
-          outputs: [randomArray(pool ? n * cOut * (oh >> 1) * (ow >> 1) : yN, random)],
-          args: ([x, wt, b, , u, y]) => [x, wt, b, y, ...g, 3, 0, u, pool],
+          outputs: [randomArray(pool ? pN : yN, random), randomArray(pN, random)],
+          args: ([x, wt, b, , u, y, a]) => [x, wt, b, y, ...g, 3, 0, u, pool, winners ? a : 0],
           prepare: (e, [, wt, , copy, u]) => { e.winogradRefresh(wt, cIn, cOut, copy, u, 0); },
         });
       }

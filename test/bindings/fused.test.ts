@@ -26,6 +26,10 @@ const layers = (): Array<[string, () => nn.Module, number[]]> => [
 ];
 
 const bits = (t: Tensor) => Array.from(new Uint32Array(t.data().buffer));
+// Bits with every NaN as one: a NaN's sign and payload may differ between two runs of the same code
+// (WebAssembly leaves them open; V8's tiers order a commutative op's operands differently), and
+// the planted NaN and infinities reach the gradients.
+const nanBits = (t: Tensor) => bits(t).map((b) => ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0 ? 0x7fc00000 : b));
 
 describe.each(variants)('fused inference path (%s build)', (variant: Variant) => {
   it('Dense/Conv2d + every activation: the unfused bits, one tensor out, nothing recorded', async () => {
@@ -140,6 +144,53 @@ describe.each(variants)('fused inference path (%s build)', (variant: Variant) =>
           x.dispose();
           model.dispose();
         }
+      }
+    }
+  });
+
+  it('training: Conv2d + ReLU + MaxPool2d(2) in one kernel, outputs and gradients the three layers\' bits', async () => {
+    await init({ variant });
+    seed(9);
+    const convs: Array<[string, () => nn.Conv2d, number[], boolean]> = [
+      ['Conv2d 1→7 3×3 (direct path)', () => new nn.Conv2d(1, 7, 3), [2, 1, 28, 28], true],
+      ['Conv2d 1→5 3×3 pad 1, odd output (direct path)', () => new nn.Conv2d(1, 5, 3, { padding: 1 }), [3, 1, 9, 7], true],
+      ['Conv2d 8→5 3×3 pad 1, odd output (Winograd)', () => new nn.Conv2d(8, 5, 3, { padding: 1 }), [3, 8, 9, 7], true],
+      ['Conv2d 9→12 3×3 (Winograd)', () => new nn.Conv2d(9, 12, 3), [2, 9, 12, 14], true],
+      ['Conv2d 3→6 3×3 (conv, then the pool)', () => new nn.Conv2d(3, 6, 3, { padding: 1 }), [2, 3, 10, 11], false],
+    ];
+    for (const [convName, makeConv, shape, oneKernel] of convs) {
+      for (const [actName, makeAct] of activations()) {
+        const conv = makeConv(), act = makeAct(), pool = new nn.MaxPool2d(2);
+        const model = new nn.Sequential(conv, act, pool);
+        const x = uniformTensor(shape, 9, 6);
+        x.requiresGrad = true;
+        // a NaN, a −0 and both infinities in the first image: the pool's NaN and tie rules, in the backward too
+        const heap = heapF32(), at = x.ptr >>> 2;
+        heap[at + 3] = NaN; heap[at + 13] = -0; heap[at + 7] = Infinity; heap[at + 11] = -Infinity;
+        const run = (forward: () => Tensor) => tidy(() => {
+          const before = memory().tensors;
+          const y = forward();
+          const kept = memory().tensors - before;
+          const w = uniformTensor(y.shape, 11, 1);
+          ops.mul(y, w).sum().backward();
+          w.dispose();
+          const grads = [x, ...model.parameters()].map((p) => nanBits(p.grad!));
+          for (const p of [x, ...model.parameters()]) p.zeroGrad();
+          return { y: nanBits(y), grads, kept };
+        });
+        const unfused = run(() => pool.forward(act.forward(conv.forward(x))));
+        const fused = run(() => model.forward(x));
+        const label = `${variant} ${convName} + ${actName} + MaxPool2d(2), training`;
+        expect(fused.y, label).toEqual(unfused.y);
+        expect(fused.grads, label).toEqual(unfused.grads);
+        // one kernel (ReLU only): the pooled output and its winners, not the full-size output
+        const fuses = oneKernel && actName === 'ReLU';
+        if (fuses) expect(fused.kept, `${label}: tensors the forward keeps`).toBeLessThan(unfused.kept);
+        const direct = conv.forwardFusedPool(x, { code: 3, alpha: 0 }, pool);
+        expect(direct !== null, `${label}: the layer takes ReLU + pool under a tape`).toBe(true);
+        direct?.dispose();
+        x.dispose();
+        model.dispose();
       }
     }
   });
