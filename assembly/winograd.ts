@@ -8,7 +8,8 @@
 // which runs on the GEMM micro-kernel (gemmPacked): U_ξ is transformed and packed once per call
 // into A panels, the input transform writes V_ξ straight into one B panel of NR tiles at a time
 // (the tiles of every image in one sequence, so a panel may span two images), and the output
-// transform adds the bias, applies the fused activation and stores the tile.
+// transform adds the bias, applies the fused activation and stores the tile, or (pooled) the
+// max of its four outputs: the tile is a 2×2 stride-2 pool window.
 // Accuracy: the transforms' coefficients are 0, ±1 and ±½, so the rounding stays near direct
 // summation's (MNIST conv2's shape, float32 against float64: 5.3e-6 max abs error, the test
 // tolerance there 1.7e-4); F(4×4, 3×3) would cut the products to 4/9 of F(2×2)'s but measured
@@ -270,7 +271,9 @@ function inputTileScalar(p: usize, wqB: usize, dst: usize, ptStride: usize): voi
 /**
  * Part `part` of `parts` of y = act(conv3×3(x) + bias), stride 1, no dilation, padding (ph, pw):
  * the work units are NR-tile panels over every image's tiles in order (tiles of one image
- * row-major), split into contiguous runs. act 0: none.
+ * row-major), split into contiguous runs. act 0: none. `prepared`: U already transformed (0:
+ * transform w here). `pool`: y is instead the 2×2 stride-2 floor max pool of that output
+ * (poolTiles), with its winners' indices at `argmax` unless 0.
  */
 export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i32, cIn: i32, h: i32, wIn: i32, cOut: i32,
                                 ph: i32, pw: i32, part: i32, parts: i32, act: i32, alpha: f32, prepared: usize, pool: bool, argmax: usize): void {

@@ -240,15 +240,16 @@ function conv2dActPool(K: Kernels, x: Tensor, w: Tensor, b: Tensor | null, geo: 
     const a = argmax, relu = act, kern = convKernels(K, geo, 1, oh, ow);
     record(pooled, op, b ? [x, w, b] : [x, w], (dy) => {
       const pre = activationBackward(pooled, dy, relu);
-      let g: Tensor | null = null;
       try {
-        g = empty([n, cOut, oh, ow], 'backward', false);
-        const full = g;
-        K.maxPool2dBackward(pre.ptr, a.ptr, full.ptr, n, cOut, oh, ow, oh >> 1, ow >> 1);
-        setGrad(x, (dx) => kern.backwardInput(full.ptr, w.ptr, dx));
-        weightGrads(kern, x, w, b, full, n, cOut);
+        const full = empty([n, cOut, oh, ow], 'backward', false); // the gradient at the conv's output
+        try {
+          K.maxPool2dBackward(pre.ptr, a.ptr, full.ptr, n, cOut, oh, ow, oh >> 1, ow >> 1);
+          setGrad(x, (dx) => kern.backwardInput(full.ptr, w.ptr, dx));
+          weightGrads(kern, x, w, b, full, n, cOut);
+        } finally {
+          full.dispose();
+        }
       } finally {
-        g?.dispose();
         pre.dispose();
       }
     }, [a]);
@@ -257,7 +258,8 @@ function conv2dActPool(K: Kernels, x: Tensor, w: Tensor, b: Tensor | null, geo: 
 }
 
 /**
- * For a convolution on the Winograd path (assembly/winograd.ts) with no gradient to record: its
+ * For a convolution on the Winograd path (assembly/winograd.ts) with no gradient to record, or
+ * pooled in one kernel (conv2dActPool, where training transforms them once per step): its
  * transformed weights U, kept with w (derivedMemory) beside a copy of w's values and transformed
  * again whenever w's values differ from that copy (winogradRefresh compares every bit), so no way
  * of changing the weights can leave U stale. Comparing costs a pass over w (cOut·cIn·9 floats);
