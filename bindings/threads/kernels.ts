@@ -88,9 +88,10 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   const gemmParts = (chunks: number, a: readonly number[]) => raw.gemmParts(a[3], a[4], chunks);
   parts('gemm', (a) => a[3] * a[4] * a[5], gemmParts);
   parts('gemmAct', (a) => a[3] * a[4] * a[5], gemmParts); // the inference path's GEMM + activation (Dense)
-  // The inference path's convolutions (conv2dForwardAct, conv2dForwardPrepared) in twice the pool's
-  // chunks (6 per thread): finer chunks even out the two vCPUs' unequal speeds, and their parts repeat
-  // little (the packed weights; the Winograd weights come prepared). Against 3 per thread,
+  // The inference path's convolutions (conv2dForwardAct, conv2dForwardPrepared, conv2dForwardActPool;
+  // the last two also take training's Conv2d + ReLU + MaxPool2d) in twice the pool's chunks (6 per
+  // thread): finer chunks even out the two vCPUs' unequal speeds, and their parts repeat little (the
+  // packed weights; the Winograd weights come prepared). Against 3 per thread,
   // alternating in one process (threads-profile.mjs, 240 pairs, relaxed): MNIST-CNN inference 1.09×
   // faster; bench/pool-chunks.mjs at 6 per thread for every kernel: inference 1.72 → 1.91×, 1.76 →
   // 1.86×, 1.82 → 2.03× (SIMD) of one thread. The training kernels keep 3: each part repeats more (the
