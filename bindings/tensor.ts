@@ -486,15 +486,16 @@ function freeDerived(t: Tensor): void {
  * @internal `bytes` of linear memory tied to t's lifetime, for something computed from its values
  * (a layer's transformed weights): the same block on every call while the size stays, freed by
  * t's dispose() (or its collection); null when memory is short (the caller then does without).
- * `fresh`: newly allocated, its contents undefined.
+ * `fresh`: newly allocated, its contents undefined. `op`: the op asking, which stays the name a
+ * failing kernel after this is reported under.
  */
-export function derivedMemory(t: Tensor, bytes: number): { ptr: number; fresh: boolean } | null {
+export function derivedMemory(t: Tensor, bytes: number, op: string): { ptr: number; fresh: boolean } | null {
   const d = t._derived;
   if (d !== null && d.gen === generation && d.bytes === bytes) return { ptr: d.ptr, fresh: false };
   freeDerived(t);
   let ptr: number;
   try {
-    ptr = allocBytes(bytes, 'derivedMemory');
+    ptr = allocBytes(bytes, op);
   } catch {
     return null;
   }

@@ -271,7 +271,7 @@ function preparedWeights(K: Kernels, w: Tensor, geo: Geometry): number {
   const uBytes = K.winogradWeightsBytes(cIn, cOut, kh, kw, sh, sw, dh, dw);
   if (uBytes === 0) return 0;
   const copyBytes = (w.size * 4 + 15) & ~15;
-  const block = derivedMemory(w, copyBytes + uBytes);
+  const block = derivedMemory(w, copyBytes + uBytes, 'conv2d');
   if (block === null) return 0;
   K.winogradRefresh(w.ptr, cIn, cOut, block.ptr, block.ptr + copyBytes, block.fresh ? 0 : 1);
   return block.ptr + copyBytes;

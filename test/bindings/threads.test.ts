@@ -222,6 +222,11 @@ describe('failures', () => {
       expect(memory().tensors).toBe(live);
       expectSameBits([tidy(() => bits(ops.matmul(a, b)))], [good], `after a fault on thread ${thread}`);
     }
+    // A Winograd-path convolution with no gradient is conv2d too, on the call that first allocates
+    // the transformed weights it keeps with w.
+    const x = randn([8, 32, 13, 13]), k = randn([24, 32, 3, 3]);
+    threadPool()!.injectFault(1);
+    expect(() => noGrad(() => tidy(() => ops.conv2d(x, k)))).toThrow(/^conv2d: the conv2dForwardPrepared kernel failed on worker thread 1: fault injected/);
     // In backward, the op is the node being differentiated.
     const w = randn([128, 128]).requireGrad();
     const y = ops.matmul(a, w);
