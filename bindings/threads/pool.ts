@@ -313,6 +313,7 @@ export class Pool {
    * inference convolution into twice as many).
    */
   runParts(op: string, name: KernelName, args: readonly number[], chunking?: (chunks: number, args: readonly number[]) => number): void {
+    this.checkArity(name, `${name}Part`, args, 2);
     if (this.perThread === 0) return void this.core[`${name}Part`](...args, 0, 1);
     const chunks = this.threads * this.perThread;
     this.publish(name, MODE_PART, args, chunking ? Math.max(1, chunking(chunks, args)) : chunks);
@@ -325,6 +326,7 @@ export class Pool {
    * chunk's length. Zero pointers stay zero.
    */
   runRange(op: string, name: KernelName, args: readonly number[], strides: readonly number[], countArg: number, units: number, align: number): void {
+    this.checkArity(name, name, args, 0);
     if (this.perThread === 0) {
       const whole = args.slice();
       whole[countArg] = units;
@@ -338,6 +340,16 @@ export class Pool {
     const runs = Math.ceil(units / align);
     this.publish(name, MODE_RANGE, args, Math.max(1, Math.min(runs, this.threads * this.perThread)));
     this.finish(op, name, this.work(args));
+  }
+
+  /**
+   * A job's arguments must be the kernel's: a WebAssembly export called with too few takes 0 for the
+   * rest, and a part's (part, parts) would land in the wrong parameters on every thread.
+   */
+  private checkArity(name: KernelName, fn: string, args: readonly number[], extra: number): void {
+    if (this.closed) return; // publish() names that
+    const want = (this.core[fn] as (...a: number[]) => unknown).length - extra;
+    if (args.length !== want) throw new Error(`${name}: ${args.length} arguments, the kernel takes ${want}`);
   }
 
   /** The calling thread's share of the published job: chunks until none is left. Returns what it threw, or null. */

@@ -246,6 +246,9 @@ describe('failures', () => {
     // still wake after the calling thread has taken every chunk: jobs until one is left for it.
     await pool.ready;
     pool.workspaces('test', 0);
+    // A job must carry the kernel's own arguments: one short would shift (part, parts) on every thread.
+    expect(() => pool.runParts('test', 'gemm', [pa, pb, pc, m, n, k, 0, 0, 0])).toThrow(/^gemm: 9 arguments, the kernel takes 10$/);
+    expect(() => pool.runRange('test', 'relu', [pa, pb], [4, 4], 2, 1 << 20, 16)).toThrow(/^relu: 2 arguments, the kernel takes 3$/);
     let failure: unknown = null;
     for (let job = 0; job < 200 && failure === null; job++) {
       try {
