@@ -9,7 +9,7 @@ import { Tensor } from '../tensor.js';
 import { Module, type ModuleJSON } from './module.js';
 import { initParameter, zeroParameter, type Init } from './init.js';
 import { conv2d, conv2dFused, checkGroups, type Conv2dOptions } from '../ops/conv2d.js';
-import { ACT, fusesUnderTape, type FusedActivation } from '../ops/fused.js';
+import { fusesUnderTape, type FusedActivation } from '../ops/fused.js';
 import { needsGrad } from '../autograd.js';
 import { globalAvgPool2d } from '../ops/globalAvgPool2d.js';
 import { maxPool2d } from '../ops/maxPool2d.js';
@@ -101,8 +101,8 @@ export class Conv2d extends Module {
     const mp = pool as MaxPool2d;
     const is = (v: readonly number[], a: number) => v[0] === a && v[1] === a;
     if (!is(mp.kernelSize, 2) || !is(mp.stride, 2) || !is(mp.padding, 0) || !is(mp.dilation, 1) || mp.ceilMode) return null;
-    // with a gradient to record only ReLU (its backward at the pooled size: ops/conv2d.ts conv2dActPool)
-    if (act.code !== ACT.relu && layerNeedsGrad(this, x)) return null;
+    // under a tape as forwardFused; conv2dFused says which of those it pools in the same kernel (ReLU)
+    if (!fusesUnderTape(act) && layerNeedsGrad(this, x)) return null;
     return conv2dFused(x, this.weight, this.bias, convOptions(this), act, true);
   }
 

@@ -55,7 +55,8 @@ export abstract class Module {
 
   /**
    * forward, then `act`, then the layer `pool` (a MaxPool2d), as one op when this layer can
-   * (Conv2d, with no gradient needed and a 2×2 stride-2 pool); null otherwise. Used by Sequential.
+   * (Conv2d with a 2×2 stride-2 pool; with a gradient to record, for the activations forwardFused
+   * takes under a tape); null otherwise. Used by Sequential.
    */
   forwardFusedPool(_x: Tensor, _act: FusedActivation, _pool: Module): Tensor | null {
     return null;
