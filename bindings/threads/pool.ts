@@ -483,13 +483,13 @@ export class Launch {
     const i32 = new Int32Array(memory.buffer, ctrl, CTRL_INTS);
     i32.fill(0);
     i32[SPIN_US] = SPIN_MICROS;
-    // The long calm spin only in Node, where it was measured to pay (protocol.ts). In Chromium the
-    // threads group read lower with it than before it (MLP step 1.52 → 1.08×, CNN step 1.75 →
-    // 1.46×, inference 1.71 → 1.29×, relaxed, 2026-11-30 18:51 and 21:10 runs): a page's main thread
-    // cannot block and always spins, and spinning workers beside it leave the browser's own
-    // threads no core on 2 vCPUs. The one-page A/B was too noisy to say more, so elsewhere the pool
-    // keeps the short spin (and the 100 µs split threshold, Pool.calm()).
-    i32[CALM_SPIN_US] = this.early ? CALM_SPIN_MICROS : SPIN_MICROS;
+    // The long calm spin everywhere. Side by side in one page or process, 2 threads, alternating
+    // 30/30 against 30/1000 µs (2026-12-01, 60 rounds in Chromium, 40 in Deno and Bun): Chromium
+    // A·B 64×784·784×256 1.16-1.18×, MLP step 1.10-1.13×, CNN step 1.08-1.09×, inference
+    // 1.00-1.01×; Deno 1.17 / 1.15 / 1.07 / 1.03×; Bun 1.16 / 1.09 / 1.07 / 1.03×. (Until then it ran in
+    // Node only: two whole Chromium runs of the threads group, compared run to run, had read lower
+    // with it, and the one-page A/B of the time was too noisy to say more.)
+    i32[CALM_SPIN_US] = CALM_SPIN_MICROS;
     let up: Promise<void>;
     try {
       this.workers.forEach((w, i) => w.send({ module, memory, ctrl, index: i + 1 }));
