@@ -551,14 +551,19 @@ function readiness(listen: (resolve: () => void, reject: (e: Error) => void) => 
  * `global.Worker = require('worker_threads').Worker` when they load in Node, and that constructor
  * takes neither module workers nor onmessage, so the pool would wait for workers that never start.
  */
+function isDeno(): boolean {
+  return (globalThis as { Deno?: unknown }).Deno !== undefined;
+}
+
 function isNode(): boolean {
   const g = globalThis as { process?: { versions?: { node?: string; bun?: string } }; Deno?: unknown };
   return typeof g.process?.versions?.node === 'string' && g.process.versions.bun === undefined && g.Deno === undefined;
 }
 
 /**
- * How this runtime starts a worker: node:worker_threads in Node, module Workers everywhere else.
- * `early`: Node's pool may be handed out before its workers are up (Launch.start): there a
+ * How this runtime starts a worker: node:worker_threads in Node and Deno (Deno's module Workers
+ * have no unref(), so an idle pool kept every script alive), module Workers everywhere else.
+ * `early`: Node's (and Deno's) pool may be handed out before its workers are up (Launch.start): there a
  * worker's own boot (a new isolate and Node's bootstrap, 50-85 ms on this VM) is most of the
  * start-up, a missing worker file is caught here, before anything is spawned, and a worker's
  * start cannot fail where the calling thread's did not (the same module on the same memory).
@@ -567,9 +572,10 @@ function isNode(): boolean {
  */
 async function spawner(): Promise<{ spawn: Spawn; early: boolean }> {
   const WebWorker = (globalThis as { Worker?: new (url: URL | string, options?: object) => any }).Worker;
-  if (typeof WebWorker === 'function' && !isNode()) {
+  if (typeof WebWorker === 'function' && !isNode() && !isDeno()) {
     return { early: false, spawn: (url) => {
       const w = new WebWorker(url, { type: 'module', name: 'simdnet' });
+      w.unref?.(); // Bun's Worker has unref() (browsers' none): an idle pool never keeps a script alive
       const ready = readiness((resolve, reject) => {
         w.onmessage = (e: { data: unknown }) => settle(e.data, resolve, reject);
         w.onerror = (e: { message?: string; preventDefault?(): void }) => {

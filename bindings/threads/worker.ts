@@ -94,8 +94,17 @@ if (typeof self !== 'undefined' && typeof self.postMessage === 'function') {
   // alternating reps each; a bare spawn-to-ready −3.9 ms over 60). serve() returns only when the
   // pool stops, so the worker's event loop never runs; it needs none (nor did it once serve() ran
   // inside the 'message' listener).
-  const queued = builtin?.receiveMessageOnPort(builtin.parentPort!);
+  const queued = takeQueued(builtin);
   if (queued) serve(queued.message as Start, builtin!.parentPort!);
   else if (builtin) listen(builtin);
   else import('node:worker_threads').then(listen);
+}
+
+/** The start message if it is already queued (Node); Deno's worker_threads throws here (its parentPort is no MessagePort), and its workers wait for the message instead. */
+function takeQueued(builtin: WorkerThreads | undefined): { message: unknown } | undefined {
+  try {
+    return builtin?.receiveMessageOnPort(builtin.parentPort!);
+  } catch {
+    return undefined;
+  }
 }

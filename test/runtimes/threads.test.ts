@@ -44,6 +44,15 @@ function expectThreadsUsed(r: Check, label: string): void {
   console.log(`${label}: matmul 192×384·384×256 + conv2d 8×16×20×20→32: 1 thread ${one.ms.toFixed(2)} ms, 2 threads ${many.ms.toFixed(2)} ms (${(one.ms / many.ms).toFixed(2)}×)`);
 }
 
+/**
+ * A script that ran a split product at 2 threads and ends without reset() exits by itself, with
+ * code 0, well within the timeout (after which run() kills it, and parseResults throws).
+ */
+async function expectExitsWithoutReset(cmd: string, args: string[], label: string, env?: NodeJS.ProcessEnv): Promise<void> {
+  const exit = await run(cmd, [...args, 'threads-exit.mjs'], { cwd: project, env, timeoutMs: 30_000 });
+  expect(parseResults(exit, `${label}: threads-exit.mjs`), label).toEqual({ threads: 2 });
+}
+
 /** One thread with the reason; an explicit threads: 2 throws it. */
 function expectFallback(r: Check, reason: RegExp, label: string): void {
   const one = config(r.one, `${label}, 1 thread`);
@@ -60,7 +69,7 @@ let browser: Browser | string;
 
 beforeAll(async () => {
   requireBuilt();
-  project = await makeProject('threads', ['threads-script.mjs', 'threads-script-global-worker.mjs', 'threads-check.mjs', 'spiral.mjs']);
+  project = await makeProject('threads', ['threads-script.mjs', 'threads-script-global-worker.mjs', 'threads-check.mjs', 'spiral.mjs', 'threads-exit.mjs']);
   // An app bundled by esbuild with no plugin: the .wasm builds and the worker script are copied
   // beside the bundle, as README tells users to do.
   app = await makeProject('threads-app', ['threads-check.mjs', 'spiral.mjs']);
@@ -95,9 +104,10 @@ async function inPage(ctx: { skip(note?: string): never }, url: string): Promise
 }
 
 describe('threads', () => {
-  it("Node: a project importing 'simdnet' runs 2 threads (worker_threads), the same bits as 1, and exits", async () => {
+  it("Node: a project importing 'simdnet' runs 2 threads (worker_threads), the same bits as 1, and exits without reset()", async () => {
     const exit = await run(process.execPath, ['threads-script.mjs'], { cwd: project, timeoutMs: 60_000 });
     expectThreadsUsed(parseResults(exit, 'node threads-script.mjs') as unknown as Check, 'Node');
+    await expectExitsWithoutReset(process.execPath, [], 'Node');
   });
 
   it('Node with globalThis.Worker set to worker_threads (as ONNX Runtime Web and tfjs-wasm do on load): still 2 threads', async () => {
@@ -131,18 +141,20 @@ describe('threads', () => {
     expectFallback(r, /cross-origin isolated/, 'Chromium plain page');
   });
 
-  it('Deno: 2 threads (module Workers), the same bits as 1', async (ctx) => {
+  it("Deno: 2 threads (its node:worker_threads: a module Worker there has no unref()), the same bits as 1, and exits without reset()", async (ctx) => {
     const version = await run(DENO, ['--version'], { timeoutMs: 30_000 });
     if (version.code !== 0) unavailable(ctx, 'Deno', version.spawnError?.message ?? version.stderr.trim());
     const env = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
     const exit = await run(DENO, ['run', '--allow-read', '--node-modules-dir=manual', 'threads-script.mjs'], { cwd: project, env, timeoutMs: 60_000 });
     expectThreadsUsed(parseResults(exit, 'deno run threads-script.mjs') as unknown as Check, 'Deno');
+    await expectExitsWithoutReset(DENO, ['run', '--allow-read', '--node-modules-dir=manual'], 'Deno', env);
   });
 
-  it('Bun: 2 threads (module Workers), the same bits as 1', async (ctx) => {
+  it("Bun: 2 threads (module Workers, unref'd), the same bits as 1, and exits without reset()", async (ctx) => {
     const bun = bunBinary();
     if (bun === null) unavailable(ctx, 'Bun', 'no bun binary in node_modules');
     const exit = await run(bun, ['threads-script.mjs'], { cwd: project, timeoutMs: 60_000 });
     expectThreadsUsed(parseResults(exit, 'bun threads-script.mjs') as unknown as Check, 'Bun');
+    await expectExitsWithoutReset(bun!, [], 'Bun');
   });
 });
