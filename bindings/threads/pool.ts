@@ -120,7 +120,7 @@ export class Pool {
    * module; Launch.cancel() ends them when the runtime does not come up.
    */
   static async launch(threads: number, workerUrl: URL | string): Promise<Launch> {
-    const { spawn, early } = await spawner();
+    const { spawn, early } = await spawner(workerUrl);
     const load = await machineLoad();
     const workers: Spawned[] = [];
     try {
@@ -561,21 +561,28 @@ function isNode(): boolean {
 }
 
 /**
- * How this runtime starts a worker: node:worker_threads in Node and Deno (Deno's module Workers
- * have no unref(), so an idle pool kept every script alive), module Workers everywhere else.
- * `early`: Node's (and Deno's) pool may be handed out before its workers are up (Launch.start): there a
+ * How this runtime starts a worker: node:worker_threads in Node, module Workers everywhere else,
+ * but for Deno with a worker script on disk and a bundle that has node:worker_threads (the Node
+ * one, dist/index.js): Deno's module Workers have no unref(), so with them an idle pool kept every
+ * script alive. (The browser and inline bundles' node: imports are stubs that throw; there, and
+ * for a script from the network, Deno keeps module Workers, and a script ends with reset().)
+ * `early`: a node:worker_threads pool may be handed out before its workers are up (Launch.start): there a
  * worker's own boot (a new isolate and Node's bootstrap, 50-85 ms on this VM) is most of the
  * start-up, a missing worker file is caught here, before anything is spawned, and a worker's
  * start cannot fail where the calling thread's did not (the same module on the same memory).
  * Browsers keep waiting: their workers are up in a few ms, and a worker script a bundler did not
  * copy shows up only as the worker's error, which init() reports.
  */
-async function spawner(): Promise<{ spawn: Spawn; early: boolean }> {
+async function spawner(workerUrl: URL | string): Promise<{ spawn: Spawn; early: boolean }> {
   const WebWorker = (globalThis as { Worker?: new (url: URL | string, options?: object) => any }).Worker;
-  if (typeof WebWorker === 'function' && !isNode() && !isDeno()) {
+  const web = typeof WebWorker === 'function' && !isNode();
+  let threads: typeof import('node:worker_threads') | null = null;
+  if (!web) threads = await import('node:worker_threads');
+  else if (isDeno() && /^(file|data):/.test(String(workerUrl))) threads = await import('node:worker_threads').catch(() => null);
+  if (threads === null) {
     return { early: false, spawn: (url) => {
-      const w = new WebWorker(url, { type: 'module', name: 'simdnet' });
-      w.unref?.(); // Bun's Worker has unref() (browsers' none): an idle pool never keeps a script alive
+      const w = new WebWorker!(url, { type: 'module', name: 'simdnet' });
+      w.unref?.(); // Bun's Worker has unref() (browsers' and Deno's none): an idle pool never keeps a script alive
       const ready = readiness((resolve, reject) => {
         w.onmessage = (e: { data: unknown }) => settle(e.data, resolve, reject);
         w.onerror = (e: { message?: string; preventDefault?(): void }) => {
@@ -586,7 +593,7 @@ async function spawner(): Promise<{ spawn: Spawn; early: boolean }> {
       return { handle: w, send: (start) => w.postMessage(start), ready };
     } };
   }
-  const { Worker } = await import('node:worker_threads');
+  const { Worker } = threads;
   const { readFileSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   return { early: true, spawn: (where) => {

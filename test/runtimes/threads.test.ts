@@ -31,12 +31,12 @@ function config(o: Outcome, label: string): Config {
 }
 
 /** Two threads ran, the workers did part of the work, and every bit matches one thread. */
-function expectThreadsUsed(r: Check, label: string): void {
+function expectThreadsUsed(r: Check, label: string, source = /threads/): void {
   const one = config(r.one, `${label}, 1 thread`), many = config(r.many, `${label}, 2 threads`);
   expect(one.info.threads, label).toBe(1);
   expect(many.info.threads, label).toBe(2);
   expect(many.info.threadsUnavailable, label).toBeUndefined();
-  expect(many.info.source, `${label}: the threads build`).toMatch(/threads/);
+  expect(many.info.source, `${label}: the threads build`).toMatch(source);
   expect(many.workspaceBytes, `${label}: the second thread's scratch was handed out, so it ran a share`).toBeGreaterThan(one.workspaceBytes);
   expect(many.digests, `${label}: matmul and conv2d give the one-thread bits`).toEqual(one.digests);
   expect(many.losses, `${label}: the spiral's losses`).toEqual(one.losses);
@@ -69,7 +69,7 @@ let browser: Browser | string;
 
 beforeAll(async () => {
   requireBuilt();
-  project = await makeProject('threads', ['threads-script.mjs', 'threads-script-global-worker.mjs', 'threads-check.mjs', 'spiral.mjs', 'threads-exit.mjs']);
+  project = await makeProject('threads', ['threads-script.mjs', 'threads-script-global-worker.mjs', 'threads-script-inline.mjs', 'threads-check.mjs', 'spiral.mjs', 'threads-exit.mjs']);
   // An app bundled by esbuild with no plugin: the .wasm builds and the worker script are copied
   // beside the bundle, as README tells users to do.
   app = await makeProject('threads-app', ['threads-check.mjs', 'spiral.mjs']);
@@ -148,6 +148,14 @@ describe('threads', () => {
     const exit = await run(DENO, ['run', '--allow-read', '--node-modules-dir=manual', 'threads-script.mjs'], { cwd: project, env, timeoutMs: 60_000 });
     expectThreadsUsed(parseResults(exit, 'deno run threads-script.mjs') as unknown as Check, 'Deno');
     await expectExitsWithoutReset(DENO, ['run', '--allow-read', '--node-modules-dir=manual'], 'Deno', env);
+  });
+
+  it('Deno with simdnet/inline (no node:worker_threads in it): 2 threads on module Workers, the same bits as 1', async (ctx) => {
+    const version = await run(DENO, ['--version'], { timeoutMs: 30_000 });
+    if (version.code !== 0) unavailable(ctx, 'Deno', version.spawnError?.message ?? version.stderr.trim());
+    const env = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
+    const exit = await run(DENO, ['run', '--allow-read', '--node-modules-dir=manual', 'threads-script-inline.mjs'], { cwd: project, env, timeoutMs: 60_000 });
+    expectThreadsUsed(parseResults(exit, 'deno run threads-script-inline.mjs') as unknown as Check, 'Deno, simdnet/inline', /^inline$/);
   });
 
   it("Bun: 2 threads (module Workers, unref'd), the same bits as 1, and exits without reset()", async (ctx) => {
