@@ -551,13 +551,13 @@ function readiness(listen: (resolve: () => void, reject: (e: Error) => void) => 
  * `global.Worker = require('worker_threads').Worker` when they load in Node, and that constructor
  * takes neither module workers nor onmessage, so the pool would wait for workers that never start.
  */
-function isDeno(): boolean {
-  return (globalThis as { Deno?: unknown }).Deno !== undefined;
-}
-
 function isNode(): boolean {
   const g = globalThis as { process?: { versions?: { node?: string; bun?: string } }; Deno?: unknown };
   return typeof g.process?.versions?.node === 'string' && g.process.versions.bun === undefined && g.Deno === undefined;
+}
+
+function isDeno(): boolean {
+  return (globalThis as { Deno?: unknown }).Deno !== undefined;
 }
 
 /**
