@@ -20,7 +20,7 @@ import { needsGrad, record, addGrad, setGrad } from '../autograd.js';
 import { wasm, heapF32, type Kernels } from '../runtime.js';
 import { pair, checkNCHW, windowOutput, type Size2 } from './window.js';
 import { options as checkOptions } from '../options.js';
-import { maxPool2d } from './maxPool2d.js';
+import { maxPool2d, pooledOutput } from './maxPool2d.js';
 
 export interface Conv2dOptions {
   /** Step between windows (default 1). */
@@ -222,17 +222,8 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
  */
 function conv2dActPool(K: Kernels, x: Tensor, w: Tensor, b: Tensor | null, geo: Geometry, act: FusedActivation | null,
                        u: number, grad: boolean, oh: number, ow: number): Tensor {
-  const op = 'conv2d', n = geo[0], cOut = geo[4], shape = [n, cOut, oh >> 1, ow >> 1];
-  const pooled = output(shape, op);
-  let argmax: Tensor | null = null;
-  if (grad) {
-    try {
-      argmax = empty(shape, op, false); // int32 winners, as maxPool2d keeps them
-    } catch (err) {
-      pooled.dispose();
-      throw err;
-    }
-  }
+  const op = 'conv2d', n = geo[0], cOut = geo[4];
+  const { y: pooled, argmax } = pooledOutput([n, cOut, oh >> 1, ow >> 1], op, grad); // the winners as maxPool2d keeps them
   const code = act ? act.code : 0, alpha = act ? act.alpha : 0, winners = argmax ? argmax.ptr : 0;
   if (u === 0) K.conv2dForwardActPool(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha, winners);
   else K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha, u, 1, winners);

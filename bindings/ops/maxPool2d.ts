@@ -21,17 +21,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   const op = 'maxPool2d';
   assertLive(x, op);
   const { n, c, h, w, k, s, p, d, oh, ow } = poolGeometry(op, 'max', x, options);
-  const grad = needsGrad(x);
-  const y = output([n, c, oh, ow], op);
-  let argmax: Tensor | null = null;
-  if (grad) {
-    try {
-      argmax = empty([n, c, oh, ow], op, false); // int32 indices
-    } catch (err) {
-      y.dispose();
-      throw err;
-    }
-  }
+  const { y, argmax } = pooledOutput([n, c, oh, ow], op, needsGrad(x));
   const K = wasm(op);
   K.maxPool2dForward(x.ptr, y.ptr, argmax ? argmax.ptr : 0, n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], oh, ow);
   if (argmax) {
@@ -39,4 +29,20 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
     record(y, op, [x], (dy) => setGrad(x, (dx) => K.maxPool2dBackward(dy.ptr, a.ptr, dx, n, c, h, w, oh, ow)), [a]);
   }
   return y;
+}
+
+/**
+ * A max pool's output tensor and, with `winners` (a gradient to record), its int32 argmax of the
+ * same shape, unscoped: the recorded backward keeps it. Neither is left behind if the second
+ * cannot be allocated. (Also conv2d's one-kernel conv + activation + pool, ops/conv2d.ts.)
+ */
+export function pooledOutput(shape: number[], op: string, winners: boolean): { y: Tensor; argmax: Tensor | null } {
+  const y = output(shape, op);
+  if (!winners) return { y, argmax: null };
+  try {
+    return { y, argmax: empty(shape, op, false) };
+  } catch (err) {
+    y.dispose();
+    throw err;
+  }
 }
