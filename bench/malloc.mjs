@@ -9,7 +9,11 @@
 // which squashes every small op's ratio towards 1. In a process with worker threads it is worse:
 // unmapping costs a TLB shootdown on every CPU the process runs on, and an 800 KB data() took
 // 2.4–2.7 ms instead of 55 µs at 2 threads (threads-profile.mjs before it re-spawned too).
-// Browsers' allocators keep freed memory; glibc does with these two settings.
+// glibc keeps freed memory with these two settings. Chromium here does not: a copy into a fresh
+// Float32Array costs ~11 µs per 4 KiB page, steady (a 784 KiB result 2.25 ms, 33 µs into an array
+// reused; 64 KiB 183 µs against 2.5; 2026-12-01, a page timing each 820 times). That is this VM's
+// page faults (Firecracker), paid by every library's read-out alike (dataSync(), session.run()), so
+// the Chromium rows with large results are mostly that cost.
 export const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(256 << 20) };
 
 /**

@@ -6,6 +6,14 @@
 import { createInterface } from 'node:readline';
 import { measure, ceiling, scaling } from './threads-cases.mjs';
 import { envVar } from './platform.mjs';
+import { withMallocSettings } from './malloc.mjs';
+
+// The parent's glibc settings reach this process through its environment, but the first ~100 MB
+// of result copies still land on fresh heap pages (malloc.mjs): the library measured first paid
+// for them. simdnet-relaxed ×1 on GEMM 512³ (the first case, 1 MiB copies) read 31 GFLOP/s in
+// every run of 2026-12-01 against 48 in the same process without the read-out; after this warm-up
+// it reads the same with and without (47.5 / 48.3).
+await withMallocSettings([], import.meta.url);
 
 const { supportedVariants } = await import('../dist/index.js');
 const variants = supportedVariants().filter((v) => v !== 'scalar');
