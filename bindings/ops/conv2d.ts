@@ -223,10 +223,12 @@ export function conv2dFused(x: Tensor, w: Tensor, b: Tensor | null, options: Con
 function conv2dActPool(K: Kernels, x: Tensor, w: Tensor, b: Tensor | null, geo: Geometry, act: FusedActivation | null,
                        u: number, grad: boolean, oh: number, ow: number): Tensor {
   const op = 'conv2d', n = geo[0], cOut = geo[4];
-  const { y: pooled, argmax } = pooledOutput([n, cOut, oh >> 1, ow >> 1], op, grad); // the winners as maxPool2d keeps them
-  const code = act ? act.code : 0, alpha = act ? act.alpha : 0, winners = argmax ? argmax.ptr : 0;
-  if (u === 0) K.conv2dForwardActPool(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha, winners);
-  else K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, pooled.ptr, ...geo, code, alpha, u, 1, winners);
+  const code = act ? act.code : 0, alpha = act ? act.alpha : 0;
+  // the winners as maxPool2d keeps them
+  const { y: pooled, argmax } = pooledOutput([n, cOut, oh >> 1, ow >> 1], op, grad, (y, winners) => {
+    if (u === 0) K.conv2dForwardActPool(x.ptr, w.ptr, b ? b.ptr : 0, y, ...geo, code, alpha, winners);
+    else K.conv2dForwardPrepared(x.ptr, w.ptr, b ? b.ptr : 0, y, ...geo, code, alpha, u, 1, winners);
+  });
   if (argmax && act) {
     const a = argmax, relu = act, kern = convKernels(K, geo, 1, oh, ow);
     record(pooled, op, b ? [x, w, b] : [x, w], (dy) => {

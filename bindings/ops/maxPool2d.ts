@@ -21,9 +21,9 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   const op = 'maxPool2d';
   assertLive(x, op);
   const { n, c, h, w, k, s, p, d, oh, ow } = poolGeometry(op, 'max', x, options);
-  const { y, argmax } = pooledOutput([n, c, oh, ow], op, needsGrad(x));
   const K = wasm(op);
-  K.maxPool2dForward(x.ptr, y.ptr, argmax ? argmax.ptr : 0, n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], oh, ow);
+  const { y, argmax } = pooledOutput([n, c, oh, ow], op, needsGrad(x), (yp, winners) =>
+    K.maxPool2dForward(x.ptr, yp, winners, n, c, h, w, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], oh, ow));
   if (argmax) {
     const a = argmax;
     record(y, op, [x], (dy) => setGrad(x, (dx) => K.maxPool2dBackward(dy.ptr, a.ptr, dx, n, c, h, w, oh, ow)), [a]);
@@ -33,15 +33,22 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
 
 /**
  * A max pool's output tensor and, with `winners` (a gradient to record), its int32 argmax of the
- * same shape, unscoped: the recorded backward keeps it. Neither is left behind if the second
- * cannot be allocated. (Also conv2d's one-kernel conv + activation + pool, ops/conv2d.ts.)
+ * same shape, unscoped (the recorded backward keeps it), both written by `kernel` (given their
+ * pointers; the argmax's is 0 without winners). If an allocation or the kernel throws (a worker's
+ * fault), neither tensor is left behind: `tidy` would collect the output, but nothing would free
+ * the argmax until it was garbage-collected. (Also conv2d's one-kernel conv + activation + pool,
+ * ops/conv2d.ts.)
  */
-export function pooledOutput(shape: number[], op: string, winners: boolean): { y: Tensor; argmax: Tensor | null } {
+export function pooledOutput(shape: number[], op: string, winners: boolean,
+                             kernel: (y: number, argmax: number) => void): { y: Tensor; argmax: Tensor | null } {
   const y = output(shape, op);
-  if (!winners) return { y, argmax: null };
+  let argmax: Tensor | null = null;
   try {
-    return { y, argmax: empty(shape, op, false) };
+    if (winners) argmax = empty(shape, op, false);
+    kernel(y.ptr, argmax ? argmax.ptr : 0);
+    return { y, argmax };
   } catch (err) {
+    argmax?.dispose();
     y.dispose();
     throw err;
   }

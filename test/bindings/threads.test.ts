@@ -234,6 +234,29 @@ describe('failures', () => {
     expect(() => y.sum().backward()).toThrow(/^matmul backward: the gemm kernel failed on worker thread 1: fault injected/);
   });
 
+  it('a fault in a max pool that records its winners leaves neither its output nor its argmax behind', async () => {
+    await init({ threads: 2 });
+    seed(10);
+    // maxPool2d under a tape (1M input cells: the kernel splits), then MNIST conv2's shapes through
+    // Conv2d + ReLU + MaxPool2d in one kernel (the Winograd path, its weights prepared by a first call)
+    const x = randn([8, 32, 64, 64]).requireGrad();
+    expect(x.size).toBeGreaterThanOrEqual(splitElements('maxPool2dForward'));
+    const block = new nn.Sequential(new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2));
+    const image = randn([32, 32, 13, 13]);
+    tidy(() => { block.forward(image); });
+    const cases: Array<[string, () => unknown, RegExp]> = [
+      ['maxPool2d', () => ops.maxPool2d(x, { kernelSize: 2 }), /^maxPool2d: the maxPool2dForward kernel failed on worker thread 1: fault injected/],
+      ['Conv2d + ReLU + MaxPool2d', () => block.forward(image), /^conv2d: the conv2dForwardPrepared kernel failed on worker thread 1: fault injected/],
+    ];
+    for (const [what, run, error] of cases) {
+      const live = memory().tensors;
+      threadPool()!.injectFault(1);
+      expect(() => tidy(run), what).toThrow(error);
+      expect(memory().tensors, what).toBe(live);
+      expect(() => tidy(() => { run(); }), what).not.toThrow(); // and it runs again
+    }
+  });
+
   it('a worker that traps (a kernel asking for more scratch than it was given) fails the op, never hangs', async () => {
     await init({ threads: 2 });
     const K = (await import('../../bindings/runtime')).wasm('test');
