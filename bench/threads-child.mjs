@@ -10,9 +10,11 @@ import { withMallocSettings } from './malloc.mjs';
 
 // The parent's glibc settings reach this process through its environment, but the first ~100 MB
 // of result copies still land on fresh heap pages (malloc.mjs): the library measured first paid
-// for them. simdnet-relaxed ×1 on GEMM 512³ (the first case, 1 MiB copies) read 31 GFLOP/s in
-// every run of 2026-12-01 against 48 in the same process without the read-out; after this warm-up
-// it reads the same with and without (47.5 / 48.3).
+// for them. simdnet-relaxed ×1 on GEMM 512³ (the first case, 1 MiB copies) read 31-33 GFLOP/s in
+// every run of 2026-12-01 against 48 without the read-out. The churn here (withMallocSettings)
+// and the harness's gc() before each column (threads.mjs starts this process with --expose-gc)
+// both take it away: that column's median read 24-31 without either, 35.7 with the churn alone
+// and 48.3 with both (the SIMD column 46.8 / 48.0), one process at a time, 2026-12-01.
 await withMallocSettings([], import.meta.url);
 
 const { supportedVariants } = await import('../dist/index.js');

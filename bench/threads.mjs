@@ -70,7 +70,9 @@ async function runChild(env, { flags = [], args = [] }, what) {
 /** One configuration: every library at T threads, its rows. */
 async function child(T, args) {
   const passed = args.filter((a) => a === '--quick' || a === '--strict');
-  const lines = await runChild({ BENCH_THREADS: String(T) }, { args: passed }, `threads child (${T} threads)`);
+  // --expose-gc as run.mjs's own process: the harness collects before each column, so none pays for
+  // the garbage of the one before (threads-child.mjs says what it cost the first column without)
+  const lines = await runChild({ BENCH_THREADS: String(T) }, { flags: ['--expose-gc'], args: passed }, `threads child (${T} threads)`);
   return JSON.parse(lines.pop());
 }
 
