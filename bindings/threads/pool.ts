@@ -458,8 +458,9 @@ export class Pool {
 /** Workers spawned by Pool.launch, waiting for their module. */
 export class Launch {
   /**
-   * `early`: start() may hand out the pool before the workers are up (Node, where a worker's own
-   * boot is most of the pool's start-up; see start()).
+   * `early`: start() may hand out the pool before the workers are up (node:worker_threads: Node,
+   * and Deno with its worker script on disk, spawner(); there a worker's own boot is most of the
+   * pool's start-up; see start()).
    */
   constructor(private readonly workers: Spawned[], readonly early: boolean, private readonly load?: () => number) {}
 
