@@ -20,7 +20,7 @@
 import { workspace, laneOffsets } from './workspace';
 import { activateRows } from './elementwise';
 import { GEMM_MR, GEMM_NR, gemmPackA, gemmPackB, gemmPacked } from './gemm';
-import { winogradApplies, winogradWorkspace, winogradForward, winogradWeightsBytes } from './winograd';
+import { winogradApplies, winogradWorkspace, winogradForward, winogradWeightsBytes, transformWeights } from './winograd';
 import { maxPool2dForward } from './pool';
 
 const MR: i32 = GEMM_MR;
@@ -657,6 +657,54 @@ function flipTransposed(w: usize, cIn: i32, cOut: i32, dst: usize): void {
       for (let t = 0; t < 9; t++) store<f32>(d + bytes(t), load<f32>(s + bytes(8 - t)));
     }
   }
+}
+
+/**
+ * Bytes of the transformed flipped weights that conv2dBackwardInputPrepared takes (U' of W', see
+ * winogradBackwardApplies), with room after them for the flipped copy conv2dBackwardInputPrepare
+ * makes on the way; 0 when backward input does not run by Winograd for this geometry.
+ */
+export function conv2dBackwardInputPreparedBytes(n: i32, cIn: i32, h: i32, wIn: i32, cOut: i32, kh: i32, kw: i32,
+                                                 strideH: i32, strideW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32): usize {
+  if (n <= 0 || cIn <= 0 || h <= 0 || wIn <= 0 || cOut <= 0) return 0;
+  if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
+  if (!winogradBackwardApplies(cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
+  return winogradWeightsBytes(cOut, cIn, 3, 3, 1, 1, 1, 1) + bytes(cIn * cOut * 9);
+}
+
+/**
+ * u (conv2dBackwardInputPreparedBytes) = the Winograd transform of W' (W flipped and transposed),
+ * which every part of conv2dBackwardInputPart otherwise makes again for itself.
+ */
+export function conv2dBackwardInputPrepare(w: usize, cIn: i32, cOut: i32, u: usize): void {
+  const uBytes = winogradWeightsBytes(cOut, cIn, 3, 3, 1, 1, 1, 1);
+  flipTransposed(w, cIn, cOut, u + uBytes);
+  transformWeights(u + uBytes, cOut, cIn, u);
+}
+
+/**
+ * conv2dBackwardInput on the Winograd path with W' transformed beforehand (conv2dBackwardInputPrepare
+ * into u): the same bits. The pool prepares once per call instead of once per part (kernels.ts).
+ */
+export function conv2dBackwardInputPrepared(dy: usize, u: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                            cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                            padH: i32, padW: i32, dilH: i32, dilW: i32): void {
+  conv2dBackwardInputPreparedPart(dy, u, dx, n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 0, 1);
+}
+
+export function conv2dBackwardInputPreparedPart(dy: usize, u: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                                cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                                padH: i32, padW: i32, dilH: i32, dilW: i32, part: i32, parts: i32): void {
+  if (conv2dBackwardInputPreparedBytes(n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW) == 0) return;
+  winogradForward(dy, 0, 0, dx, n, cOut, gOh, gOw, cIn, 2 - padH, 2 - padW, part, parts, 0, 0, u, false, 0);
+}
+
+/** Bytes of workspace one part of conv2dBackwardInputPreparedPart needs. */
+export function conv2dBackwardInputPreparedWorkspace(dy: usize, u: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                                     cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
+                                                     padH: i32, padW: i32, dilH: i32, dilW: i32): usize {
+  if (conv2dBackwardInputPreparedBytes(n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW) == 0) return 0;
+  return winogradBackwardBytes(n, cIn, cOut, padH, padW);
 }
 
 /**

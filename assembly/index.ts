@@ -25,6 +25,8 @@ export {
   conv2dForwardPrepared, conv2dForwardPreparedPart, conv2dForwardPreparedWorkspace,
   conv2dForwardActPool, conv2dForwardActPoolPart, conv2dForwardActPoolWorkspace, conv2dPoolFuses,
   conv2dBackwardInput, conv2dBackwardInputPart, conv2dBackwardInputWorkspace,
+  conv2dBackwardInputPrepared, conv2dBackwardInputPreparedPart, conv2dBackwardInputPreparedWorkspace,
+  conv2dBackwardInputPreparedBytes, conv2dBackwardInputPrepare,
   conv2dBackwardWeight, conv2dBackwardWeightPart, conv2dBackwardWeightWorkspace,
   conv2dBackwardWeightPartials, conv2dBackwardWeightUnits, conv2dBackwardWeightSum,
 } from './conv';

@@ -99,7 +99,7 @@ export function winogradWorkspace(n: i32, cIn: i32, h: i32, w: i32, cOut: i32, p
  * ceil(cOut / MR) panels of [cIn][MR] (rows past cOut zero).
  *   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
  */
-function transformWeights(w: usize, cIn: i32, cOut: i32, u: usize): void {
+export function transformWeights(w: usize, cIn: i32, cOut: i32, u: usize): void {
   const mPad = roundUp(cOut, MR), ptStride = bytes(mPad * cIn);
   for (let o0 = 0; o0 < mPad; o0 += MR) {
     for (let c = 0; c < cIn; c++) {

@@ -283,11 +283,13 @@ export class Pool {
   }
 
   /**
-   * A buffer that every thread of the next job writes its own part of (conv2dBackwardWeight's
-   * partial sums per image block), at least `bytes` long. Grown on this thread, never shrunk, freed
-   * with the pool; like workspaces(), the named out-of-memory Error before any job runs.
+   * A buffer every thread of the next job sees, at least `bytes` long: `holds` says what for
+   * (conv2dBackwardWeight's partial sums per image block, each thread writing its own; backward
+   * input's transformed weights, which the calling thread writes before the job). Grown on this
+   * thread, never shrunk, freed with the pool; like workspaces(), the named out-of-memory Error
+   * before any job runs.
    */
-  shared(op: string, bytes: number): number {
+  shared(op: string, bytes: number, holds = 'partial sums'): number {
     if (bytes > this.sharedBytes) {
       if (this.sharedPtr) this.core.free(this.sharedPtr);
       this.sharedPtr = 0;
@@ -297,9 +299,9 @@ export class Pool {
       try {
         ptr = this.core.alloc(size);
       } catch (err) {
-        throw new Error(`${op}: out of memory: cannot allocate ${bytes} bytes of partial sums shared by ${this.threads} threads (${(err as Error).message})`);
+        throw new Error(`${op}: out of memory: cannot allocate ${bytes} bytes of ${holds} shared by ${this.threads} threads (${(err as Error).message})`);
       }
-      if (!ptr) throw new Error(`${op}: out of memory: cannot allocate ${bytes} bytes of partial sums shared by ${this.threads} threads (the allocator returned 0)`);
+      if (!ptr) throw new Error(`${op}: out of memory: cannot allocate ${bytes} bytes of ${holds} shared by ${this.threads} threads (the allocator returned 0)`);
       this.sharedPtr = ptr;
       this.sharedBytes = size;
     }

@@ -119,7 +119,7 @@ export const KERNELS = [
   'sigmoid', 'sigmoidBackward', 'tanh', 'tanhBackward',
   'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward',
   'sgdStep', 'adamStep', 'softmaxCrossEntropyBackward', 'mseBackward',
-  'conv2dForwardPrepared', 'conv2dForwardActPool',
+  'conv2dForwardPrepared', 'conv2dForwardActPool', 'conv2dBackwardInputPrepared',
 ] as const;
 export type KernelName = typeof KERNELS[number];
 

@@ -17,7 +17,7 @@ interface Case {
   outputs: Float32Array[];
   /** The argument list, given the pointers of inputs then outputs. */
   args(ptrs: number[]): number[];
-  /** Run on the inputs before the kernel (conv2dForwardPrepared's transformed weights). */
+  /** Run on the inputs before the kernel (the transformed weights of conv2dForwardPrepared and conv2dBackwardInputPrepared). */
   prepare?(exports: Record<string, any>, ptrs: number[]): void;
 }
 
@@ -132,6 +132,17 @@ function convCases(): Case[] {
       outputs: [randomArray(xN, random)],
       args: ([dy, wt, dx]) => [dy, wt, dx, ...g],
     });
+    if (winogradBackward(g)) {
+      // backward input with W' transformed once beforehand (the pool's way, kernels.ts)
+      const uN = 16 * (cIn + 8) * cOut + wN; // ≥ conv2dBackwardInputPreparedBytes / 4
+      out.push({
+        label: `conv2dBackwardInputPrepared ${label}`, kernel: 'conv2dBackwardInputPrepared',
+        inputs: [randomArray(yN, random), randomArray(wN, random), new Float32Array(uN)],
+        outputs: [randomArray(xN, random)],
+        args: ([dy, , u, dx]) => [dy, u, dx, ...g],
+        prepare: (e, [, wt, u]) => { e.conv2dBackwardInputPrepare(wt, cIn, cOut, u); },
+      });
+    }
     for (const acc of [0, 1]) {
       out.push({
         label: `conv2dBackwardWeight ${label} acc=${acc}`, kernel: 'conv2dBackwardWeight',
@@ -142,6 +153,11 @@ function convCases(): Case[] {
     }
   }
   return out;
+}
+
+/** Whether backward input runs by Winograd (conv.ts winogradBackwardApplies): 3×3 stride 1, 8..512 output channels, padding ≤ 2. */
+function winogradBackward([, , , , cOut, kh, kw, sh, sw, ph, pw, dh, dw]: number[]): boolean {
+  return kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && cOut >= 8 && cOut <= 512 && ph <= 2 && pw <= 2;
 }
 
 const cases = [...gemmCases(), ...convCases()];
@@ -192,6 +208,25 @@ describe.each(variants)('split kernels (%s build)', (variant) => {
       const whole = run(core, c, 0);
       for (const parts of PARTS) sameBits(run(core, c, parts), whole, `${variant} ${c.label} parts=${parts}`);
     }
+  });
+
+  it('backward input with W\' prepared beforehand gives the bits of backward input, where it runs by Winograd', () => {
+    let winograd = 0;
+    for (const c of cases.filter((k) => k.kernel === 'conv2dBackwardInput')) {
+      const [dy, wt] = c.inputs, g = c.args([0, 0, 0]).slice(3);
+      const [n, cIn, h, w, cOut, ...rest] = g;
+      const bytes = Number(core.exports.conv2dBackwardInputPreparedBytes(n, cIn, h, w, cOut, ...rest));
+      expect(bytes > 0, c.label).toBe(winogradBackward(g));
+      if (bytes === 0) continue;
+      winograd++;
+      const prepared: Case = {
+        label: c.label, kernel: 'conv2dBackwardInputPrepared', inputs: [dy, wt, new Float32Array(bytes / 4)], outputs: c.outputs,
+        args: ([d, , u, dx]) => [d, u, dx, ...g],
+        prepare: (e, [, w2, u]) => { e.conv2dBackwardInputPrepare(w2, cIn, cOut, u); },
+      };
+      sameBits(run(core, prepared, 0), run(core, c, 0), `${variant} ${c.label} prepared`);
+    }
+    expect(winograd).toBeGreaterThan(2);
   });
 
   it('gemmParts counts the parts of a GEMM that get tiles (the pool cuts a job into no more chunks)', () => {

@@ -108,6 +108,11 @@ function everySplitKernel(): Uint32Array[] {
     const conv = ops.conv2d(img, k, kb, { padding: 2, stride: [1, 2] });
     conv.sum().backward();
     keep(conv, img.grad!, k.grad!, kb.grad!);
+    // 3×3 stride 1 into 24 channels: backward input by Winograd, W' prepared once per call (conv2dBackwardInputPrepared), 8·11²·24·16·9 = 3.3M
+    const x3 = randn([8, 16, 13, 13]).requireGrad(), k3 = randn([24, 16, 3, 3]).requireGrad();
+    const conv3 = ops.conv2d(x3, k3);
+    ops.mul(conv3, conv3).sum().backward();
+    keep(conv3, x3.grad!, k3.grad!);
     const planes = randn([5, 13, 132, 63]).requireGrad(); // enough cells for every pooling kernel to split (splitElements)
     const mp = ops.maxPool2d(ops.relu(planes), { kernelSize: 2 });
     const ap = ops.avgPool2d(planes, { kernelSize: 3, stride: 2, padding: 1 });
@@ -157,7 +162,7 @@ function everySplitKernel(): Uint32Array[] {
 }
 
 /** Every kernel the pool splits (bindings/threads/kernels.ts), and so everySplitKernel() must reach. */
-const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dForwardActPool', 'conv2dForwardPrepared', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
+const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dForwardActPool', 'conv2dForwardPrepared', 'conv2dBackwardInput', 'conv2dBackwardInputPrepared', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
   'sigmoidBackward', 'tanh', 'tanhBackward', 'elu', 'eluBackward', 'leakyRelu', 'leakyReluBackward', 'add', 'sub', 'mul',
   'scale', 'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward', 'softmaxCrossEntropyBackward',
   'mseBackward', 'sgdStep', 'adamStep'];
