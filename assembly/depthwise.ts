@@ -10,7 +10,11 @@
 // columns (where some taps fall in the padding) are a scalar loop that skips the padded taps.
 // 3×3 at stride 1 (corr3x3) keeps the nine taps in registers and runs eight outputs per step:
 // 32×64×28×28 forward 8.4 → 4.2–5.7 ms, backward input 8.7 → 4.2–5.3 ms (relaxed build, min of
-// 60, machine at load ~8).
+// 60, machine at load ~8). At padding 1 ('same') its border columns are vectors too, a zero lane
+// shuffled in for the padded column (edgeTaps): the scalar border columns had cost as much as the
+// whole interior (the same 32×64×28×28 outputs from a 30×30 input without padding: 2.3 ms against
+// 4.1). Forward 4.2 → 2.0 ms, backward input 4.4 → 2.1 ms (both SIMD builds, Node 20, medians of
+// 41, each build in its own process, 2026-12-01).
 // Backward input at stride 1 is the same correlation of dy with the flipped filter (read backwards
 // through the weight pointer) and padding (k − 1)·d − p; other strides scatter-add per tap.
 // Backward weight is one dot product per tap between dy and the shifted input plane (fusing the
@@ -115,22 +119,33 @@ function corrPlane(src: usize, h: i32, w: i32, wp: usize, wStep: isize, kh: i32,
  * nine taps stay in registers for the whole plane, and rows whose three taps are all inside the
  * image run eight outputs per step (two accumulators) over the interior.
  */
-function corr3x3(src: usize, h: i32, w: i32, wp: usize, wStep: isize, dst: usize, oh: i32, ow: i32, xa: i32, xb: i32,
+function corr3x3(src: usize, h: i32, w: i32, wp: usize, wStep: isize, dst: usize, oh: i32, ow: i32, xa: i32, xEnd: i32,
                  sh: i32, ph: i32, pw: i32, dh: i32, bias: f32, accumulate: bool): void {
   if (ASC_FEATURE_SIMD) {
     const w0 = f32x4.splat(tap(wp, wStep, 0)), w1 = f32x4.splat(tap(wp, wStep, 1)), w2 = f32x4.splat(tap(wp, wStep, 2));
     const w3 = f32x4.splat(tap(wp, wStep, 3)), w4 = f32x4.splat(tap(wp, wStep, 4)), w5 = f32x4.splat(tap(wp, wStep, 5));
     const w6 = f32x4.splat(tap(wp, wStep, 6)), w7 = f32x4.splat(tap(wp, wStep, 7)), w8 = f32x4.splat(tap(wp, wStep, 8));
     const vb = f32x4.splat(bias), rowStep = bytes(dh * w);
+    // 'same' padding: the border columns 0 and w − 1 ride in vectors too (edgeTaps)
+    const edges = pw == 1 && w >= 8;
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - ph, drow = dst + bytes(oy * ow);
+      let xb = xEnd;
       if (iy0 < 0 || iy0 + 2 * dh > h - 1) {
         corrRow(src, h, w, wp, wStep, 3, 3, drow, oy, ow, xa, xb, sh, 1, ph, pw, dh, 1, bias, accumulate);
         continue;
       }
-      scalarCols(src, h, w, wp, wStep, 3, 3, drow, oy, 0, xa, sh, 1, ph, pw, dh, 1, bias, accumulate);
       const r0 = src + bytes(iy0 * w - pw), r1 = r0 + rowStep, r2 = r1 + rowStep;
       let ox = xa;
+      if (edges) {
+        const o = drow, e = drow + bytes(w - 4);
+        v128.store(o, edgeTaps(r0 + 4, r1 + 4, r2 + 4, 0, accumulate ? v128.load(o) : vb, w0, w1, w2, w3, w4, w5, w6, w7, w8));
+        v128.store(e, edgeTaps(r0 + 4, r1 + 4, r2 + 4, bytes(w - 5), accumulate ? v128.load(e) : vb, w0, w1, w2, w3, w4, w5, w6, w7, w8));
+        ox = 4;
+        xb = w - 4;
+      } else {
+        scalarCols(src, h, w, wp, wStep, 3, 3, drow, oy, 0, xa, sh, 1, ph, pw, dh, 1, bias, accumulate);
+      }
       for (; ox + 8 <= xb; ox += 8) {
         const o = drow + bytes(ox), c = bytes(ox);
         let a = accumulate ? v128.load(o) : vb, b = accumulate ? v128.load(o, 16) : vb;
@@ -154,9 +169,38 @@ function corr3x3(src: usize, h: i32, w: i32, wp: usize, wStep: isize, dst: usize
         a = madd(w6, v128.load(r2 + c), a); a = madd(w7, v128.load(r2 + c, 4), a); a = madd(w8, v128.load(r2 + c, 8), a);
         v128.store(o, a);
       }
-      scalarCols(src, h, w, wp, wStep, 3, 3, drow, oy, ox, ow, sh, 1, ph, pw, dh, 1, bias, accumulate);
+      scalarCols(src, h, w, wp, wStep, 3, 3, drow, oy, ox, xb, sh, 1, ph, pw, dh, 1, bias, accumulate);
+      if (!edges) scalarCols(src, h, w, wp, wStep, 3, 3, drow, oy, xb, ow, sh, 1, ph, pw, dh, 1, bias, accumulate);
     }
   }
+}
+
+/**
+ * corr3x3's first or last four outputs of a row at padding 1 (`at` = 0, or w − 5 floats in bytes),
+ * rows r0, r1, r2 pointing at column 0: the column in the padding is a zero lane shuffled in, so
+ * the nine madds run in the interior's order (a padded tap adds w·0, which leaves the sum as it is).
+ * Reads stay inside each row (w ≥ 8).
+ */
+@inline function edgeTaps(r0: usize, r1: usize, r2: usize, at: usize, acc: v128, w0: v128, w1: v128, w2: v128,
+                          w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): v128 {
+  acc = edgeRow(r0 + at, at == 0, acc, w0, w1, w2);
+  acc = edgeRow(r1 + at, at == 0, acc, w3, w4, w5);
+  return edgeRow(r2 + at, at == 0, acc, w6, w7, w8);
+}
+
+/** One filter row of edgeTaps: left, taps (x[−1..2], x[0..3], x[1..4]); right, (x[w−5..w−2], x[w−4..w−1], x[w−3..w]). */
+@inline function edgeRow(p: usize, left: bool, acc: v128, wa: v128, wb: v128, wc: v128): v128 {
+  const z = f32x4.splat(0);
+  if (left) {
+    const x = v128.load(p);
+    acc = madd(wa, v128.shuffle<f32>(z, x, 0, 4, 5, 6), acc);
+    acc = madd(wb, x, acc);
+    return madd(wc, v128.load(p, 4), acc);
+  }
+  const x = v128.load(p, 4);
+  acc = madd(wa, v128.load(p), acc);
+  acc = madd(wb, x, acc);
+  return madd(wc, v128.shuffle<f32>(x, z, 1, 2, 3, 4), acc);
 }
 
 /** PyTorch's output size; 0 when nothing fits. */
