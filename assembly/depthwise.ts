@@ -22,7 +22,9 @@
 // 32×64×28×28, so it stays one pass per tap), except 3×3 at stride 1 and padding 1, which takes all
 // nine taps and the bias in one pass with ten accumulators (weight3x3Same): 32×64×28×28 4.5–5.2 →
 // 1.5 ms (both SIMD builds, Node 20, each build in its own process, 2026-12-01).
-// Everything is a function of the arguments: no module state, no scratch memory.
+// Everything is a function of the arguments: no module state, no scratch memory. Each kernel has a
+// fooPart(args, part, parts) over whole planes (forward: output planes; backward input: dx planes;
+// backward weight: output channels, every image each), which the thread pool splits.
 
 @inline function bytes(floats: i32): usize {
   return <usize>floats << 2;
@@ -205,6 +207,22 @@ function corr3x3(src: usize, h: i32, w: i32, wp: usize, wStep: isize, dst: usize
   return madd(wc, v128.shuffle<f32>(x, z, 1, 2, 3, 4), acc);
 }
 
+/** The first of `units` in part `part` of `parts` (the last part ends at units). */
+@inline function partStart(units: i32, part: i32, parts: i32): i32 {
+  return <i32>(<i64>units * part / parts);
+}
+
+/** Bytes of workspace a part of the depthwise kernels needs: none (they work on the planes in place). */
+export function depthwiseConv2dForwardWorkspace(): usize {
+  return 0;
+}
+export function depthwiseConv2dBackwardInputWorkspace(): usize {
+  return 0;
+}
+export function depthwiseConv2dBackwardWeightWorkspace(): usize {
+  return 0;
+}
+
 /** PyTorch's output size; 0 when nothing fits. */
 @inline function outSize(size: i32, k: i32, stride: i32, pad: i32, dil: i32): i32 {
   const span = size + 2 * pad - dil * (k - 1) - 1;
@@ -218,16 +236,23 @@ function corr3x3(src: usize, h: i32, w: i32, wp: usize, wStep: isize, dst: usize
 export function depthwiseConv2dForward(x: usize, w: usize, bias: usize, y: usize, n: i32, c: i32, h: i32, wIn: i32,
                                        mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
                                        dh: i32, dw: i32): void {
+  depthwiseConv2dForwardPart(x, w, bias, y, n, c, h, wIn, mult, kh, kw, sh, sw, ph, pw, dh, dw, 0, 1);
+}
+
+/** Part `part` of `parts` of depthwiseConv2dForward: a run of its n·c·mult output planes. */
+export function depthwiseConv2dForwardPart(x: usize, w: usize, bias: usize, y: usize, n: i32, c: i32, h: i32, wIn: i32,
+                                           mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                                           dh: i32, dw: i32, part: i32, parts: i32): void {
   const oh = outSize(h, kh, sh, ph, dh), ow = outSize(wIn, kw, sw, pw, dw);
   if (n <= 0 || c <= 0 || mult <= 0 || oh <= 0 || ow <= 0 || h <= 0 || wIn <= 0) return;
   const cOut = c * mult, plane = h * wIn, P = oh * ow, taps = kh * kw;
-  for (let img = 0; img < n; img++) {
-    for (let o = 0; o < cOut; o++) {
-      const src = x + bytes((img * c + o / mult) * plane);
-      const b: f32 = bias != 0 ? load<f32>(bias + bytes(o)) : 0;
-      corrPlane(src, h, wIn, w + bytes(o * taps), 4, kh, kw, y + bytes((img * cOut + o) * P), oh, ow,
-                sh, sw, ph, pw, dh, dw, b, false);
-    }
+  const q1 = partStart(n * cOut, part + 1, parts);
+  for (let q = partStart(n * cOut, part, parts); q < q1; q++) {
+    const img = q / cOut, o = q - img * cOut;
+    const src = x + bytes((img * c + o / mult) * plane);
+    const b: f32 = bias != 0 ? load<f32>(bias + bytes(o)) : 0;
+    corrPlane(src, h, wIn, w + bytes(o * taps), 4, kh, kw, y + bytes((img * cOut + o) * P), oh, ow,
+              sh, sw, ph, pw, dh, dw, b, false);
   }
 }
 
@@ -235,42 +260,50 @@ export function depthwiseConv2dForward(x: usize, w: usize, bias: usize, y: usize
 export function depthwiseConv2dBackwardInput(dy: usize, w: usize, dx: usize, n: i32, c: i32, h: i32, wIn: i32,
                                              mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
                                              dh: i32, dw: i32): void {
+  depthwiseConv2dBackwardInputPart(dy, w, dx, n, c, h, wIn, mult, kh, kw, sh, sw, ph, pw, dh, dw, 0, 1);
+}
+
+/** Part `part` of `parts` of depthwiseConv2dBackwardInput: a run of dx's n·c planes, each summed over its mult output channels. */
+export function depthwiseConv2dBackwardInputPart(dy: usize, w: usize, dx: usize, n: i32, c: i32, h: i32, wIn: i32,
+                                                 mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                                                 dh: i32, dw: i32, part: i32, parts: i32): void {
   if (n <= 0 || c <= 0 || h <= 0 || wIn <= 0) return;
   const plane = h * wIn;
   const oh = outSize(h, kh, sh, ph, dh), ow = outSize(wIn, kw, sw, pw, dw);
   if (mult <= 0 || oh <= 0 || ow <= 0) {
-    memory.fill(dx, 0, bytes(n * c * plane));
+    const q0 = partStart(n * c, part, parts);
+    memory.fill(dx + bytes(q0 * plane), 0, bytes((partStart(n * c, part + 1, parts) - q0) * plane));
     return;
   }
   const cOut = c * mult, P = oh * ow, taps = kh * kw;
-  for (let img = 0; img < n; img++) {
-    for (let ci = 0; ci < c; ci++) {
-      const dst = dx + bytes((img * c + ci) * plane);
-      if (sh == 1 && sw == 1) {
-        // dx = dy ⋆ flipped w with padding (k − 1)·d − p: output size h×w again.
-        for (let m = 0; m < mult; m++) {
-          const o = ci * mult + m;
-          corrPlane(dy + bytes((img * cOut + o) * P), oh, ow, w + bytes(o * taps + taps - 1), -4, kh, kw,
-                    dst, h, wIn, 1, 1, (kh - 1) * dh - ph, (kw - 1) * dw - pw, dh, dw, 0, m > 0);
-        }
-      } else {
-        memory.fill(dst, 0, bytes(plane));
-        for (let m = 0; m < mult; m++) {
-          const o = ci * mult + m;
-          const g = dy + bytes((img * cOut + o) * P), wo = w + bytes(o * taps);
-          for (let oy = 0; oy < oh; oy++) {
-            const iy0 = oy * sh - ph;
-            const u0 = firstInside(iy0, dh), u1 = countInside(iy0, dh, h - 1, kh);
-            for (let ox = 0; ox < ow; ox++) {
-              const ix0 = ox * sw - pw;
-              const v0 = firstInside(ix0, dw), v1 = countInside(ix0, dw, wIn - 1, kw);
-              const gv = load<f32>(g + bytes(oy * ow + ox));
-              for (let u = u0; u < u1; u++) {
-                const drow = dst + bytes((iy0 + u * dh) * wIn + ix0);
-                for (let v = v0; v < v1; v++) {
-                  const d = drow + bytes(v * dw);
-                  store<f32>(d, load<f32>(d) + load<f32>(wo + bytes(u * kw + v)) * gv);
-                }
+  const q1 = partStart(n * c, part + 1, parts);
+  for (let q = partStart(n * c, part, parts); q < q1; q++) {
+    const img = q / c, ci = q - img * c;
+    const dst = dx + bytes((img * c + ci) * plane);
+    if (sh == 1 && sw == 1) {
+      // dx = dy ⋆ flipped w with padding (k − 1)·d − p: output size h×w again.
+      for (let m = 0; m < mult; m++) {
+        const o = ci * mult + m;
+        corrPlane(dy + bytes((img * cOut + o) * P), oh, ow, w + bytes(o * taps + taps - 1), -4, kh, kw,
+                  dst, h, wIn, 1, 1, (kh - 1) * dh - ph, (kw - 1) * dw - pw, dh, dw, 0, m > 0);
+      }
+    } else {
+      memory.fill(dst, 0, bytes(plane));
+      for (let m = 0; m < mult; m++) {
+        const o = ci * mult + m;
+        const g = dy + bytes((img * cOut + o) * P), wo = w + bytes(o * taps);
+        for (let oy = 0; oy < oh; oy++) {
+          const iy0 = oy * sh - ph;
+          const u0 = firstInside(iy0, dh), u1 = countInside(iy0, dh, h - 1, kh);
+          for (let ox = 0; ox < ow; ox++) {
+            const ix0 = ox * sw - pw;
+            const v0 = firstInside(ix0, dw), v1 = countInside(ix0, dw, wIn - 1, kw);
+            const gv = load<f32>(g + bytes(oy * ow + ox));
+            for (let u = u0; u < u1; u++) {
+              const drow = dst + bytes((iy0 + u * dh) * wIn + ix0);
+              for (let v = v0; v < v1; v++) {
+                const d = drow + bytes(v * dw);
+                store<f32>(d, load<f32>(d) + load<f32>(wo + bytes(u * kw + v)) * gv);
               }
             }
           }
@@ -287,19 +320,30 @@ export function depthwiseConv2dBackwardInput(dy: usize, w: usize, dx: usize, n: 
 export function depthwiseConv2dBackwardWeight(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, c: i32, h: i32, wIn: i32,
                                               mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
                                               dh: i32, dil: i32, accumulate: i32): void {
+  depthwiseConv2dBackwardWeightPart(x, dy, dw, dbias, n, c, h, wIn, mult, kh, kw, sh, sw, ph, pw, dh, dil, accumulate, 0, 1);
+}
+
+/**
+ * Part `part` of `parts` of depthwiseConv2dBackwardWeight: a run of its c·mult output channels,
+ * each summed over every image in image order, so any `parts` gives the same bits.
+ */
+export function depthwiseConv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, c: i32, h: i32, wIn: i32,
+                                                  mult: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                                                  dh: i32, dil: i32, accumulate: i32, part: i32, parts: i32): void {
   if (c <= 0 || mult <= 0 || kh <= 0 || kw <= 0) return;
   const cOut = c * mult, taps = kh * kw;
+  const o0 = partStart(cOut, part, parts), o1 = partStart(cOut, part + 1, parts);
   const oh = outSize(h, kh, sh, ph, dh), ow = outSize(wIn, kw, sw, pw, dil);
   const live = n > 0 && oh > 0 && ow > 0 && h > 0 && wIn > 0;
   if (accumulate == 0) {
-    memory.fill(dw, 0, bytes(cOut * taps));
-    if (dbias != 0) memory.fill(dbias, 0, bytes(cOut));
+    memory.fill(dw + bytes(o0 * taps), 0, bytes((o1 - o0) * taps));
+    if (dbias != 0) memory.fill(dbias + bytes(o0), 0, bytes(o1 - o0));
   }
   if (!live) return;
   const plane = h * wIn, P = oh * ow;
   const same3x3 = ASC_FEATURE_SIMD && kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dil == 1 && ph == 1 && pw == 1 && wIn >= 8;
   for (let img = 0; img < n; img++) {
-    for (let o = 0; o < cOut; o++) {
+    for (let o = o0; o < o1; o++) {
       const src = x + bytes((img * c + o / mult) * plane), g = dy + bytes((img * cOut + o) * P);
       if (same3x3) {
         weight3x3Same(src, g, h, wIn, dw + bytes(o * taps), dbias != 0 ? dbias + bytes(o) : 0);

@@ -34,7 +34,11 @@ export { winogradWeightsBytes, winogradRefresh } from './winograd';
 export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, avgPool2dBackwardWorkspace } from './pool';
 export { dropoutForward, dropoutBackward } from './dropout';
 export { sgdStep, adamStep, rmspropStep, adagradStep, adadeltaStep } from './optim';
-export { depthwiseConv2dForward, depthwiseConv2dBackwardInput, depthwiseConv2dBackwardWeight } from './depthwise';
+export {
+  depthwiseConv2dForward, depthwiseConv2dForwardPart, depthwiseConv2dForwardWorkspace,
+  depthwiseConv2dBackwardInput, depthwiseConv2dBackwardInputPart, depthwiseConv2dBackwardInputWorkspace,
+  depthwiseConv2dBackwardWeight, depthwiseConv2dBackwardWeightPart, depthwiseConv2dBackwardWeightWorkspace,
+} from './depthwise';
 export { globalAvgPool2dForward, globalAvgPool2dBackward } from './globalpool';
 export {
   reduceSum, reduceMax, reduceMin, reduceArg, reduceLogsumexp, reduceVar,

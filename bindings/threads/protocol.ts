@@ -120,6 +120,7 @@ export const KERNELS = [
   'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward',
   'sgdStep', 'adamStep', 'softmaxCrossEntropyBackward', 'mseBackward',
   'conv2dForwardPrepared', 'conv2dForwardActPool', 'conv2dBackwardInputPrepared',
+  'depthwiseConv2dForward', 'depthwiseConv2dBackwardInput', 'depthwiseConv2dBackwardWeight',
 ] as const;
 export type KernelName = typeof KERNELS[number];
 

@@ -155,12 +155,44 @@ function convCases(): Case[] {
   return out;
 }
 
+function depthwiseCases(): Case[] {
+  const random = rng(13);
+  const out: Case[] = [];
+  // [n, c, h, w, mult, kh, kw, sh, sw, ph, pw, dh, dw]: 'same' 3×3 (the vector edges and the
+  // one-pass weight gradient), a 30-wide plane without padding, stride 2 with a multiplier, 5×5 dilated
+  const geos = [[3, 5, 12, 12, 1, 3, 3, 1, 1, 1, 1, 1, 1], [2, 3, 9, 30, 1, 3, 3, 1, 1, 0, 0, 1, 1],
+    [3, 4, 11, 9, 2, 3, 3, 2, 2, 1, 1, 1, 1], [2, 3, 13, 14, 3, 5, 5, 1, 1, 2, 3, 2, 1]];
+  for (const g of geos) {
+    const [n, c, h, w, mult, kh, kw, sh, sw, ph, pw, dh, dw] = g;
+    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+    const cOut = c * mult, xN = n * c * h * w, wN = cOut * kh * kw, yN = n * cOut * oh * ow, label = `[${g.join(',')}]`;
+    out.push({
+      label: `depthwiseConv2dForward ${label}`, kernel: 'depthwiseConv2dForward',
+      inputs: [randomArray(xN, random), randomArray(wN, random), randomArray(cOut, random)], outputs: [randomArray(yN, random)],
+      args: ([x, wt, b, y]) => [x, wt, b, y, ...g],
+    });
+    out.push({
+      label: `depthwiseConv2dBackwardInput ${label}`, kernel: 'depthwiseConv2dBackwardInput',
+      inputs: [randomArray(yN, random), randomArray(wN, random)], outputs: [randomArray(xN, random)],
+      args: ([dy, wt, dx]) => [dy, wt, dx, ...g],
+    });
+    for (const acc of [0, 1]) {
+      out.push({
+        label: `depthwiseConv2dBackwardWeight ${label} acc=${acc}`, kernel: 'depthwiseConv2dBackwardWeight',
+        inputs: [randomArray(xN, random), randomArray(yN, random)], outputs: [randomArray(wN, random), randomArray(cOut, random)],
+        args: ([x, dy, dwt, db]) => [x, dy, dwt, db, ...g, acc],
+      });
+    }
+  }
+  return out;
+}
+
 /** Whether backward input runs by Winograd (conv.ts winogradBackwardApplies): 3×3 stride 1, 8..512 output channels, padding ≤ 2. */
 function winogradBackward([, , , , cOut, kh, kw, sh, sw, ph, pw, dh, dw]: number[]): boolean {
   return kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && cOut >= 8 && cOut <= 512 && ph <= 2 && pw <= 2;
 }
 
-const cases = [...gemmCases(), ...convCases()];
+const cases = [...gemmCases(), ...convCases(), ...depthwiseCases()];
 
 /** Runs `c` with `parts` parts (0 = the whole call) and returns its outputs. */
 function run(core: RawCore, c: Case, parts: number): Float32Array[] {
@@ -203,7 +235,7 @@ function sameBits(a: Float32Array[], b: Float32Array[], label: string): void {
 
 describe.each(variants)('split kernels (%s build)', (variant) => {
   const core = loadCore(variant);
-  it('every part count 1..16 gives the whole call\'s bits (gemm NN/TN/NT, gemmAct, conv forward (+ act), backward input, backward weight)', () => {
+  it('every part count 1..16 gives the whole call\'s bits (gemm NN/TN/NT, gemmAct, conv forward (+ act), backward input, backward weight, depthwise)', () => {
     for (const c of cases) {
       const whole = run(core, c, 0);
       for (const parts of PARTS) sameBits(run(core, c, parts), whole, `${variant} ${c.label} parts=${parts}`);

@@ -113,6 +113,11 @@ function everySplitKernel(): Uint32Array[] {
     const conv3 = ops.conv2d(x3, k3);
     ops.mul(conv3, conv3).sum().backward();
     keep(conv3, x3.grad!, k3.grad!);
+    // Depthwise 'same' 3×3 (groups = in channels), forward and both gradients, 16·32·28²·9 = 3.6M
+    const xd = randn([16, 32, 28, 28]).requireGrad(), kd = randn([32, 1, 3, 3]).requireGrad(), bd = randn([32]).requireGrad();
+    const dconv = ops.conv2d(xd, kd, bd, { padding: 1, groups: 32 });
+    ops.mul(dconv, dconv).sum().backward();
+    keep(dconv, xd.grad!, kd.grad!, bd.grad!);
     const planes = randn([5, 13, 132, 63]).requireGrad(); // enough cells for every pooling kernel to split (splitElements)
     const mp = ops.maxPool2d(ops.relu(planes), { kernelSize: 2 });
     const ap = ops.avgPool2d(planes, { kernelSize: 3, stride: 2, padding: 1 });
@@ -162,7 +167,7 @@ function everySplitKernel(): Uint32Array[] {
 }
 
 /** Every kernel the pool splits (bindings/threads/kernels.ts), and so everySplitKernel() must reach. */
-const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dForwardActPool', 'conv2dForwardPrepared', 'conv2dBackwardInput', 'conv2dBackwardInputPrepared', 'conv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
+const SPLIT = ['gemm', 'gemmAct', 'conv2dForward', 'conv2dForwardAct', 'conv2dForwardActPool', 'conv2dForwardPrepared', 'conv2dBackwardInput', 'conv2dBackwardInputPrepared', 'conv2dBackwardWeight', 'depthwiseConv2dForward', 'depthwiseConv2dBackwardInput', 'depthwiseConv2dBackwardWeight', 'relu', 'reluBackward', 'sigmoid',
   'sigmoidBackward', 'tanh', 'tanhBackward', 'elu', 'eluBackward', 'leakyRelu', 'leakyReluBackward', 'add', 'sub', 'mul',
   'scale', 'maxPool2dForward', 'maxPool2dBackward', 'avgPool2dForward', 'avgPool2dBackward', 'softmaxCrossEntropyBackward',
   'mseBackward', 'sgdStep', 'adamStep'];
