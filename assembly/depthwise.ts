@@ -75,16 +75,16 @@ function scalarCols(src: usize, h: i32, w: i32, wp: usize, wStep: isize, kh: i32
   }
 }
 
-/** One output row: border columns scalar, the interior [xa, xb) four outputs per vector at stride 1. */
+/** One output row: border columns scalar, the interior [xa, xb) four outputs per vector at column stride 1 or 2. */
 function corrRow(src: usize, h: i32, w: i32, wp: usize, wStep: isize, kh: i32, kw: i32, drow: usize, oy: i32, ow: i32, xa: i32, xb: i32,
                  sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, bias: f32, accumulate: bool): void {
   scalarCols(src, h, w, wp, wStep, kh, kw, drow, oy, 0, xa, sh, sw, ph, pw, dh, dw, bias, accumulate);
   let ox = xa;
-  if (ASC_FEATURE_SIMD) {
+  if (ASC_FEATURE_SIMD && (sw == 1 || sw == 2)) {
+    const iy0 = oy * sh - ph;
+    const u0 = firstInside(iy0, dh), u1 = countInside(iy0, dh, h - 1, kh);
+    const vb = f32x4.splat(bias);
     if (sw == 1) {
-      const iy0 = oy * sh - ph;
-      const u0 = firstInside(iy0, dh), u1 = countInside(iy0, dh, h - 1, kh);
-      const vb = f32x4.splat(bias);
       for (; ox + 4 <= xb; ox += 4) {
         const o = drow + bytes(ox);
         let acc = accumulate ? v128.load(o) : vb;
@@ -94,11 +94,8 @@ function corrRow(src: usize, h: i32, w: i32, wp: usize, wStep: isize, kh: i32, k
         }
         v128.store(o, acc);
       }
-    } else if (sw == 2) {
+    } else {
       // four outputs read eight consecutive inputs per tap: the even lanes of two loads
-      const iy0 = oy * sh - ph;
-      const u0 = firstInside(iy0, dh), u1 = countInside(iy0, dh, h - 1, kh);
-      const vb = f32x4.splat(bias);
       for (; ox + 4 <= xb && 2 * (ox + 3) - pw + (kw - 1) * dw + 1 < w; ox += 4) {
         const o = drow + bytes(ox);
         let acc = accumulate ? v128.load(o) : vb;
@@ -233,14 +230,11 @@ function corr3x3(src: usize, h: i32, w: i32, wp: usize, wStep: isize, dst: usize
   return <i32>(<i64>units * part / parts);
 }
 
-/** Bytes of workspace a part of the depthwise kernels needs: none (they work on the planes in place). */
-export function depthwiseConv2dForwardWorkspace(): usize {
-  return 0;
-}
-export function depthwiseConv2dBackwardInputWorkspace(): usize {
-  return 0;
-}
-export function depthwiseConv2dBackwardWeightWorkspace(): usize {
+/**
+ * Bytes of workspace a part of any depthwise kernel needs: none (they work on the planes in place).
+ * Exported as each kernel's fooWorkspace (index.ts).
+ */
+export function depthwiseWorkspace(): usize {
   return 0;
 }
 
@@ -375,7 +369,7 @@ export function depthwiseConv2dBackwardWeightPart(x: usize, dy: usize, dw: usize
         if (ASC_FEATURE_SIMD) {
           let a = f32x4.splat(0);
           for (; i + 4 <= P; i += 4) a = f32x4.add(a, v128.load(g + bytes(i)));
-          s = f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+          s = lanes(a);
         }
         for (; i < P; i++) s += load<f32>(g + bytes(i));
         store<f32>(dbias + bytes(o), load<f32>(dbias + bytes(o)) + s);

@@ -35,9 +35,9 @@ export { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackwar
 export { dropoutForward, dropoutBackward } from './dropout';
 export { sgdStep, adamStep, rmspropStep, adagradStep, adadeltaStep } from './optim';
 export {
-  depthwiseConv2dForward, depthwiseConv2dForwardPart, depthwiseConv2dForwardWorkspace,
-  depthwiseConv2dBackwardInput, depthwiseConv2dBackwardInputPart, depthwiseConv2dBackwardInputWorkspace,
-  depthwiseConv2dBackwardWeight, depthwiseConv2dBackwardWeightPart, depthwiseConv2dBackwardWeightWorkspace,
+  depthwiseConv2dForward, depthwiseConv2dForwardPart, depthwiseWorkspace as depthwiseConv2dForwardWorkspace,
+  depthwiseConv2dBackwardInput, depthwiseConv2dBackwardInputPart, depthwiseWorkspace as depthwiseConv2dBackwardInputWorkspace,
+  depthwiseConv2dBackwardWeight, depthwiseConv2dBackwardWeightPart, depthwiseWorkspace as depthwiseConv2dBackwardWeightWorkspace,
 } from './depthwise';
 export { globalAvgPool2dForward, globalAvgPool2dBackward } from './globalpool';
 export {

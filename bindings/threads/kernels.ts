@@ -138,17 +138,11 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // Depthwise (groups = in channels): parts are whole planes (forward: output planes; backward
   // input: dx planes; backward weight: output channels over every image), split at the
   // convolutions' SPLIT_MIN.macs (they run ~3× fewer multiply-adds per µs than a GEMM, so such a
-  // call takes ~300 µs on one thread). Geometry (n, c, h, w, mult, kh, kw, sh, sw, ph, pw, dh, dw)
-  // from argument `at`.
-  const depthwiseMacs = (at: number) => (a: number[]) => {
-    const n = a[at], c = a[at + 1], h = a[at + 2], w = a[at + 3], mult = a[at + 4], kh = a[at + 5], kw = a[at + 6];
-    const sh = a[at + 7], sw = a[at + 8], ph = a[at + 9], pw = a[at + 10], dh = a[at + 11], dw = a[at + 12];
-    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-    return n * c * mult * Math.max(0, oh) * Math.max(0, ow) * kh * kw;
-  };
-  parts('depthwiseConv2dForward', depthwiseMacs(4));
-  parts('depthwiseConv2dBackwardInput', depthwiseMacs(3));
-  parts('depthwiseConv2dBackwardWeight', depthwiseMacs(4));
+  // call takes ~300 µs on one thread). Their geometry (n, c, h, w, mult, kh, …) has c and mult
+  // where convMacs reads cIn and cOut, so convMacs gives their n·c·mult·P·kh·kw as it is.
+  parts('depthwiseConv2dForward', convMacs(4));
+  parts('depthwiseConv2dBackwardInput', convMacs(3));
+  parts('depthwiseConv2dBackwardWeight', convMacs(4));
   // The weight gradient: one part per (image block, column group) (assembly/conv.ts WEIGHT_BLOCKS),
   // the blocks after the first summed into a buffer all threads share, then added to dw here, in
   // block order, on the calling thread (MNIST conv2 at batch 32: 7 × 18.5K floats).
