@@ -129,36 +129,48 @@ export async function ceiling({ variants, windowMs, lines, say }) {
 
 /**
  * simdnet's scaling in one process (the figure issue 10's floors are read from): rounds that
- * alternate init({ threads: 1 }) and init({ threads: N }) (order flipped every round), each
- * preparing the case afresh, waiting until the workers are up, warming and timing it for a window
- * (median per call). Host speed drifts by 25% and more over the minutes between the separate
- * configuration processes (the machine column read above 2× on two cores), and alternating in one
- * process cancels it. Per case and variant: each round pair's ratio (1 thread's median ÷ N
- * threads'), their median (the figure), and each thread count's median over the rounds.
+ * alternate init({ threads: 1 }) and init({ threads: N }) (order flipped every round), per build.
+ * After each init() every case runs untimed for warmMs / cases (a new pool runs the MLP step 6-19%
+ * slower for its first 0.7 s than later: peers/simdnet.mjs start()), then each case in turn is
+ * prepared afresh, warmed and timed for a window (median per call), on that same runtime. Host
+ * speed drifts by 25% and more over the minutes between the separate configuration processes (the
+ * machine column read above 2× on two cores), and alternating in one process cancels it; taking
+ * every case in each round spreads a case's rounds over the whole run, so a slow spell of the host
+ * lands in one of its rounds rather than in all of them. Per case and build: each round pair's
+ * ratio (1 thread's median ÷ N threads'), their median (the figure), and each thread count's median
+ * over the rounds.
  */
-export async function scaling({ variants, N, rounds, windowMs, say }) {
+export async function scaling({ variants, N, rounds, windowMs, warmMs, say }) {
   const { simdnet } = await import('./peers/simdnet.mjs');
-  for (const c of caseList()) {
+  const cases = caseList();
+  const ms = new Map(); // `${case}|${build}` -> { 1: [medians], N: [medians] }
+  const timed = async (impl, c, opts) => {
+    const p = await impl.cases[c.kind](c.spec); // init() here when the build or thread count changed
+    try {
+      globalThis.gc?.();
+      return p.async ? await timeSamplesAsync(p.run, opts) : timeSamples(p.run, opts);
+    } finally {
+      await p.dispose();
+    }
+  };
+  for (let r = 0; r < rounds; r++) {
     for (const variant of variants) {
       const impl = simdnet(variant);
-      const ms = { 1: [], [N]: [] };
-      for (let r = 0; r < rounds; r++) {
-        for (const T of r % 2 ? [N, 1] : [1, N]) {
-          process.env.BENCH_THREADS = String(T);
-          const p = await impl.cases[c.kind](c.spec);
-          try {
-            globalThis.gc?.();
-            const opts = { budgetMs: windowMs, minSamples: 5, maxSamples: 15 };
-            const t = p.async ? await timeSamplesAsync(p.run, opts) : timeSamples(p.run, opts);
-            ms[T].push(median(t.ms));
-          } finally {
-            await p.dispose();
-          }
+      for (const T of r % 2 ? [N, 1] : [1, N]) {
+        process.env.BENCH_THREADS = String(T);
+        for (const c of cases) await timed(impl, c, { budgetMs: warmMs / cases.length, warmupMs: 0, minSamples: 1, maxSamples: 1e9 });
+        for (const c of cases) {
+          const t = await timed(impl, c, { budgetMs: windowMs, minSamples: 5, maxSamples: 15 });
+          const key = `${c.row.case}|${impl.name}`;
+          if (!ms.has(key)) ms.set(key, { case: c.row.case, column: impl.name, 1: [], [N]: [] });
+          ms.get(key)[T].push(median(t.ms));
         }
       }
-      const pairs = ms[1].map((t, i) => t / ms[N][i]);
-      say(JSON.stringify({ case: c.row.case, column: impl.name, ratio: median(pairs), ms1: median(ms[1]), msN: median(ms[N]), rounds: pairs }));
     }
+  }
+  for (const m of ms.values()) {
+    const pairs = m[1].map((t, i) => t / m[N][i]);
+    say(JSON.stringify({ case: m.case, column: m.column, ratio: median(pairs), ms1: median(m[1]), msN: median(m[N]), rounds: pairs }));
   }
   process.env.BENCH_THREADS = String(N);
 }

@@ -2,7 +2,8 @@
 // threads for every library. Progress goes to stderr; the rows, as one JSON line, to stdout.
 // With BENCH_CEILING=<window ms>: one process of the machine's ceiling instead (threads-cases.mjs
 // ceiling()), talking to the parent in lines on stdin/stdout. With BENCH_SCALING=<window ms>:
-// simdnet's 1 and BENCH_THREADS threads alternating in this one process (scaling()), a JSON line per case.
+// simdnet's 1 and BENCH_THREADS threads alternating in this one process (scaling(); BENCH_SCALING_ROUNDS
+// rounds, BENCH_SCALING_WARM ms of untimed runs after each init()), a JSON line per case.
 import { createInterface } from 'node:readline';
 import { measure, ceiling, scaling } from './threads-cases.mjs';
 import { envVar } from './platform.mjs';
@@ -24,6 +25,7 @@ const scalingMs = Number(envVar('BENCH_SCALING') ?? 0);
 if (scalingMs > 0) {
   await scaling({
     variants, N: Number(envVar('BENCH_THREADS')), rounds: Number(envVar('BENCH_SCALING_ROUNDS') ?? 6), windowMs: scalingMs,
+    warmMs: Number(envVar('BENCH_SCALING_WARM') ?? 1000),
     say: (line) => process.stdout.write(`${line}\n`),
   });
 } else if (windowMs > 0) {

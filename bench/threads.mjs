@@ -79,7 +79,7 @@ async function child(T, args) {
 /** threads-child.mjs with BENCH_SCALING: simdnet at 1 and N threads alternating in one process, a record per case and variant. */
 async function inProcess(N, args) {
   const quick = args.includes('--quick');
-  const env = { BENCH_THREADS: String(N), BENCH_SCALING: String(quick ? 120 : 300), BENCH_SCALING_ROUNDS: String(quick ? 4 : 8) };
+  const env = { BENCH_THREADS: String(N), BENCH_SCALING: String(quick ? 120 : 300), BENCH_SCALING_ROUNDS: String(quick ? 4 : 8), BENCH_SCALING_WARM: String(quick ? 300 : 1000) };
   return (await runChild(env, { flags: ['--expose-gc'] }, 'the in-process scaling child')).map((l) => JSON.parse(l));
 }
 

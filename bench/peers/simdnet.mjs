@@ -14,9 +14,18 @@ const { init, runtimeInfo, seed, tensor, nn, ops, loss, optim, tidy, noGrad, mem
 const version = packageVersion('simdnet');
 
 // The threads group (bench/threads.mjs) sets BENCH_THREADS; every other group runs one thread.
-// Every case starts from init() and waits until its workers are up (threadsUp).
+// A case calls init() only when the build or the thread count differs from the running one, as a
+// program calls it once, and waits until its workers are up (threadsUp). (Until 2026-12-01 every
+// case called init(): a new pool, fresh workers and a fresh memory, runs the MLP step at 2 threads
+// 6-19% slower for its first 0.7 s than later, while the peers' pools were warm from the cases
+// before; at one thread the new runtime is as fast at once. Node, 10 inits, medians of 10 ms
+// windows 60-360 ms after init: 0.790-0.892 ms, 700-1500 ms after: 0.745-0.751 ms; without
+// re-init 0.731-0.761 in both.)
 const start = async (variant) => {
-  await init({ variant, threads: Number(envVar('BENCH_THREADS') ?? 1) });
+  const threads = Number(envVar('BENCH_THREADS') ?? 1);
+  let running = null;
+  try { running = runtimeInfo(); } catch { /* before init() or after reset() */ }
+  if (running?.variant !== variant || running.threads !== threads) await init({ variant, threads });
   await threadsUp(runtimeInfo);
 };
 
