@@ -53,7 +53,8 @@ export async function measureCase(row, kind, spec, { expected, toUnit = (t) => t
       if (!p) { c.dropped = true; continue; }
       try {
         globalThis.gc?.(); // (Node with --expose-gc, as bench/run.mjs starts it) the previous column's garbage is not this one's to collect
-        const opts = { ...timing, ...perPass, priorMs: c.priorMs };
+        // p.warmupMs: the column asks for a longer warm-up (simdnet on a pool it has just started)
+        const opts = { ...timing, ...perPass, priorMs: c.priorMs, ...(p.warmupMs ? { warmupMs: p.warmupMs } : {}) };
         const { ms, reps } = p.async ? await timeSamplesAsync(p.run, opts) : timeSamples(p.run, opts);
         c.ms.push(...ms);
         c.reps = Math.max(c.reps, reps);
