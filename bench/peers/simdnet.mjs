@@ -32,7 +32,7 @@ const start = async (variant) => {
   try { running = runtimeInfo(); } catch { /* before init() or after reset() */ }
   if (running?.variant !== variant || running.threads !== threads) {
     await init({ variant, threads });
-    if (threads > 1) poolStartedAt = performance.now();
+    poolStartedAt = threads > 1 ? performance.now() : -Infinity; // one thread: no pool to settle
   }
   await threadsUp(runtimeInfo);
 };
