@@ -20,7 +20,8 @@
 import { workspace, laneOffsets } from './workspace';
 import { activateRows } from './elementwise';
 import { GEMM_MR, GEMM_NR, gemmPackA, gemmPackB, gemmPacked } from './gemm';
-import { winogradApplies, winogradWorkspace, winogradForward, winogradWeightsBytes, transformWeights } from './winograd';
+import { winogradApplies, winogradWorkspace, winogradForward, winogradWeightsBytes, transformWeights,
+  winogradWeightGrad, winogradWeightGradWorkspace } from './winograd';
 import { maxPool2dForward } from './pool';
 
 const MR: i32 = GEMM_MR;
@@ -795,9 +796,12 @@ function weightBlocks(n: i32, cOut: i32, K: i32): i32 {
   return min(min(n, WEIGHT_BLOCKS), 1 + WEIGHT_BLOCK_FLOATS / weightBlockFloats(cOut, K));
 }
 
-/** Column groups per image block for `parts` parts: dw's NR-column panels, or the direct path's output channels. */
-function weightGroups(blocks: i32, parts: i32, cOut: i32, K: i32, direct: bool): i32 {
-  const most = direct ? cOut : max(1, (K + NR - 1) / NR / PART_MIN_PANELS);
+/**
+ * Column groups per image block for `parts` parts: dw's NR-column panels, the direct path's output
+ * channels, or the Winograd path's NR-channel panels of input channels (K / 9).
+ */
+function weightGroups(blocks: i32, parts: i32, cOut: i32, K: i32, direct: bool, winograd: bool): i32 {
+  const most = direct ? cOut : winograd ? (K / 9 + NR - 1) / NR : max(1, (K + NR - 1) / NR / PART_MIN_PANELS);
   return max(1, min(most, (parts + blocks - 1) / blocks));
 }
 
@@ -809,6 +813,7 @@ export function conv2dBackwardWeightWorkspace(x: usize, dy: usize, dw: usize, db
   const kcMax = min(gOh * gOw, KC);
   const xpFloats = padH > 0 || padW > 0 ? roundUp(cIn * gHp * gWp, 4) : 0;
   if (directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) return bytes(xpFloats + cOut * DIRECT_SUMS);
+  if (winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) return winogradWeightGradWorkspace(cIn, h, wIn, cOut, padH, padW);
   return bytes(xpFloats + roundUp(cOut, MR) * kcMax + kcMax * NR);
 }
 
@@ -828,7 +833,8 @@ export function conv2dBackwardWeightUnits(x: usize, dy: usize, dw: usize, dbias:
                                           cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                           padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32, chunks: i32): i32 {
   const K = max(0, cIn) * max(0, kh) * max(0, kw), blocks = weightBlocks(n, cOut, K);
-  return blocks * weightGroups(blocks, chunks, cOut, K, directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW));
+  return blocks * weightGroups(blocks, chunks, cOut, K, directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW),
+    winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW));
 }
 
 /**
@@ -866,7 +872,8 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
                                          part: i32, parts: i32): void {
   if (cOut <= 0) return;
   const K = max(0, cIn) * max(0, kh) * max(0, kw), blocks = weightBlocks(n, cOut, K);
-  const groups = weightGroups(blocks, parts, cOut, K, directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW));
+  const groups = weightGroups(blocks, parts, cOut, K, directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW),
+    winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW));
   const units = blocks * groups, u0 = splitAt(units, part, parts), u1 = splitAt(units, part + 1, parts);
   const stride = bytes(weightBlockFloats(cOut, K));
   for (let u = u0; u < u1; u++) {
@@ -939,6 +946,12 @@ function weightUnit(x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i
   }
   if (direct) {
     if (co0 < co1) directWeightGrad(x, dy, dw, img0, img1, cOut, h, wIn, padH, padW, co0, co1, accumulate);
+    return;
+  }
+  if (winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW)) {
+    const cPanels = (cIn + NR - 1) / NR; // a group's input channels: whole NR-panels of the products' columns
+    const c0 = splitAt(cPanels, group, groups) * NR, c1 = min(cIn, splitAt(cPanels, group + 1, groups) * NR);
+    if (c0 < c1) winogradWeightGrad(x, dy, dw, img0, img1, cIn, h, wIn, cOut, padH, padW, accumulate != 0, c0, c1);
     return;
   }
   if (k0 >= k1) return;

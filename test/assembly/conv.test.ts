@@ -46,6 +46,8 @@ const blockCases: ConvDims[] = [
   // and the first it leaves to im2col.
   { ...d0, n: 5, cIn: 8, h: 3, w: 4, cOut: 3, kh: 3, kw: 3 },
   { ...d0, n: 3, cIn: 9, h: 8, w: 7, cOut: 10, kh: 3, kw: 3, ph: 2, pw: 0 },
+  // backward weight by Winograd: 100 tiles, so its second product of 64 tiles (winograd.ts WG_KC) ends the image
+  { ...d0, n: 1, cIn: 12, h: 20, w: 20, cOut: 7, kh: 3, kw: 3, ph: 1, pw: 1 },
   { ...d0, n: 1, cIn: 512, h: 4, w: 5, cOut: 5, kh: 3, kw: 3, ph: 1, pw: 1 },
   { ...d0, n: 1, cIn: 513, h: 4, w: 3, cOut: 2, kh: 3, kw: 3, ph: 1, pw: 1 },
   // backward input by Winograd (3×3, stride 1, 8 ≤ cOut ≤ 512, padding ≤ 2): 'same' padding, and

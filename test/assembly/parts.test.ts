@@ -77,6 +77,11 @@ function convCases(): Case[] {
     // Winograd forward: panels of tiles across images (9 tiles each; 2 tiles each)
     [3, 9, 7, 6, 13, 3, 3, 1, 1, 1, 1, 1, 1],
     [6, 8, 4, 5, 5, 3, 3, 1, 1, 0, 0, 1, 1],
+    // backward weight by Winograd (winograd.ts winogradWeightGrad) in 8 image blocks of 1 or 2
+    // images, 49 tiles each: a block's second product of WG_KC = 64 tiles starts inside an image
+    [11, 8, 13, 13, 6, 3, 3, 1, 1, 1, 1, 1, 1],
+    // one image: backward weight by Winograd split over NR-panels of input channels only (20: the last one short)
+    [1, 20, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1],
     // 33×17 outputs, 561 positions: backward weight's first depth block (conv.ts KC = 512) ends inside
     // a group of four positions its im2col packs at once (row 30 starts at position 510)
     [2, 3, 35, 19, 5, 3, 3, 1, 1, 0, 0, 1, 1],
