@@ -469,8 +469,9 @@ function poolTiles(stage: usize, info: usize, y: usize, argmax: usize, cOut: i32
 // (F(3×3, 2×2): the 2×2 dY of the tile, the 4×4 input patch d under it, a 3×3 result). Summed over
 // the tiles of a block of images, at each point ξ that is a matrix product over tiles,
 //     S_ξ[cOut, cIn] = Σ_tiles (A dY Aᵀ)_ξ[cOut, tile] · (Bᵀ d B)_ξ[cIn, tile],
-// 16 products of cOut·cIn·tiles multiply-adds against the direct form's 9 (2.25× fewer), run on
-// gemmPacked with the transforms written straight into its packed operands, WG_KC tiles at a time.
+// 16 products of cOut·cIn·tiles multiply-adds: 16 per tile and filter against im2col's 36 (9 taps
+// × 4 outputs; 2.25× fewer), run on gemmPacked with the transforms written straight into its
+// packed operands, WG_KC tiles at a time.
 // dw then gets Gᵀ S G per filter. The tiles are the forward's (dY zero past the output's last odd
 // row or column), so the same geometry holds.
 
