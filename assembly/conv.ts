@@ -797,11 +797,13 @@ function weightBlocks(n: i32, cOut: i32, K: i32): i32 {
 }
 
 /**
- * Column groups per image block for `parts` parts: dw's NR-column panels, the direct path's output
- * channels, or the Winograd path's NR-channel panels of input channels (K / 9).
+ * Column groups per image block for `parts` parts: the direct path's output channels, the Winograd
+ * path's NR-panels of input channels, or im2col's NR-column panels of dw (K = cIn·kh·kw columns).
  */
-function weightGroups(blocks: i32, parts: i32, cOut: i32, K: i32, direct: bool, winograd: bool): i32 {
-  const most = direct ? cOut : winograd ? (K / 9 + NR - 1) / NR : max(1, (K + NR - 1) / NR / PART_MIN_PANELS);
+function weightGroups(blocks: i32, parts: i32, cIn: i32, cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): i32 {
+  const K = max(0, cIn) * max(0, kh) * max(0, kw);
+  const most = directApplies(cIn, kh, kw, sh, sw, dh, dw) ? cOut
+    : winogradApplies(cIn, kh, kw, sh, sw, dh, dw) ? (cIn + NR - 1) / NR : max(1, (K + NR - 1) / NR / PART_MIN_PANELS);
   return max(1, min(most, (parts + blocks - 1) / blocks));
 }
 
@@ -833,8 +835,7 @@ export function conv2dBackwardWeightUnits(x: usize, dy: usize, dw: usize, dbias:
                                           cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                           padH: i32, padW: i32, dilH: i32, dilW: i32, accumulate: i32, chunks: i32): i32 {
   const K = max(0, cIn) * max(0, kh) * max(0, kw), blocks = weightBlocks(n, cOut, K);
-  return blocks * weightGroups(blocks, chunks, cOut, K, directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW),
-    winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW));
+  return blocks * weightGroups(blocks, chunks, cIn, cOut, kh, kw, strideH, strideW, dilH, dilW);
 }
 
 /**
@@ -872,8 +873,7 @@ export function conv2dBackwardWeightPart(x: usize, dy: usize, dw: usize, dbias: 
                                          part: i32, parts: i32): void {
   if (cOut <= 0) return;
   const K = max(0, cIn) * max(0, kh) * max(0, kw), blocks = weightBlocks(n, cOut, K);
-  const groups = weightGroups(blocks, parts, cOut, K, directApplies(cIn, kh, kw, strideH, strideW, dilH, dilW),
-    winogradApplies(cIn, kh, kw, strideH, strideW, dilH, dilW));
+  const groups = weightGroups(blocks, parts, cIn, cOut, kh, kw, strideH, strideW, dilH, dilW);
   const units = blocks * groups, u0 = splitAt(units, part, parts), u1 = splitAt(units, part + 1, parts);
   const stride = bytes(weightBlockFloats(cOut, K));
   for (let u = u0; u < u1; u++) {
