@@ -569,10 +569,11 @@ function isDeno(): boolean {
  * one, dist/index.js): Deno's module Workers have no unref(), so with them an idle pool kept every
  * script alive. (The browser and inline bundles' node: imports are stubs that throw; there, and
  * for a script from the network, Deno keeps module Workers, and a script ends with reset().)
- * `early`: a node:worker_threads pool may be handed out before its workers are up (Launch.start): there a
- * worker's own boot (a new isolate and Node's bootstrap, 42-85 ms on this VM, ~21 ms of it page
- * faults) is most of the start-up, a missing worker file is caught here, before anything is spawned, and a worker's
- * start cannot fail where the calling thread's did not (the same module on the same memory).
+ * `early`: a node:worker_threads pool may be handed out before its workers are up (Launch.start):
+ * there a worker's own boot (a new isolate and Node's bootstrap, 42-85 ms on this VM, ~21 ms of it
+ * page faults) is most of the start-up, a missing worker file is caught here, before anything is
+ * spawned, and a worker's start cannot fail where the calling thread's did not (the same module on
+ * the same memory).
  * Browsers keep waiting: their workers are up in a few ms, and a worker script a bundler did not
  * copy shows up only as the worker's error, which init() reports.
  */
