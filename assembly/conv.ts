@@ -20,8 +20,9 @@
 import { workspace, laneOffsets } from './workspace';
 import { activateRows } from './elementwise';
 import { GEMM_MR, GEMM_NR, gemmPackA, gemmPackB, gemmPacked } from './gemm';
-import { winogradApplies, winogradWorkspace, winogradForward, winogradWeightsBytes, transformWeights,
-  winogradWeightGrad, winogradWeightGradWorkspace } from './winograd';
+import { winogradApplies, winogradWorkspace, winogradForward, winogradWeightsBytes,
+  winogradWeightGrad, winogradWeightGradWorkspace, winogradBackwardData, winogradBackwardDataWorkspace,
+  transformWeightsTransposed } from './winograd';
 import { maxPool2dForward } from './pool';
 
 const MR: i32 = GEMM_MR;
@@ -627,7 +628,7 @@ export function conv2dBackwardInputWorkspace(dy: usize, w: usize, dx: usize, n: 
   if (n <= 0 || cIn <= 0 || h <= 0 || wIn <= 0 || cOut <= 0) return 0;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
   if (winogradBackwardApplies(cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) {
-    return winogradBackwardBytes(n, cIn, cOut, padH, padW) + bytes(cIn * cOut * 9);
+    return winogradBackwardDataWorkspace(n, cIn, h, wIn, cOut, padH, padW);
   }
   const P = gOh * gOw, K = cIn * kh * kw;
   const ncb = min(roundUp(P, NR), max(NR, DCOL_FLOATS / K / NR * NR));
@@ -636,55 +637,38 @@ export function conv2dBackwardInputWorkspace(dy: usize, w: usize, dx: usize, n: 
 }
 
 /**
- * Whether backward input runs as a Winograd forward convolution: for a 3×3 stride-1 convolution
- * with padding ≤ 2, dx is the "full" convolution of dy (padded by 2 − pad) with the weights
- * flipped and transposed, W'[ci, co, i, j] = W[co, ci, 2 − i, 2 − j], a 3×3 stride-1 convolution
- * with cOut input channels. MNIST conv2 at batch 32, one thread: 4.36 ms by im2col, 2.88 ms so.
+ * Whether backward input runs by Winograd (winograd.ts winogradBackwardData, the forward's
+ * transforms transposed): a 3×3 stride-1 convolution whose cOut (the products' depth) the forward
+ * would take that way, with padding ≤ 2. MNIST conv2 at batch 32, one thread: 4.36 ms by im2col,
+ * 2.88 ms as a Winograd forward convolution of dy with the flipped weights (until 2026-12-02), and
+ * 2.14–2.26 ms transposed (36 tiles an image instead of 49; ARCHITECTURE.md).
  */
 function winogradBackwardApplies(cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32): bool {
   return winogradApplies(cOut, kh, kw, sh, sw, dh, dw) && ph <= 2 && pw <= 2;
 }
 
-/** Bytes of the Winograd forward that backward input runs (setGeometry done); its flipped weights follow them. */
-@inline function winogradBackwardBytes(n: i32, cIn: i32, cOut: i32, padH: i32, padW: i32): usize {
-  return winogradWorkspace(n, cOut, gOh, gOw, cIn, 2 - padH, 2 - padW);
-}
-
-/** W'[ci, co, i, j] = W[co, ci, 2 − i, 2 − j] (3×3 filters) into dst. */
-function flipTransposed(w: usize, cIn: i32, cOut: i32, dst: usize): void {
-  for (let ci = 0; ci < cIn; ci++) {
-    for (let co = 0; co < cOut; co++) {
-      const s = w + bytes((co * cIn + ci) * 9), d = dst + bytes((ci * cOut + co) * 9);
-      for (let t = 0; t < 9; t++) store<f32>(d + bytes(t), load<f32>(s + bytes(8 - t)));
-    }
-  }
-}
-
 /**
- * Bytes of the transformed flipped weights that conv2dBackwardInputPrepared takes (U' of W', see
- * winogradBackwardApplies), with room after them for the flipped copy conv2dBackwardInputPrepare
- * makes on the way; 0 when backward input does not run by Winograd for this geometry.
+ * Bytes of the transformed weights that conv2dBackwardInputPrepared takes (U', see
+ * winogradBackwardData); 0 when backward input does not run by Winograd for this geometry.
  */
 export function conv2dBackwardInputPreparedBytes(n: i32, cIn: i32, h: i32, wIn: i32, cOut: i32, kh: i32, kw: i32,
                                                  strideH: i32, strideW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32): usize {
   if (n <= 0 || cIn <= 0 || h <= 0 || wIn <= 0 || cOut <= 0) return 0;
   if (!setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
   if (!winogradBackwardApplies(cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) return 0;
-  return winogradWeightsBytes(cOut, cIn, 3, 3, 1, 1, 1, 1) + bytes(cIn * cOut * 9);
+  return winogradWeightsBytes(cOut, cIn, 3, 3, 1, 1, 1, 1);
 }
 
 /**
- * u (conv2dBackwardInputPreparedBytes) = the Winograd transform of W' (W flipped and transposed),
+ * u (conv2dBackwardInputPreparedBytes) = U', the weights transformed for winogradBackwardData,
  * which every part of conv2dBackwardInputPart otherwise makes again for itself.
  */
 export function conv2dBackwardInputPrepare(w: usize, cIn: i32, cOut: i32, u: usize): void {
-  const uBytes = winogradWeightsBytes(cOut, cIn, 3, 3, 1, 1, 1, 1);
-  flipTransposed(w, cIn, cOut, u + uBytes);
-  transformWeights(u + uBytes, cOut, cIn, u);
+  transformWeightsTransposed(w, cIn, cOut, u);
 }
 
 /**
- * conv2dBackwardInput on the Winograd path with W' transformed beforehand (conv2dBackwardInputPrepare
+ * conv2dBackwardInput on the Winograd path with U' transformed beforehand (conv2dBackwardInputPrepare
  * into u): the same bits. The pool prepares once per call instead of once per part (kernels.ts).
  */
 export function conv2dBackwardInputPrepared(dy: usize, u: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
@@ -697,7 +681,7 @@ export function conv2dBackwardInputPreparedPart(dy: usize, u: usize, dx: usize, 
                                                 cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                                 padH: i32, padW: i32, dilH: i32, dilW: i32, part: i32, parts: i32): void {
   if (conv2dBackwardInputPreparedBytes(n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW) == 0) return;
-  winogradForward(dy, 0, 0, dx, n, cOut, gOh, gOw, cIn, 2 - padH, 2 - padW, part, parts, 0, 0, u, false, 0);
+  winogradBackwardData(dy, 0, u, dx, n, cIn, h, wIn, cOut, padH, padW, splitAt(n, part, parts), splitAt(n, part + 1, parts));
 }
 
 /** Bytes of workspace one part of conv2dBackwardInputPreparedPart needs. */
@@ -705,7 +689,7 @@ export function conv2dBackwardInputPreparedWorkspace(dy: usize, u: usize, dx: us
                                                      cOut: i32, kh: i32, kw: i32, strideH: i32, strideW: i32,
                                                      padH: i32, padW: i32, dilH: i32, dilW: i32): usize {
   if (conv2dBackwardInputPreparedBytes(n, cIn, h, wIn, cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW) == 0) return 0;
-  return winogradBackwardBytes(n, cIn, cOut, padH, padW);
+  return winogradBackwardDataWorkspace(n, cIn, h, wIn, cOut, padH, padW);
 }
 
 /**
@@ -726,15 +710,11 @@ export function conv2dBackwardInputPart(dy: usize, w: usize, dx: usize, n: i32, 
                                         padH: i32, padW: i32, dilH: i32, dilW: i32, part: i32, parts: i32): void {
   if (n <= 0 || cIn <= 0 || h <= 0 || wIn <= 0) return;
   const live = cOut > 0 && setGeometry(cIn, h, wIn, kh, kw, strideH, strideW, padH, padW, dilH, dilW);
+  const img0 = splitAt(n, part, parts), img1 = splitAt(n, part + 1, parts);
   if (live && winogradBackwardApplies(cOut, kh, kw, strideH, strideW, padH, padW, dilH, dilW)) {
-    // the Winograd forward's own split (NR-tile panels of dx), so any `parts` gives the same bits
-    const wsBytes = winogradBackwardBytes(n, cIn, cOut, padH, padW);
-    const flipped = workspace(wsBytes + bytes(cIn * cOut * 9)) + wsBytes;
-    flipTransposed(w, cIn, cOut, flipped);
-    winogradForward(dy, flipped, 0, dx, n, cOut, gOh, gOw, cIn, 2 - padH, 2 - padW, part, parts, 0, 0, 0, false, 0);
+    winogradBackwardData(dy, w, 0, dx, n, cIn, h, wIn, cOut, padH, padW, img0, img1);
     return;
   }
-  const img0 = splitAt(n, part, parts), img1 = splitAt(n, part + 1, parts);
   if (img0 >= img1) return;
   const imageFloats = cIn * h * wIn;
   if (!live) {

@@ -100,13 +100,21 @@ export function winogradWorkspace(n: i32, cIn: i32, h: i32, w: i32, cOut: i32, p
  *   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
  */
 export function transformWeights(w: usize, cIn: i32, cOut: i32, u: usize): void {
+  transformFilters(w, cIn, cOut, u, cIn * 9, 9);
+}
+
+/**
+ * transformWeights for filters that are rows × depth with their own strides (floats): filter
+ * (row o, depth c) at w + o·rowStep + c·depthStep, packed with the rows as the A panels' rows.
+ */
+function transformFilters(w: usize, cIn: i32, cOut: i32, u: usize, rowStep: i32, depthStep: i32): void {
   const mPad = roundUp(cOut, MR), ptStride = bytes(mPad * cIn);
   for (let o0 = 0; o0 < mPad; o0 += MR) {
     for (let c = 0; c < cIn; c++) {
       const dst = u + bytes((o0 * cIn) + c * MR);
       if (ASC_FEATURE_SIMD) {
         // lanes: the MR output channels o0 … o0 + 3
-        const g = w + bytes((o0 * cIn + c) * 9), step = bytes(cIn * 9), lanes = cOut - o0;
+        const g = w + bytes(o0 * rowStep + c * depthStep), step = bytes(rowStep), lanes = cOut - o0;
         const g00 = gather(g, step, lanes), g01 = gather(g + 4, step, lanes), g02 = gather(g + 8, step, lanes);
         const g10 = gather(g + 12, step, lanes), g11 = gather(g + 16, step, lanes), g12 = gather(g + 20, step, lanes);
         const g20 = gather(g + 24, step, lanes), g21 = gather(g + 28, step, lanes), g22 = gather(g + 32, step, lanes);
@@ -127,7 +135,7 @@ export function transformWeights(w: usize, cIn: i32, cOut: i32, u: usize): void 
             for (let p = 0; p < PTS; p++) store<f32>(d + <usize>p * ptStride, 0);
             continue;
           }
-          const g = w + bytes(((o0 + r) * cIn + c) * 9);
+          const g = w + bytes((o0 + r) * rowStep + c * depthStep);
           for (let i = 0; i < 4; i++) {
             // row i of G g
             let a: f32, b: f32, e: f32;
@@ -660,5 +668,219 @@ function gradOutput(s: usize, sStride: usize, dw: usize, cOut: i32, cIn: i32, c0
     store<f32>(p, load<f32>(p, 72) + f2, 72); store<f32>(p, load<f32>(p, 108) + f3, 108);
   } else {
     store<f32>(p, f0); store<f32>(p, f1, 36); store<f32>(p, f2, 72); store<f32>(p, f3, 108);
+  }
+}
+
+// Backward input, the forward's transforms transposed. The forward takes the 4×4 patch d under
+// each 2×2 output tile to Y = Aᵀ [Σ_c U_c ⊙ (Bᵀ d_c B)] A, so the gradient of input channel ci's
+// patch under a tile is
+//     dd_ci = B [Σ_co U_co,ci ⊙ (A dY_co Aᵀ)] Bᵀ,
+// and dx is the sum of every tile's dd, the patches of neighbouring tiles overlapping by two rows
+// or columns, cropped of the padding. At each point ξ the sum over co is a matrix product,
+//     dV_ξ[cIn, tiles] = U'_ξ[cIn, cOut] · dM_ξ[cOut, tiles],   dM = A dY Aᵀ, U' = U with rows and depth swapped,
+// over the forward's tiles, one per 2×2 block of dy: MNIST conv2's 11×11 dy has 36 against the 49
+// that dx's 13×13 needs when backward input runs as a forward convolution of dy with the flipped
+// weights (its form before 2026-12-02). Each image's patches go into four planes by the parity of
+// their tile's row and column, where no two overlap (a patch is 4 wide at a stride of 2), so each
+// is stored, not added; dx is the four planes' sum in a fixed order, whatever the split. (Added
+// patch by patch into one plane, each tile's load met the store of its neighbour's overlapping half
+// just before: 0.63 of the MNIST conv2 call's 2.63 ms went to those adds.)
+
+/** Bytes of workspace winogradBackwardData needs: U', the dy and patch slots, the panels. */
+export function winogradBackwardDataWorkspace(n: i32, cIn: i32, h: i32, w: i32, cOut: i32, ph: i32, pw: i32): usize {
+  const oh = h + 2 * ph - 2, ow = w + 2 * pw - 2;
+  const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, T = th * tw, slots = slotCount(n, T);
+  return bytes(PTS * roundUp(cIn, MR) * cOut + roundUp(slots * cOut * 4 * T, 4)
+    + roundUp(slots * cIn * 4 * (2 * th + 2) * (2 * tw + 2), 4) + PTS * cOut * NR + PTS * cIn * NR + 2 * NR);
+}
+
+/**
+ * U'_ξ[cIn, cOut] = (G g Gᵀ)_ξ of every filter of w [cOut, cIn, 3, 3], packed as gemmPacked's A
+ * operand with the input channels as rows. u holds winogradWeightsBytes(cOut, cIn, 3, 3, 1, 1, 1, 1).
+ */
+export function transformWeightsTransposed(w: usize, cIn: i32, cOut: i32, u: usize): void {
+  transformFilters(w, cOut, cIn, u, 9, cIn * 9);
+}
+
+/**
+ * dx[img, cIn, h, w] for the images [img0, img1), the gradient of the 3×3 stride-1 convolution
+ * with padding (ph, pw) from dy [n, cOut, oh, ow] (overwrites dx). u: U' already transformed
+ * (transformWeightsTransposed), or 0 to transform w here. The tiles of the images in order, NR to
+ * a panel (a panel may span two images).
+ */
+export function winogradBackwardData(dy: usize, w: usize, u: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
+                                     cOut: i32, ph: i32, pw: i32, img0: i32, img1: i32): void {
+  if (img0 >= img1) return;
+  const oh = h + 2 * ph - 2, ow = wIn + 2 * pw - 2;
+  const th = (oh + 1) >> 1, tw = (ow + 1) >> 1, T = th * tw;
+  // dy slots: cOut planes of 2th × 2tw; patch slots: cIn × 4 parity planes of (2th + 2) × (2tw + 2)
+  const yq = 2 * tw, yPlane = 4 * T, aw = 2 * tw + 2, aPlane = (2 * th + 2) * aw, aChan = 4 * aPlane;
+  const slots = slotCount(n, T), mPad = roundUp(cIn, MR);
+  const ws = workspace(winogradBackwardDataWorkspace(n, cIn, h, wIn, cOut, ph, pw));
+  const ys = ws + bytes(PTS * mPad * cOut);
+  const acc = ys + bytes(roundUp(slots * cOut * yPlane, 4)), vp = acc + bytes(roundUp(slots * cIn * aChan, 4));
+  const mp = vp + bytes(PTS * cOut * NR), info = mp + bytes(PTS * cIn * NR);
+  if (u == 0) {
+    transformWeightsTransposed(w, cIn, cOut, ws);
+    u = ws;
+  }
+  const uStride = bytes(mPad * cOut), vStride = bytes(cOut * NR), mStride = bytes(cIn * NR), yqB = bytes(yq), awB = bytes(aw);
+  let next = img0, flushed = img0;
+  const end = img1 * T;
+  for (let g = img0 * T; g < end; g += NR) {
+    const cols = min(NR, end - g), last = (g + cols - 1) / T;
+    for (; next <= last; next++) {
+      const s = next % slots;
+      copyImage(dy, next, cOut, oh, ow, 0, 0, 2 * th, yq, ys + bytes(s * cOut * yPlane));
+      memory.fill(acc + bytes(s * cIn * aChan), 0, bytes(cIn * aChan));
+    }
+    // per lane (tile): its 2×2 block of dy in the slot, its 4×4 patch in its parity plane (bytes)
+    for (let l = 0; l < NR; l++) {
+      const gl = g + (l < cols ? l : 0), img = gl / T, t = gl - img * T, ty = t / tw, tx = t - ty * tw, s = img % slots;
+      store<i32>(info + bytes(l), bytes(s * cOut * yPlane + 2 * ty * yq + 2 * tx));
+      store<i32>(info + bytes(NR + l), bytes(s * cIn * aChan + ((ty & 1) * 2 + (tx & 1)) * aPlane + 2 * ty * aw + 2 * tx));
+    }
+    // dM_ξ = (A dY Aᵀ)_ξ: the panel [cOut][NR], A = [1 0; 1 1; 1 −1; 0 −1]
+    for (let c = 0; c < cOut; c++) {
+      const src = ys + bytes(c * yPlane), dst = vp + bytes(c * NR);
+      if (ASC_FEATURE_SIMD) {
+        for (let l = 0; l < NR; l += 4) {
+          const o = info + bytes(l);
+          dyTiles(src, <usize>load<i32>(o), <usize>load<i32>(o, 4), <usize>load<i32>(o, 8), <usize>load<i32>(o, 12),
+            yqB, dst + bytes(l), vStride);
+        }
+      } else {
+        for (let l = 0; l < NR; l++) {
+          const p = src + <usize>load<i32>(info + bytes(l)), q = dst + bytes(l);
+          const a = load<f32>(p), b = load<f32>(p, 4), e = load<f32>(p + yqB), f = load<f32>(p + yqB, 4);
+          gradRowScalar(a, b, q, vStride, 0);
+          gradRowScalar(a + e, b + f, q, vStride, 4);
+          gradRowScalar(a - e, b - f, q, vStride, 8);
+          gradRowScalar(-e, -f, q, vStride, 12);
+        }
+      }
+    }
+    // the 16 products dV_ξ[cIn][NR] = U'_ξ · dM_ξ
+    for (let p = 0; p < PTS; p++) {
+      gemmPacked(u + <usize>p * uStride, vp + <usize>p * vStride, mp + <usize>p * mStride, NR, cIn, cols, cOut, false);
+    }
+    // dd = B dV Bᵀ, each tile's patch stored in its plane
+    for (let c = 0; c < cIn; c++) {
+      const m = mp + bytes(c * NR), a = acc + bytes(c * aChan);
+      if (ASC_FEATURE_SIMD) {
+        for (let l = 0; l < cols; l += 4) patchTiles(m + bytes(l), mStride, info + bytes(NR + l), a, awB, min(4, cols - l));
+      } else {
+        for (let l = 0; l < cols; l++) patchTileScalar(m + bytes(l), mStride, a + <usize>load<i32>(info + bytes(NR + l)), awB);
+      }
+    }
+    // the images whose last tile is in: the sums of their four planes, cropped of the padding, are dx
+    for (const done = (g + cols) / T; flushed < done; flushed++) {
+      for (let c = 0; c < cIn; c++) {
+        let src = acc + bytes(((flushed % slots) * cIn + c) * aChan + ph * aw + pw), d = dx + bytes((flushed * cIn + c) * h * wIn);
+        for (let r = 0; r < h; r++) {
+          sumPlanes(d, src, bytes(aPlane), wIn);
+          src += awB;
+          d += bytes(wIn);
+        }
+      }
+    }
+  }
+}
+
+/** dst[0, n) = ((p0 + p1) + p2) + p3, the rows at src, src + plane, src + 2·plane, src + 3·plane. */
+@inline function sumPlanes(dst: usize, src: usize, plane: usize, n: i32): void {
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; j + 4 <= n; j += 4) {
+      const q = src + bytes(j);
+      v128.store(dst + bytes(j), f32x4.add(f32x4.add(f32x4.add(v128.load(q), v128.load(q + plane)), v128.load(q + 2 * plane)), v128.load(q + 3 * plane)));
+    }
+  }
+  for (; j < n; j++) {
+    const q = src + bytes(j);
+    store<f32>(dst + bytes(j), load<f32>(q) + load<f32>(q + plane) + load<f32>(q + 2 * plane) + load<f32>(q + 3 * plane));
+  }
+}
+
+/** (A dY Aᵀ)_ξ of 4 tiles (lanes) of one channel, their 2×2 blocks at src + o0 … o3 (rows yqB bytes apart). */
+@inline function dyTiles(src: usize, o0: usize, o1: usize, o2: usize, o3: usize, yqB: usize, dst: usize, stride: usize): void {
+  let a: v128, b: v128, e: v128, f: v128;
+  if (o1 == o0 + 8 && o2 == o0 + 16 && o3 == o0 + 24) {
+    // four neighbouring tiles of one tile row: 8 consecutive floats of each of the two rows
+    const p = src + o0, q = p + yqB;
+    a = evens(p, p + 16, 0); b = odds(p, p + 16, 0);
+    e = evens(q, q + 16, 0); f = odds(q, q + 16, 0);
+  } else {
+    a = lanes4(src + o0, src + o1, src + o2, src + o3, 0); b = lanes4(src + o0, src + o1, src + o2, src + o3, 4);
+    const s = src + yqB;
+    e = lanes4(s + o0, s + o1, s + o2, s + o3, 0); f = lanes4(s + o0, s + o1, s + o2, s + o3, 4);
+  }
+  gradRow(a, b, dst, stride, 0);
+  gradRow(f32x4.add(a, e), f32x4.add(b, f), dst, stride, 4);
+  gradRow(f32x4.sub(a, e), f32x4.sub(b, f), dst, stride, 8);
+  gradRow(f32x4.neg(e), f32x4.neg(f), dst, stride, 12);
+}
+
+/** Row i of B X for the rows x0 … x3 of X, B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1]. */
+@inline function patchMix(i: i32, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  if (i == 0) return x0;
+  if (i == 1) return f32x4.add(f32x4.sub(x1, x2), x3);
+  if (i == 2) return f32x4.sub(f32x4.add(x1, x2), x0);
+  return f32x4.neg(x3);
+}
+
+/**
+ * dd = B dV Bᵀ of `lanes` (1–4) tiles, dV's points at m + ξ·stride (a vector of 4 tiles each), each
+ * stored as its tile's 4×4 patch at a + the offset in `offs` (rows awB bytes apart).
+ */
+@inline function patchTiles(m: usize, stride: usize, offs: usize, a: usize, awB: usize, lanes: i32): void {
+  // B dV: rows of points (ξ = 4·row + column), each a vector across the tiles
+  const v0 = v128.load(m), v1 = v128.load(m + stride), v2 = v128.load(m + 2 * stride), v3 = v128.load(m + 3 * stride);
+  const v4 = v128.load(m + 4 * stride), v5 = v128.load(m + 5 * stride), v6 = v128.load(m + 6 * stride), v7 = v128.load(m + 7 * stride);
+  const v8 = v128.load(m + 8 * stride), v9 = v128.load(m + 9 * stride), v10 = v128.load(m + 10 * stride), v11 = v128.load(m + 11 * stride);
+  const v12 = v128.load(m + 12 * stride), v13 = v128.load(m + 13 * stride), v14 = v128.load(m + 14 * stride), v15 = v128.load(m + 15 * stride);
+  for (let i = 0; i < 4; i++) {
+    const c0 = patchMix(i, v0, v4, v8, v12), c1 = patchMix(i, v1, v5, v9, v13);
+    const c2 = patchMix(i, v2, v6, v10, v14), c3 = patchMix(i, v3, v7, v11, v15);
+    // row i of (B dV) Bᵀ: the same mix across its columns, then transposed to one vector per tile
+    const f0 = c0, f1 = f32x4.add(f32x4.sub(c1, c2), c3), f2 = f32x4.sub(f32x4.add(c1, c2), c0), f3 = f32x4.neg(c3);
+    const t0 = v128.shuffle<f32>(f0, f1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(f2, f3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(f0, f1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(f2, f3, 2, 6, 3, 7);
+    const row = <usize>i * awB;
+    v128.store(a + <usize>load<i32>(offs) + row, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+    if (lanes > 1) v128.store(a + <usize>load<i32>(offs, 4) + row, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+    if (lanes > 2) v128.store(a + <usize>load<i32>(offs, 8) + row, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+    if (lanes > 3) v128.store(a + <usize>load<i32>(offs, 12) + row, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+  }
+}
+
+/** The scalar build's patchTiles for one tile (patch at p): the same operations, one lane. */
+function patchTileScalar(m: usize, stride: usize, p: usize, awB: usize): void {
+  for (let i = 0; i < 4; i++) {
+    let c0: f32, c1: f32, c2: f32, c3: f32;
+    const x = m;
+    if (i == 0) {
+      c0 = load<f32>(x); c1 = load<f32>(x + stride); c2 = load<f32>(x + 2 * stride); c3 = load<f32>(x + 3 * stride);
+    } else if (i == 3) {
+      c0 = -load<f32>(x + 12 * stride); c1 = -load<f32>(x + 13 * stride); c2 = -load<f32>(x + 14 * stride); c3 = -load<f32>(x + 15 * stride);
+    } else {
+      const r1 = x + 4 * stride, r2 = x + 8 * stride, r3 = x + 12 * stride;
+      if (i == 1) {
+        c0 = load<f32>(r1) - load<f32>(r2) + load<f32>(r3);
+        c1 = load<f32>(r1 + stride) - load<f32>(r2 + stride) + load<f32>(r3 + stride);
+        c2 = load<f32>(r1 + 2 * stride) - load<f32>(r2 + 2 * stride) + load<f32>(r3 + 2 * stride);
+        c3 = load<f32>(r1 + 3 * stride) - load<f32>(r2 + 3 * stride) + load<f32>(r3 + 3 * stride);
+      } else {
+        c0 = load<f32>(r1) + load<f32>(r2) - load<f32>(x);
+        c1 = load<f32>(r1 + stride) + load<f32>(r2 + stride) - load<f32>(x + stride);
+        c2 = load<f32>(r1 + 2 * stride) + load<f32>(r2 + 2 * stride) - load<f32>(x + 2 * stride);
+        c3 = load<f32>(r1 + 3 * stride) + load<f32>(r2 + 3 * stride) - load<f32>(x + 3 * stride);
+      }
+    }
+    const q = p + <usize>i * awB;
+    store<f32>(q, c0);
+    store<f32>(q + 4, c1 - c2 + c3);
+    store<f32>(q + 8, c1 + c2 - c0);
+    store<f32>(q + 12, -c3);
   }
 }

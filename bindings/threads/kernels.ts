@@ -95,7 +95,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   // alternating in one process (threads-profile.mjs, 240 pairs, relaxed): MNIST-CNN inference 1.09×
   // faster; bench/pool-chunks.mjs at 6 per thread for every kernel: inference 1.72 → 1.91×, 1.76 →
   // 1.86×, 1.82 → 2.03× (SIMD) of one thread. The training kernels keep 3: each part repeats more (the
-  // Winograd weight transform, backward input's flipped weights, dW's packed dy rows); alone ÷ split
+  // Winograd weight transform, backward input's transformed weights, dW's packed dy rows); alone ÷ split
   // for MNIST conv2 at 6 per thread against 3: forward 1.58 / 1.69, backward input 1.63 / 1.76, weight
   // 1.67 / 1.79 (threads-thresholds.mjs --family mnist), and the CNN step 1.00 / 1.03× faster with the
   // training kernels back at 3 (relaxed / SIMD, 240 pairs). GEMMs keep 3 too: at 6 the MLP step read
@@ -117,7 +117,7 @@ export function threadedKernels<K extends Record<string, any>>(raw: K, pool: Poo
   parts('conv2dForwardAct', convMacs(4), actChunks);
   parts('conv2dForwardPrepared', convMacs(4), convChunks); // also pooled: conv + activation + 2×2 max pool on the Winograd path
   parts('conv2dForwardActPool', convMacs(4), convChunks); // the inference path's direct conv + activation + 2×2 max pool
-  // Backward input by Winograd transforms W flipped and transposed; prepared once here on the calling
+  // Backward input by Winograd transforms W (rows and depth swapped); prepared once here on the calling
   // thread (into the shared buffer) instead of in every part: MNIST conv2 at batch 32 took 1.03-1.08×
   // the whole call's time as 6 parts run one after another, one thread, each part transforming.
   out.conv2dBackwardInput = (...args: number[]) => {

@@ -54,6 +54,10 @@ const blockCases: ConvDims[] = [
   // the largest padding it takes beside the first it leaves to im2col
   { ...d0, n: 2, cIn: 5, h: 9, w: 10, cOut: 16, kh: 3, kw: 3, ph: 1, pw: 1 },
   { ...d0, n: 1, cIn: 3, h: 4, w: 5, cOut: 8, kh: 3, kw: 3, ph: 2, pw: 3 },
+  // one tile per image (1×2 outputs), so a panel of the transposed transforms spans 5 images
+  // (winograd.ts winogradBackwardData); 31 input channels (the products' rows), not a multiple of MR
+  { ...d0, n: 5, cIn: 3, h: 3, w: 4, cOut: 9, kh: 3, kw: 3 },
+  { ...d0, n: 3, cIn: 31, h: 6, w: 5, cOut: 12, kh: 3, kw: 3, ph: 2, pw: 1 },
   // the direct path (one input channel, 3×3, stride 1): rows narrower than a vector, and a last
   // vector that overlaps the one before, with padding
   { ...d0, n: 2, cIn: 1, h: 5, w: 4, cOut: 3, kh: 3, kw: 3, ph: 1, pw: 0 },
