@@ -552,12 +552,7 @@ export function winogradWeightGrad(x: usize, dy: usize, dw: usize, img0: i32, im
           gradRow(f32x4.neg(e), f32x4.neg(f), dst, aStride, 12);
         } else {
           for (let l = 0; l < MR; l++) {
-            const p = ds + yo + bytes(min(c + l, cOut - 1) * dPlane), q = dst + bytes(l);
-            const a = load<f32>(p), b = load<f32>(p, 4), e = load<f32>(p + dqB), f = load<f32>(p + dqB, 4);
-            gradRowScalar(a, b, q, aStride, 0);
-            gradRowScalar(a + e, b + f, q, aStride, 4);
-            gradRowScalar(a - e, b - f, q, aStride, 8);
-            gradRowScalar(-e, -f, q, aStride, 12);
+            dyTileScalar(ds + yo + bytes(min(c + l, cOut - 1) * dPlane), dqB, dst + bytes(l), aStride);
           }
         }
       }
@@ -576,6 +571,15 @@ export function winogradWeightGrad(x: usize, dy: usize, dw: usize, img0: i32, im
   v128.store(d + stride, f32x4.add(p, q));
   v128.store(d + 2 * stride, f32x4.sub(p, q));
   v128.store(d + 3 * stride, f32x4.neg(q));
+}
+
+/** The scalar build's A dY Aᵀ of one 2×2 block of dy at p (rows rowB bytes apart), its 16 points at dst + ξ·stride. */
+@inline function dyTileScalar(p: usize, rowB: usize, dst: usize, stride: usize): void {
+  const a = load<f32>(p), b = load<f32>(p, 4), e = load<f32>(p + rowB), f = load<f32>(p + rowB, 4);
+  gradRowScalar(a, b, dst, stride, 0);
+  gradRowScalar(a + e, b + f, dst, stride, 4);
+  gradRowScalar(a - e, b - f, dst, stride, 8);
+  gradRowScalar(-e, -f, dst, stride, 12);
 }
 
 @inline function gradRowScalar(p: f32, q: f32, dst: usize, stride: usize, xi0: i32): void {
@@ -751,12 +755,7 @@ export function winogradBackwardData(dy: usize, w: usize, u: usize, dx: usize, n
         }
       } else {
         for (let l = 0; l < NR; l++) {
-          const p = src + <usize>load<i32>(info + bytes(l)), q = dst + bytes(l);
-          const a = load<f32>(p), b = load<f32>(p, 4), e = load<f32>(p + yqB), f = load<f32>(p + yqB, 4);
-          gradRowScalar(a, b, q, vStride, 0);
-          gradRowScalar(a + e, b + f, q, vStride, 4);
-          gradRowScalar(a - e, b - f, q, vStride, 8);
-          gradRowScalar(-e, -f, q, vStride, 12);
+          dyTileScalar(src + <usize>load<i32>(info + bytes(l)), yqB, dst + bytes(l), vStride);
         }
       }
     }
