@@ -710,7 +710,7 @@ export function transformWeightsTransposed(w: usize, cIn: i32, cOut: i32, u: usi
  * dx[img, cIn, h, w] for the images [img0, img1), the gradient of the 3×3 stride-1 convolution
  * with padding (ph, pw) from dy [n, cOut, oh, ow] (overwrites dx). u: U' already transformed
  * (transformWeightsTransposed), or 0 to transform w here. The tiles of the images in order, NR to
- * a panel (a panel may span two images).
+ * a panel; a panel may span several images, each in a slot of its own (slotCount).
  */
 export function winogradBackwardData(dy: usize, w: usize, u: usize, dx: usize, n: i32, cIn: i32, h: i32, wIn: i32,
                                      cOut: i32, ph: i32, pw: i32, img0: i32, img1: i32): void {
