@@ -544,12 +544,8 @@ export function winogradWeightGrad(x: usize, dy: usize, dw: usize, img0: i32, im
         if (ASC_FEATURE_SIMD) {
           const p0 = ds + yo + bytes(min(c, cOut - 1) * dPlane), p1 = ds + yo + bytes(min(c + 1, cOut - 1) * dPlane);
           const p2 = ds + yo + bytes(min(c + 2, cOut - 1) * dPlane), p3 = ds + yo + bytes(min(c + 3, cOut - 1) * dPlane);
-          const a = lanes4(p0, p1, p2, p3, 0), b = lanes4(p0, p1, p2, p3, 4);
-          const e = lanes4(p0 + dqB, p1 + dqB, p2 + dqB, p3 + dqB, 0), f = lanes4(p0 + dqB, p1 + dqB, p2 + dqB, p3 + dqB, 4);
-          gradRow(a, b, dst, aStride, 0);
-          gradRow(f32x4.add(a, e), f32x4.add(b, f), dst, aStride, 4);
-          gradRow(f32x4.sub(a, e), f32x4.sub(b, f), dst, aStride, 8);
-          gradRow(f32x4.neg(e), f32x4.neg(f), dst, aStride, 12);
+          dyPoints(lanes4(p0, p1, p2, p3, 0), lanes4(p0, p1, p2, p3, 4),
+            lanes4(p0 + dqB, p1 + dqB, p2 + dqB, p3 + dqB, 0), lanes4(p0 + dqB, p1 + dqB, p2 + dqB, p3 + dqB, 4), dst, aStride);
         } else {
           for (let l = 0; l < MR; l++) {
             dyTileScalar(ds + yo + bytes(min(c + l, cOut - 1) * dPlane), dqB, dst + bytes(l), aStride);
@@ -562,6 +558,14 @@ export function winogradWeightGrad(x: usize, dy: usize, dw: usize, img0: i32, im
     }
   }
   gradOutput(s, sStride, dw, cOut, cIn, c0, c1, accumulate);
+}
+
+/** The 16 points of A dY Aᵀ at dst + ξ·stride, from the 2×2 blocks (a b; e f) of 4 lanes. */
+@inline function dyPoints(a: v128, b: v128, e: v128, f: v128, dst: usize, stride: usize): void {
+  gradRow(a, b, dst, stride, 0);
+  gradRow(f32x4.add(a, e), f32x4.add(b, f), dst, stride, 4);
+  gradRow(f32x4.sub(a, e), f32x4.sub(b, f), dst, stride, 8);
+  gradRow(f32x4.neg(e), f32x4.neg(f), dst, stride, 12);
 }
 
 /** Row ξ0 … ξ0 + 3 of A dY Aᵀ from row (p, q) of A dY: p, p + q, p − q, −q. */
@@ -814,10 +818,7 @@ export function winogradBackwardData(dy: usize, w: usize, u: usize, dx: usize, n
     const s = src + yqB;
     e = lanes4(s + o0, s + o1, s + o2, s + o3, 0); f = lanes4(s + o0, s + o1, s + o2, s + o3, 4);
   }
-  gradRow(a, b, dst, stride, 0);
-  gradRow(f32x4.add(a, e), f32x4.add(b, f), dst, stride, 4);
-  gradRow(f32x4.sub(a, e), f32x4.sub(b, f), dst, stride, 8);
-  gradRow(f32x4.neg(e), f32x4.neg(f), dst, stride, 12);
+  dyPoints(a, b, e, f, dst, stride);
 }
 
 /** Row i of B X for the rows x0 … x3 of X, B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1]. */
