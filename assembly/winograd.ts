@@ -854,29 +854,22 @@ export function winogradBackwardData(dy: usize, w: usize, u: usize, dx: usize, n
   }
 }
 
+/** The scalar build's patchMix: row i of B X for the rows' elements x0 … x3, the same operations. */
+@inline function patchMixScalar(i: i32, x0: f32, x1: f32, x2: f32, x3: f32): f32 {
+  if (i == 0) return x0;
+  if (i == 1) return x1 - x2 + x3;
+  if (i == 2) return x1 + x2 - x0;
+  return -x3;
+}
+
 /** The scalar build's patchTiles for one tile (patch at p): the same operations, one lane. */
 function patchTileScalar(m: usize, stride: usize, p: usize, awB: usize): void {
   for (let i = 0; i < 4; i++) {
-    let c0: f32, c1: f32, c2: f32, c3: f32;
-    const x = m;
-    if (i == 0) {
-      c0 = load<f32>(x); c1 = load<f32>(x + stride); c2 = load<f32>(x + 2 * stride); c3 = load<f32>(x + 3 * stride);
-    } else if (i == 3) {
-      c0 = -load<f32>(x + 12 * stride); c1 = -load<f32>(x + 13 * stride); c2 = -load<f32>(x + 14 * stride); c3 = -load<f32>(x + 15 * stride);
-    } else {
-      const r1 = x + 4 * stride, r2 = x + 8 * stride, r3 = x + 12 * stride;
-      if (i == 1) {
-        c0 = load<f32>(r1) - load<f32>(r2) + load<f32>(r3);
-        c1 = load<f32>(r1 + stride) - load<f32>(r2 + stride) + load<f32>(r3 + stride);
-        c2 = load<f32>(r1 + 2 * stride) - load<f32>(r2 + 2 * stride) + load<f32>(r3 + 2 * stride);
-        c3 = load<f32>(r1 + 3 * stride) - load<f32>(r2 + 3 * stride) + load<f32>(r3 + 3 * stride);
-      } else {
-        c0 = load<f32>(r1) + load<f32>(r2) - load<f32>(x);
-        c1 = load<f32>(r1 + stride) + load<f32>(r2 + stride) - load<f32>(x + stride);
-        c2 = load<f32>(r1 + 2 * stride) + load<f32>(r2 + 2 * stride) - load<f32>(x + 2 * stride);
-        c3 = load<f32>(r1 + 3 * stride) + load<f32>(r2 + 3 * stride) - load<f32>(x + 3 * stride);
-      }
-    }
+    // column j of row i of B dV, from the points' column j in rows 0–3 (ξ = 4·row + column)
+    const c0 = patchMixScalar(i, load<f32>(m), load<f32>(m + 4 * stride), load<f32>(m + 8 * stride), load<f32>(m + 12 * stride));
+    const c1 = patchMixScalar(i, load<f32>(m + stride), load<f32>(m + 5 * stride), load<f32>(m + 9 * stride), load<f32>(m + 13 * stride));
+    const c2 = patchMixScalar(i, load<f32>(m + 2 * stride), load<f32>(m + 6 * stride), load<f32>(m + 10 * stride), load<f32>(m + 14 * stride));
+    const c3 = patchMixScalar(i, load<f32>(m + 3 * stride), load<f32>(m + 7 * stride), load<f32>(m + 11 * stride), load<f32>(m + 15 * stride));
     const q = p + <usize>i * awB;
     store<f32>(q, c0);
     store<f32>(q + 4, c1 - c2 + c3);
