@@ -232,6 +232,29 @@ function copyImage(x: usize, img: i32, cIn: i32, h: i32, w: i32, ph: i32, pw: i3
   inputRow(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), dst, ptStride, 12);
 }
 
+/**
+ * One B panel [channels][NR] of the products: per channel (planes `plane` floats apart from src),
+ * the NR tiles at the offsets in `info` (bytes, rows rowB apart) transformed to their 16 points at
+ * vp + ξ·vStride: Bᵀ d B of the 4×4 patches (the forward), or with `dy` A dY Aᵀ of the 2×2 blocks
+ * (backward input). `dy` is a constant at each call, so the inlined loop keeps one transform.
+ */
+@inline function transformPanel(src: usize, plane: i32, channels: i32, info: usize, rowB: usize, vp: usize, vStride: usize, dy: bool): void {
+  for (let c = 0; c < channels; c++) {
+    const s = src + bytes(c * plane), dst = vp + bytes(c * NR);
+    if (ASC_FEATURE_SIMD) {
+      for (let l = 0; l < NR; l += 4) {
+        const o = info + bytes(l);
+        const o0 = <usize>load<i32>(o), o1 = <usize>load<i32>(o, 4), o2 = <usize>load<i32>(o, 8), o3 = <usize>load<i32>(o, 12);
+        if (dy) dyTiles(s, o0, o1, o2, o3, rowB, dst + bytes(l), vStride);
+        else inputTiles(s, o0, o1, o2, o3, rowB, dst + bytes(l), vStride);
+      }
+    } else {
+      if (dy) for (let l = 0; l < NR; l++) dyTileScalar(s + <usize>load<i32>(info + bytes(l)), rowB, dst + bytes(l), vStride);
+      else for (let l = 0; l < NR; l++) inputTileScalar(s + <usize>load<i32>(info + bytes(l)), rowB, dst + bytes(l), vStride);
+    }
+  }
+}
+
 /** Elements 0 and 2 of the 4 floats at p + off, then those at q + off. */
 @inline function evens(p: usize, q: usize, off: usize): v128 {
   return v128.shuffle<f32>(v128.load(p + off), v128.load(q + off), 0, 2, 4, 6);
@@ -315,18 +338,7 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, n: i3
       store<i32>(info + bytes(3 * NR + l), 2 * ty * ow + 2 * tx); // the tile's first cell in its output plane (the pool's argmax)
     }
     // input transform: V_ξ's panel [cIn][NR]
-    for (let c = 0; c < cIn; c++) {
-      const src = xq + bytes(c * plane), dst = vp + bytes(c * NR);
-      if (ASC_FEATURE_SIMD) {
-        for (let l = 0; l < NR; l += 4) {
-          const o = info + bytes(l);
-          inputTiles(src, <usize>load<i32>(o), <usize>load<i32>(o, 4), <usize>load<i32>(o, 8), <usize>load<i32>(o, 12),
-            wqB, dst + bytes(l), vStride);
-        }
-      } else {
-        for (let l = 0; l < NR; l++) inputTileScalar(src + <usize>load<i32>(info + bytes(l)), wqB, dst + bytes(l), vStride);
-      }
-    }
+    transformPanel(xq, plane, cIn, info, wqB, vp, vStride, false);
     // the 16 products M_ξ[cOut][NR] = U_ξ · V_ξ
     for (let p = 0; p < PTS; p++) {
       gemmPacked(u + <usize>p * uStride, vp + <usize>p * vStride, mp + <usize>p * mStride, NR, cOut, cols, cIn, false);
@@ -749,20 +761,7 @@ export function winogradBackwardData(dy: usize, w: usize, u: usize, dx: usize, n
       store<i32>(info + bytes(NR + l), bytes(s * cIn * aChan + ((ty & 1) * 2 + (tx & 1)) * aPlane + 2 * ty * aw + 2 * tx));
     }
     // dM_ξ = (A dY Aᵀ)_ξ: the panel [cOut][NR], A = [1 0; 1 1; 1 −1; 0 −1]
-    for (let c = 0; c < cOut; c++) {
-      const src = ys + bytes(c * yPlane), dst = vp + bytes(c * NR);
-      if (ASC_FEATURE_SIMD) {
-        for (let l = 0; l < NR; l += 4) {
-          const o = info + bytes(l);
-          dyTiles(src, <usize>load<i32>(o), <usize>load<i32>(o, 4), <usize>load<i32>(o, 8), <usize>load<i32>(o, 12),
-            yqB, dst + bytes(l), vStride);
-        }
-      } else {
-        for (let l = 0; l < NR; l++) {
-          dyTileScalar(src + <usize>load<i32>(info + bytes(l)), yqB, dst + bytes(l), vStride);
-        }
-      }
-    }
+    transformPanel(ys, yPlane, cOut, info, yqB, vp, vStride, true);
     // the 16 products dV_ξ[cIn][NR] = U'_ξ · dM_ξ
     for (let p = 0; p < PTS; p++) {
       gemmPacked(u + <usize>p * uStride, vp + <usize>p * vStride, mp + <usize>p * mStride, NR, cIn, cols, cOut, false);
