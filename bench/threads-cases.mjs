@@ -18,7 +18,7 @@ import { measureCase } from './harness.mjs';
 import { rate, randomData, timeSamples, timeSamplesAsync } from './lib.mjs';
 import { gemmJs, outSize, convJs, convBackwardJs } from './reference.mjs';
 import { mlp, cnn, initialParams, batchData, referenceStep, referenceLogits } from './models.mjs';
-import { envVar, simdnetEntry } from './platform.mjs';
+import { envVar, simdnetEntry, crossCoreRoundTrip } from './platform.mjs';
 
 const GEMMS = [
   ['512x512x512', 512, 512, 512, false, false],
@@ -138,7 +138,8 @@ export async function ceiling({ variants, windowMs, lines, say }) {
  * every case in each round spreads a case's rounds over the whole run, so a slow spell of the host
  * lands in one of its rounds rather than in all of them. Per case and build: each round pair's
  * ratio (1 thread's median ÷ N threads'), their median (the figure), and each thread count's median
- * over the rounds.
+ * over the rounds; and before each round, how far apart the host had put the two vCPUs
+ * (crossCoreRoundTrip, ns), the same for every case.
  */
 export async function scaling({ variants, N, rounds, windowMs, warmMs, say }) {
   const { simdnet } = await import('./peers/simdnet.mjs');
@@ -153,7 +154,9 @@ export async function scaling({ variants, N, rounds, windowMs, warmMs, say }) {
       await p.dispose();
     }
   };
+  const roundTripNs = [];
   for (let r = 0; r < rounds; r++) {
+    roundTripNs.push(await crossCoreRoundTrip());
     for (const variant of variants) {
       const impl = simdnet(variant);
       for (const T of r % 2 ? [N, 1] : [1, N]) {
@@ -170,7 +173,7 @@ export async function scaling({ variants, N, rounds, windowMs, warmMs, say }) {
   }
   for (const m of ms.values()) {
     const pairs = m[1].map((t, i) => t / m[N][i]);
-    say(JSON.stringify({ case: m.case, column: m.column, ratio: median(pairs), ms1: median(m[1]), msN: median(m[N]), rounds: pairs }));
+    say(JSON.stringify({ case: m.case, column: m.column, ratio: median(pairs), ms1: median(m[1]), msN: median(m[N]), rounds: pairs, roundTripNs }));
   }
   process.env.BENCH_THREADS = String(N);
 }

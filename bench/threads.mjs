@@ -176,6 +176,14 @@ export function report(rows, { fmt, table }) {
       ...peerCols.map((p) => best.map((b) => cell(ratio(r, `${b} ×${N}`, `${p} ×${N}`))).join(' / ')),
     ]));
   console.log('');
+  // each round's ratios beside how far apart the host had put the vCPUs then (lib.mjs crossCoreRoundTrip)
+  const inProcessRows = rows.filter((r) => r.scaling);
+  const trips = inProcessRows[0]?.scaling[best[0]]?.roundTripNs;
+  if (trips) {
+    console.log(`the one process's rounds: cross-core round trip before each, ns: ${trips.map((t) => (t == null ? '—' : t.toFixed(0))).join(' ')}; each round's ${N}÷1:`);
+    table(['case', ...best], inProcessRows.map((r) => [r.case, ...best.map((b) => r.scaling[b]?.rounds.map((x) => x.toFixed(2)).join(' ') ?? '—')]));
+    console.log('');
+  }
   function cell(x) { return x == null ? '—' : `${fmt(x)}×`; }
   // for the chart (bench/chart.mjs): simdnet-simd ×N ÷ each peer ×N
   for (const r of rows) {

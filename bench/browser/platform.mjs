@@ -33,3 +33,8 @@ export function assetDir(pkg) {
 export function cores() {
   return globalThis.navigator?.hardwareConcurrency ?? 1;
 }
+
+/** Node's crossCoreRoundTrip (bench/platform.mjs); the page's threads are not probed. */
+export async function crossCoreRoundTrip() {
+  return null;
+}
