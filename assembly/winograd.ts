@@ -107,14 +107,14 @@ export function transformWeights(w: usize, cIn: i32, cOut: i32, u: usize): void 
  * transformWeights for filters that are rows × depth with their own strides (floats): filter
  * (row o, depth c) at w + o·rowStep + c·depthStep, packed with the rows as the A panels' rows.
  */
-function transformFilters(w: usize, cIn: i32, cOut: i32, u: usize, rowStep: i32, depthStep: i32): void {
-  const mPad = roundUp(cOut, MR), ptStride = bytes(mPad * cIn);
+function transformFilters(w: usize, depth: i32, rows: i32, u: usize, rowStep: i32, depthStep: i32): void {
+  const mPad = roundUp(rows, MR), ptStride = bytes(mPad * depth);
   for (let o0 = 0; o0 < mPad; o0 += MR) {
-    for (let c = 0; c < cIn; c++) {
-      const dst = u + bytes((o0 * cIn) + c * MR);
+    for (let c = 0; c < depth; c++) {
+      const dst = u + bytes((o0 * depth) + c * MR);
       if (ASC_FEATURE_SIMD) {
-        // lanes: the MR output channels o0 … o0 + 3
-        const g = w + bytes(o0 * rowStep + c * depthStep), step = bytes(rowStep), lanes = cOut - o0;
+        // lanes: the MR rows o0 … o0 + 3 (the forward's output channels)
+        const g = w + bytes(o0 * rowStep + c * depthStep), step = bytes(rowStep), lanes = rows - o0;
         const g00 = gather(g, step, lanes), g01 = gather(g + 4, step, lanes), g02 = gather(g + 8, step, lanes);
         const g10 = gather(g + 12, step, lanes), g11 = gather(g + 16, step, lanes), g12 = gather(g + 20, step, lanes);
         const g20 = gather(g + 24, step, lanes), g21 = gather(g + 28, step, lanes), g22 = gather(g + 32, step, lanes);
@@ -131,7 +131,7 @@ function transformFilters(w: usize, cIn: i32, cOut: i32, u: usize, rowStep: i32,
       } else {
         for (let r = 0; r < MR; r++) {
           const d = dst + bytes(r);
-          if (o0 + r >= cOut) {
+          if (o0 + r >= rows) {
             for (let p = 0; p < PTS; p++) store<f32>(d + <usize>p * ptStride, 0);
             continue;
           }
@@ -842,7 +842,7 @@ export function winogradBackwardData(dy: usize, w: usize, u: usize, dx: usize, n
     const c0 = patchMix(i, v0, v4, v8, v12), c1 = patchMix(i, v1, v5, v9, v13);
     const c2 = patchMix(i, v2, v6, v10, v14), c3 = patchMix(i, v3, v7, v11, v15);
     // row i of (B dV) Bᵀ: the same mix across its columns, then transposed to one vector per tile
-    const f0 = c0, f1 = f32x4.add(f32x4.sub(c1, c2), c3), f2 = f32x4.sub(f32x4.add(c1, c2), c0), f3 = f32x4.neg(c3);
+    const f0 = patchMix(0, c0, c1, c2, c3), f1 = patchMix(1, c0, c1, c2, c3), f2 = patchMix(2, c0, c1, c2, c3), f3 = patchMix(3, c0, c1, c2, c3);
     const t0 = v128.shuffle<f32>(f0, f1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(f2, f3, 0, 4, 1, 5);
     const t2 = v128.shuffle<f32>(f0, f1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(f2, f3, 2, 6, 3, 7);
     const row = <usize>i * awB;
@@ -870,9 +870,9 @@ function patchTileScalar(m: usize, stride: usize, p: usize, awB: usize): void {
     const c2 = patchMixScalar(i, load<f32>(m + 2 * stride), load<f32>(m + 6 * stride), load<f32>(m + 10 * stride), load<f32>(m + 14 * stride));
     const c3 = patchMixScalar(i, load<f32>(m + 3 * stride), load<f32>(m + 7 * stride), load<f32>(m + 11 * stride), load<f32>(m + 15 * stride));
     const q = p + <usize>i * awB;
-    store<f32>(q, c0);
-    store<f32>(q + 4, c1 - c2 + c3);
-    store<f32>(q + 8, c1 + c2 - c0);
-    store<f32>(q + 12, -c3);
+    store<f32>(q, patchMixScalar(0, c0, c1, c2, c3));
+    store<f32>(q + 4, patchMixScalar(1, c0, c1, c2, c3));
+    store<f32>(q + 8, patchMixScalar(2, c0, c1, c2, c3));
+    store<f32>(q + 12, patchMixScalar(3, c0, c1, c2, c3));
   }
 }
