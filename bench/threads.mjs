@@ -176,7 +176,7 @@ export function report(rows, { fmt, table }) {
       ...peerCols.map((p) => best.map((b) => cell(ratio(r, `${b} ×${N}`, `${p} ×${N}`))).join(' / ')),
     ]));
   console.log('');
-  // each round's ratios beside how far apart the host had put the vCPUs then (lib.mjs crossCoreRoundTrip)
+  // each round's ratios beside how far apart the host had put the vCPUs then (platform.mjs crossCoreRoundTrip)
   const inProcessRows = rows.filter((r) => r.scaling);
   const trips = inProcessRows[0]?.scaling[best[0]]?.roundTripNs;
   if (trips) {
